@@ -1,0 +1,116 @@
+"""Extractive answers: the sentences that answer, quoted verbatim, with their sections.
+
+No generative model ships offline for Swedish, so the answer is made of the corpus's own
+sentences. Every quote is a slice of its section's body and is checked again before it
+leaves (verify.py), so a quote that is not in the corpus cannot be produced.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer.compose import abstention_text, answer_text
+from assistant.answer.verify import quote_in_section
+from assistant.config import Settings
+from assistant.index.chunking import Sentence
+from assistant.index.store import Index
+from assistant.ingest.manifest import DocumentInfo
+from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
+from assistant.retrieve.lexical import tokens
+from assistant.types import Answer, Citation, Section
+
+SECTIONS_CONSIDERED = 6
+EXTEND_MARGIN = 0.015  # quote the next sentence too when it is almost as relevant
+RANK_WEIGHT = 0.04  # a small prior for the fused retrieval rank
+LEXICAL_WEIGHT = 0.05  # share of the question's words found in the sentence
+
+
+@dataclass(frozen=True)
+class Candidate:
+    sentence: Sentence
+    score: float
+    index: int
+
+
+class Answerer:
+    def __init__(self, index: Index, search: HybridSearch, settings: Settings):
+        self.index, self.search, self.settings = index, search, settings
+        self.documents: dict[str, DocumentInfo] = {d.id: d for d in index.documents}
+        self.by_section: dict[str, list[int]] = defaultdict(list)
+        for i, sentence in enumerate(index.sentences):
+            self.by_section[sentence.section_id].append(i)
+
+    def answer(self, question: str, query: str, query_vector: np.ndarray,
+               scope: Scope) -> Answer:
+        hits = self.search.search(query, query_vector, scope, limit=SECTIONS_CONSIDERED)
+        if not hits or max(h.similarity for h in hits) < self.settings.abstain_below:
+            return Answer(question, abstention_text(hits[:3]), abstained=True)
+        ranked = self._rank_sections(hits, query, query_vector)
+        citations = self._citations(ranked)
+        if not citations:
+            return Answer(question, abstention_text(hits[:3]), abstained=True)
+        return Answer(question, answer_text(citations, self.documents), abstained=False,
+                      citations=citations)
+
+    def _rank_sections(self, hits: list[Hit], query: str, vector: np.ndarray):
+        """Sections ordered by their best sentence, with the retrieval rank as a prior."""
+        words = set(tokens(query))
+        ranked = []
+        for rank, hit in enumerate(hits):
+            candidates = self._candidates(hit.section, vector, words)
+            if candidates:
+                best = candidates[0].score + RANK_WEIGHT / (rank + 1)
+                ranked.append((best, hit.section, candidates))
+        ranked.sort(key=lambda item: item[0], reverse=True)
+        return ranked
+
+    def _candidates(self, section: Section, vector: np.ndarray, words: set[str]):
+        indices = self.by_section.get(section.id, [])
+        if not indices:
+            return []
+        similarities = self.index.sentence_vectors[indices] @ vector
+        result = []
+        for i, similarity in zip(indices, similarities):
+            sentence = self.index.sentences[i]
+            overlap = len(words & set(tokens(sentence.text))) / max(len(words), 1)
+            result.append(Candidate(sentence, float(similarity) + LEXICAL_WEIGHT * overlap, i))
+        return sorted(result, key=lambda c: c.score, reverse=True)
+
+    def _citations(self, ranked) -> list[Citation]:
+        citations: list[Citation] = []
+        if not ranked:
+            return citations
+        top = ranked[0][0]
+        for score, section, candidates in ranked:
+            if len(citations) >= self.settings.max_citations:
+                break
+            if citations and score < top - self.settings.citation_margin:
+                break
+            citation = self._cite(section, candidates)
+            if citation:
+                citations.append(citation)
+        return citations
+
+    def _cite(self, section: Section, candidates: list[Candidate]) -> Citation | None:
+        best = candidates[0]
+        start = best.sentence.start
+        end = start + len(best.sentence.text)
+        following = next((c for c in candidates[1:self.settings.max_sentences + 1]
+                          if c.index == best.index + 1 and c.score >= best.score - EXTEND_MARGIN
+                          and self.index.sentences[c.index].section_id == section.id), None)
+        if following:
+            end = following.sentence.start + len(following.sentence.text)
+        quote = section.body[start:end]
+        if "\n" in quote:
+            quote = best.sentence.text
+        if not quote_in_section(quote, section):
+            return None
+        return Citation(
+            document=section.document, document_title=section.document_title,
+            part=section.part, agreement=section.agreement, section=section.section,
+            title=section.title, page=section.page_at(start), quote=quote,
+            section_id=section.id,
+        )

@@ -1,0 +1,35 @@
+"""What may reach the answerer: a checked question with injected instructions removed."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.errors import UserError
+
+# Clauses that address the assistant instead of asking about the agreement. The extractive
+# answerer cannot be steered by them anyway; removing them keeps them out of retrieval.
+INSTRUCTION = re.compile(
+    r"[^.?!\n]*\b(ignorera|strunta i|glöm|bortse från|ignore|disregard|forget|override|"
+    r"du är nu|you are now|låtsas|pretend|act as|system ?prompt|jailbreak|"
+    r"svara (?:bara|endast|alltid) med|answer (?:only|always) with|säg att|say that)\b[^.?!\n]*[.?!]?",
+    re.IGNORECASE,
+)
+
+
+def check_question(question: str | None, max_chars: int) -> str:
+    """The question, whitespace-collapsed; a Swedish UserError when it cannot be asked."""
+    if question is None or not str(question).strip():
+        raise UserError("Frågan är tom. Skriv en fråga om avtalet, till exempel "
+                        "”Vem betalar hjälpmedel till barn?”.")
+    text = " ".join(str(question).split())
+    if len(text) > max_chars:
+        raise UserError(f"Frågan är för lång ({len(text)} tecken). Korta ner den till högst "
+                        f"{max_chars} tecken.")
+    if any(ord(ch) < 32 for ch in text) or "\ufffd" in text:
+        raise UserError("Frågan innehåller tecken som inte kan läsas. Skriv den som vanlig text.")
+    return text
+
+
+def strip_instructions(question: str) -> str:
+    """The question without clauses that try to instruct the assistant."""
+    return " ".join(INSTRUCTION.sub(" ", question).split())

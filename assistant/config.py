@@ -1,0 +1,51 @@
+"""All settings in one place. Paths can be moved with environment variables (AVTAL_*)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Privacy: no telemetry or hub calls from any library we load.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = field(default_factory=lambda: _path("AVTAL_CORPUS_DIR", ROOT / "corpus"))
+    index_dir: Path = field(default_factory=lambda: _path("AVTAL_INDEX_DIR", ROOT / "index"))
+    model_dir: Path = field(
+        default_factory=lambda: _path("AVTAL_MODEL_DIR", ROOT / "models" / "multilingual-e5-small")
+    )
+    data_dir: Path = field(default_factory=lambda: _path("AVTAL_DATA_DIR", ROOT / "data"))
+
+    # Questions longer than this are refused (a question, not a document).
+    max_question_chars: int = 1000
+    # Chunking: target size of a chunk's own text, in characters.
+    chunk_chars: int = 700
+    # Retrieval: candidates taken from each retriever before fusion, and the RRF constant.
+    candidates: int = 30
+    rrf_k: int = 60
+    # Answering: how many citations at most, and sentences quoted per citation.
+    max_citations: int = 3
+    max_sentences: int = 2
+    # A further section is cited only if its best sentence scores within this of the best.
+    citation_margin: float = 0.03
+    # One global relevance threshold (cosine of the best dense hit, "query:"/"passage:" e5
+    # prompts) below which the assistant declines. Calibrated on eval/questions.yaml.
+    abstain_below: float = 0.80
+
+
+def settings() -> Settings:
+    return Settings()

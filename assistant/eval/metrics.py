@@ -1,0 +1,205 @@
+"""Judge one answer against its question (a Verdict), and aggregate verdicts into metrics.
+
+Definitions (every share is in [0, 1]; None when no question qualifies):
+- hit@k: answerable questions (with gold) where a gold is hit among the first k citations
+  (type multi: all golds, see matching.hit_rank). An abstained answer is a miss: the user
+  got no answer, even if the nearest sections it pointed to were right.
+- mrr: mean of 1/rank over answerable questions (0 for a miss).
+- facts: answerable questions with key facts whose answer text or quotes hold every key fact
+  (case-insensitive, whitespace collapsed); a declined answer holds none. Questions without
+  key facts are left out.
+- oos_abstain: gold-less questions (out_of_scope, gold-less adversarial) that were declined.
+- false_abstain: answerable questions that were declined.
+- unverified_quotes: citation quotes (all questions) not verbatim in their cited section's body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from assistant.eval.matching import (
+    SectionTree,
+    hit_rank,
+    missing_facts,
+    quote_problem,
+    resolve_golds,
+)
+from assistant.eval.questions import GoldRef, Question
+from assistant.types import Answer, Citation
+
+K_VALUES = (1, 3, 5)
+# Aliases accepted by --fail-under for metric keys.
+THRESHOLD_ALIASES = {"oos": "oos_abstain"}
+NO_GOLD = "Utan guld"
+SEVERAL = "Flera"
+
+
+@dataclass
+class Verdict:
+    """How one answer scored, with enough detail for a person to see why."""
+
+    id: str
+    question: str
+    type: str
+    answerable: bool
+    abstained: bool
+    rank: int | None
+    gold: list[str]
+    cited: list[str]
+    facts_missing: list[str] | None
+    unverified: list[dict] = field(default_factory=list)
+    unresolved_gold: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+    part: str = NO_GOLD
+    agreement: str | None = None
+
+    def hit(self, k: int) -> bool:
+        return self.answerable and not self.abstained and self.rank is not None and self.rank <= k
+
+    @property
+    def facts_ok(self) -> bool | None:
+        return None if self.facts_missing is None else not self.facts_missing
+
+    def to_dict(self) -> dict:
+        row = asdict(self)
+        row.update({f"hit{k}": self.hit(k) for k in K_VALUES})
+        return row
+
+
+def citation_label(citation: Citation) -> str:
+    """Short Swedish label of a citation for reports: "Del B › B.9 Läkemedel"."""
+    where = f"Del {citation.part}" if citation.part else citation.document
+    if citation.agreement:
+        where += f" › {citation.agreement}"
+    heading = " ".join(x for x in (citation.section, citation.title) if x)
+    return f"{where} › {heading}"
+
+
+def part_group(gold: Sequence[GoldRef]) -> str:
+    """The report's "by part" group: Del A/B/C, Färdplan, Tjänsteskrivelse, Kontext."""
+    labels = {
+        (f"Del {g.part}" if g.part else "Avtalet")
+        if g.document == "agreement"
+        else {"fardplan": "Färdplan", "memo": "Tjänsteskrivelse"}.get(g.document, "Kontext")
+        for g in gold
+    }
+    if not labels:
+        return NO_GOLD
+    return labels.pop() if len(labels) == 1 else SEVERAL
+
+
+def agreement_group(gold: Sequence[GoldRef]) -> str | None:
+    """The report's "by överenskommelse" group (Del C questions only)."""
+    keys = {g.agreement for g in gold if g.agreement}
+    if not keys:
+        return None
+    return keys.pop() if len(keys) == 1 else SEVERAL
+
+
+def judge(question: Question, answer: Answer, tree: SectionTree) -> Verdict:
+    """Score one answer: rank of the gold hit, missing facts, unverified quotes."""
+    golds = resolve_golds(question, tree)
+    rank = hit_rank(answer.citations, golds, tree, multi=question.type == "multi")
+    facts_missing = None
+    if question.answerable and question.key_facts:
+        texts = [answer.answer] + [c.quote for c in answer.citations]
+        # A declined answer states nothing, whatever its pointers quote.
+        facts_missing = (
+            list(question.key_facts)
+            if answer.abstained
+            else missing_facts(question.key_facts, texts)
+        )
+    unverified = []
+    for index, citation in enumerate(answer.citations, start=1):
+        problem = quote_problem(citation, tree)
+        if problem:
+            unverified.append(
+                {
+                    "citation": index,
+                    "label": citation_label(citation),
+                    "reason": problem,
+                    "quote": citation.quote,
+                }
+            )
+    return Verdict(
+        id=question.id,
+        question=question.question,
+        type=question.type,
+        answerable=question.answerable,
+        abstained=answer.abstained,
+        rank=rank,
+        gold=[g.label() for g in question.gold],
+        cited=[citation_label(c) for c in answer.citations],
+        facts_missing=facts_missing,
+        unverified=unverified,
+        unresolved_gold=[g.ref.label() for g in golds if not g.section_ids],
+        latency_ms=answer.latency_ms,
+        part=part_group(question.gold),
+        agreement=agreement_group(question.gold),
+    )
+
+
+def _share(values: Sequence[bool]) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def core_metrics(verdicts: Sequence[Verdict]) -> dict:
+    """The scores that make sense for any group of verdicts."""
+    answerable = [v for v in verdicts if v.answerable]
+    goldless = [v for v in verdicts if not v.answerable]
+    with_facts = [v for v in answerable if v.facts_ok is not None]
+    out: dict = {"n": len(verdicts), "n_answerable": len(answerable), "n_oos": len(goldless)}
+    for k in K_VALUES:
+        out[f"hit{k}"] = _share([v.hit(k) for v in answerable])
+    out["mrr"] = (
+        float(np.mean([1.0 / v.rank if v.rank and not v.abstained else 0.0 for v in answerable]))
+        if answerable
+        else None
+    )
+    out["facts"] = _share([bool(v.facts_ok) for v in with_facts])
+    out["n_facts"] = len(with_facts)
+    out["oos_abstain"] = _share([v.abstained for v in goldless])
+    out["false_abstain"] = _share([v.abstained for v in answerable])
+    return out
+
+
+def _grouped(verdicts: Sequence[Verdict], key: Callable[[Verdict], str | None]) -> dict:
+    groups: dict[str, list[Verdict]] = {}
+    for verdict in verdicts:
+        label = key(verdict)
+        if label is not None:
+            groups.setdefault(label, []).append(verdict)
+    return {label: core_metrics(vs) for label, vs in sorted(groups.items())}
+
+
+def aggregate(verdicts: Sequence[Verdict]) -> dict:
+    """All metrics of one run (metrics.json): headline figures plus breakdowns."""
+    metrics = core_metrics(verdicts)
+    latencies = [v.latency_ms for v in verdicts]
+    metrics["unverified_quotes"] = sum(len(v.unverified) for v in verdicts)
+    metrics["unresolved_gold"] = sum(len(v.unresolved_gold) for v in verdicts)
+    metrics["latency_p50_ms"] = float(np.percentile(latencies, 50)) if latencies else None
+    metrics["latency_p95_ms"] = float(np.percentile(latencies, 95)) if latencies else None
+    metrics["by_type"] = _grouped(verdicts, lambda v: v.type)
+    metrics["by_part"] = _grouped(verdicts, lambda v: v.part)
+    metrics["by_agreement"] = _grouped(verdicts, lambda v: v.agreement)
+    return metrics
+
+
+def threshold_failures(metrics: dict, thresholds: dict[str, float]) -> list[str]:
+    """Swedish lines for every --fail-under level missed; unverified quotes always fail."""
+    failures = []
+    for name, level in thresholds.items():
+        key = THRESHOLD_ALIASES.get(name, name)
+        value = metrics.get(key)
+        if value is None or value < level:
+            shown = "saknas" if value is None else f"{value:.3f}"
+            failures.append(f"{name} = {shown} understiger kravet {level:.3f}")
+    if metrics.get("unverified_quotes", 0):
+        failures.append(
+            f"{metrics['unverified_quotes']} citat finns inte ordagrant i korpusen (ska vara 0)"
+        )
+    return failures

@@ -1,0 +1,92 @@
+"""Ask every question of a system (the Assistant or the baseline), judge and save the answers.
+
+Latency is wall-clock time around `ask`, measured here the same way for every system.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol
+
+from tqdm import tqdm
+
+from assistant.errors import UserError
+from assistant.eval.matching import SectionTree
+from assistant.eval.metrics import Verdict, aggregate, judge
+from assistant.eval.questions import Question
+from assistant.types import Answer
+
+
+class Answerer(Protocol):
+    """What is evaluated: anything with the Assistant's `ask`."""
+
+    def ask(
+        self, question: str, scope: str = "alla", history: list[str] | None = None
+    ) -> Answer: ...
+
+
+@dataclass
+class Run:
+    """One system's answers to a question set, judged."""
+
+    name: str
+    questions: list[Question]
+    answers: list[Answer]
+    verdicts: list[Verdict]
+    metrics: dict
+
+
+def run(
+    name: str,
+    system: Answerer,
+    questions: Sequence[Question],
+    tree: SectionTree,
+    progress: bool = True,
+) -> Run:
+    """Ask each question in order, with a progress bar on a terminal."""
+    answers, verdicts = [], []
+    for question in tqdm(questions, desc=name, unit="fråga", disable=None if progress else True):
+        started = time.perf_counter()
+        try:
+            answer = system.ask(question.question)
+        except UserError as error:  # a refused question is a declined answer, not a crash
+            answer = Answer(question.question, str(error), abstained=True)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        answers.append(answer)
+        verdicts.append(judge(question, answer, tree))
+    return Run(name, list(questions), answers, verdicts, aggregate(verdicts))
+
+
+def result_rows(result: Run) -> list[dict]:
+    """One row a question: question, answer contract, gold, key facts and the verdict."""
+    rows = []
+    for question, answer, verdict in zip(
+        result.questions, result.answers, result.verdicts, strict=True
+    ):
+        row = {"id": question.id, "type": question.type}
+        row.update(answer.to_dict())
+        row["gold"] = [asdict(g) for g in question.gold]
+        row["key_facts"] = list(question.key_facts)
+        verdict_row = verdict.to_dict()
+        for key in ("id", "question", "type"):
+            verdict_row.pop(key)
+        row["verdict"] = verdict_row
+        rows.append(row)
+    return rows
+
+
+def write_results(result: Run, out_dir: Path, prefix: str = "") -> None:
+    """`{prefix}results.jsonl` (one row a question) and `{prefix}metrics.json`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / f"{prefix}results.jsonl").open("w", encoding="utf-8") as handle:
+        for row in result_rows(result):
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_json(out_dir / f"{prefix}metrics.json", result.metrics)
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,335 @@
+"""Build the section tree of every logical document in the corpus.
+
+Layouts (from the manifest) say which headings a document has:
+- agreement: Del A (unnumbered headings), Del B (B.1–B.15), Del C (four överenskommelser,
+  unnumbered top-level headings with numbered subsections "5.1", named subheadings below);
+- strategy: numbered headings 1–13, 3.1, 9.4.3 …;
+- memo: unnumbered headings; protocol: "§ 356." extracts; plain: numbered/markdown headings.
+Numbers are only ever the ones printed; unnumbered headings get `section: None`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.ingest.clean import READ_MORE, Line, body_text, collapse, join_broken, page_lines
+from assistant.ingest.headings import NUMBERED, Heading, heading_at
+from assistant.ingest.manifest import DocumentInfo, load_manifest, slug
+from assistant.ingest.pages import read_pages
+from assistant.types import Section
+
+# The four överenskommelser of Del C: question-set key → title as printed.
+AGREEMENT_KEYS = {
+    "lakarmedverkan": "Läkarmedverkan i kommunal primärvård i Västra Götaland",
+    "in_utskrivning": "Samverkan vid in- och utskrivning från sluten hälso- och sjukvård",
+    "psykisk_missbruk": "Samverkan kring personer med psykisk funktionsnedsättning och "
+    "personer med missbruk och beroende",
+    "munhalsa": "Samverkan om Munhälsa - uppsökande och nödvändig tandvård",
+}
+# The överenskommelser share one outline (implicitly numbered 1–7; their subsections carry
+# the numbers, e.g. 5.1 under "Parternas ansvar"). In extracted text a page's first line also
+# starts with a space, so a top-level heading is told from a subheading by this outline.
+DEL_C_TOP_HEADINGS = {
+    "Inledning", "Målgrupp", "Målgrupper", "Syfte", "Lagstiftning", "Gemensamt ansvar",
+    "Gemensamt ansvar och samverkan", "Parternas ansvar", "Kommunens betalningsansvar",
+    "Uppföljning", "Uppföljning och utvärdering", "Utveckling och gemensamma utmaningar",
+}
+DECORATION = {"A V T A L", "Avtal", "Överenskommelse", "STRATEGI"}
+DEL_C_HEAD = re.compile(r"^Del C, Överenskommelse\b\s*(.*)$")
+COVER_MARK = "Bilaga till Hälso- och sjukvårdsavtalet"
+C_INTRO = "Denna överenskommelse"
+PARAGRAPH_SIGN = re.compile(r"^§\s*\d+")
+MARKDOWN_HEADING = re.compile(r"^(#{1,4})\s+(.+)$")
+REFERENCE_END = re.compile(r"(PDF|\))\s*$")
+HTML_TAG = re.compile(r"<[^>]+>")
+PART_LABELS = {"A": "Del A", "B": "Del B", "C": "Del C"}
+
+
+def load_corpus(corpus_dir: Path) -> tuple[list[DocumentInfo], list[Section]]:
+    """Every document of the manifest and the sections of all of them, in reading order."""
+    documents = load_manifest(corpus_dir)
+    sections: list[Section] = []
+    for file in dict.fromkeys(doc.file for doc in documents):
+        lines = page_lines(read_pages(corpus_dir / file))
+        docs = [doc for doc in documents if doc.file == file]
+        for doc, part in split_documents(docs, lines):
+            sections.extend(build_sections(doc, part))
+    return documents, sections
+
+
+def split_documents(docs: list[DocumentInfo], lines: list[Line]):
+    """Cut one file's lines into its logical documents at their `starts_at` lines."""
+    starts = []
+    for doc in docs:
+        index = 0
+        if doc.starts_at:
+            index = next((i for i, x in enumerate(lines) if x.text == doc.starts_at), -1)
+            if index < 0:
+                continue
+        starts.append((index, doc))
+    starts.sort(key=lambda item: item[0])
+    for n, (index, doc) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        yield doc, lines[index:end]
+
+
+@dataclass
+class _Open:
+    """A section being filled while the document is read."""
+
+    section: Section
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class _State:
+    part: str | None = None
+    agreement: str | None = None
+    last_number: tuple = ()
+    c_heads: dict[int, tuple[int, int, str]] = field(default_factory=dict)
+
+
+class _Tree:
+    """Collects sections in reading order with their parents (a stack of open headings)."""
+
+    def __init__(self, doc: DocumentInfo):
+        self.doc = doc
+        self.items: list[_Open] = []
+        self.stack: list[_Open] = []
+        self.ids: set[str] = set()
+
+    @property
+    def current(self) -> _Open:
+        if not self.items:
+            self.open(1, None, self.doc.title, None, None)
+        return self.items[-1]
+
+    def open(self, level: int, number: str | None, title: str, part: str | None,
+             agreement: str | None) -> None:
+        while self.stack and self.stack[-1].section.level >= level:
+            self.stack.pop()
+        parent = self.stack[-1].section if self.stack else None
+        label = f"{number} {title}" if number else title
+        path = (parent.path if parent else self._root_path(part, agreement)) + [label]
+        if level == 1 and part:
+            path = self._root_path(part, agreement) if part == "C" else [PART_LABELS[part]]
+        section = Section(
+            id=self._unique_id(path), document=self.doc.id, document_title=self.doc.title,
+            kind=self.doc.kind, part=part, agreement=agreement, section=number,
+            title=title, level=level, path=path, parent=parent.id if parent else None,
+        )
+        item = _Open(section)
+        self.items.append(item)
+        self.stack.append(item)
+
+    def _root_path(self, part: str | None, agreement: str | None) -> list[str]:
+        if part == "C":
+            return ["Del C", agreement or ""]
+        if part:
+            return [PART_LABELS[part]]
+        return [self.doc.title] if self.doc.kind != "avtal" else []
+
+    def _unique_id(self, path: list[str]) -> str:
+        base = f"{self.doc.id}/{slug('-'.join(path[-3:]))[:80]}"
+        candidate, n = base, 2
+        while candidate in self.ids:
+            candidate, n = f"{base}-{n}", n + 1
+        self.ids.add(candidate)
+        return candidate
+
+    def finish(self) -> list[Section]:
+        for item in self.items:
+            item.section.body, item.section.spans = body_text(item.lines)
+        return [item.section for item in self.items]
+
+
+def build_sections(doc: DocumentInfo, lines: list[Line]) -> list[Section]:
+    if doc.layout == "plain":
+        lines = [Line(collapse(HTML_TAG.sub(" ", x.text)), x.page, x.lead) for x in lines]
+    tree = _Tree(doc)
+    if doc.layout != "agreement":
+        tree.open(1, None, doc.title, None, None)
+    state = _State(c_heads=_del_c_heads(lines) if doc.layout == "agreement" else {})
+    skip_until = 0
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if i in state.c_heads:
+            head_start, head_end, title = state.c_heads[i]
+            state.part, state.agreement, state.last_number = "C", title, ()
+            tree.open(1, None, f"Del C, Överenskommelse {title}", "C", title)
+            skip_until = head_start  # the cover page is body text of the överenskommelse
+        if _is_c_heading_line(state, i):
+            i = _c_head_end(state, i)
+            continue
+        if line.text in DECORATION or (line.blank and not tree.items):
+            i += 1
+            continue
+        if READ_MORE.match(line.text):
+            references, i = read_more_box(lines, i)
+            tree.current.section.references.extend(references)
+            continue
+        if i >= skip_until:
+            opened = _open_heading(doc.layout, lines, i, state, tree)
+            if opened:
+                i = opened
+                continue
+        tree.current.lines.append(line)
+        i += 1
+    return tree.finish()
+
+
+def _is_c_heading_line(state: _State, i: int) -> bool:
+    return any(start == i for start, _, _ in state.c_heads.values())
+
+
+def _c_head_end(state: _State, i: int) -> int:
+    return next(end for start, end, _ in state.c_heads.values() if start == i)
+
+
+def _del_c_heads(lines: list[Line]) -> dict[int, tuple[int, int, str]]:
+    """For each överenskommelse: cover start → (heading start, heading end, title)."""
+    heads = {}
+    for i, line in enumerate(lines):
+        match = DEL_C_HEAD.match(line.text)
+        if not match:
+            continue
+        intro = next((k for k in range(i + 1, min(i + 8, len(lines)))
+                      if lines[k].text.startswith(C_INTRO)), None)
+        if intro is None:
+            continue  # the name repeated as a running header, not a new överenskommelse
+        title = match.group(1)
+        for text in (x.text for x in lines[i + 1:intro] if x.text):
+            title = join_broken(title, text) if title else text
+        heads[_cover_start(lines, i)] = (i, intro, collapse(title))
+    return heads
+
+
+def _cover_start(lines: list[Line], head: int) -> int:
+    """Where the överenskommelse's cover page (its title, "Bilaga till …") begins."""
+    before = head - 1
+    if before >= 0 and lines[before].lead and heading_at(lines, before):
+        return before
+    for i in range(head - 1, max(head - 12, 0), -1):
+        if lines[i].text == COVER_MARK:
+            while i > 0 and not lines[i - 1].blank:
+                i -= 1
+            return i
+    return head
+
+
+def _open_heading(layout: str, lines: list[Line], i: int, state: _State, tree: _Tree) -> int:
+    """Open a section if a heading starts at line i; returns the next line index or 0."""
+    if layout == "protocol":
+        return _open_paragraph_sign(lines, i, tree)
+    if layout == "plain":
+        markdown = MARKDOWN_HEADING.match(lines[i].text)
+        if markdown:
+            tree.open(len(markdown.group(1)) + 1, None, markdown.group(2).strip(), None, None)
+            return i + 1
+    numbered_only = layout in {"strategy", "plain"}
+    heading = heading_at(lines, i, numbered_only=numbered_only)
+    if heading is None:
+        return 0
+    placed = _place(layout, heading, state, tree)
+    if placed is None:
+        return 0
+    level, number = placed
+    tree.open(level, number, heading.title, state.part, state.agreement)
+    return heading.end
+
+
+def _place(layout: str, heading: Heading, state: _State, tree: _Tree):
+    """(level, printed number) of a heading in its document, or None if it is not one."""
+    number = heading.number
+    if number and not _number_follows(number, state):
+        return None
+    if layout in {"strategy", "plain"}:
+        if not number or number.startswith("B."):
+            return None
+        state.last_number = _number_key(number)
+        return number.count(".") + 2, number
+    if layout == "memo":
+        return (2, None) if not number else None
+    return _place_in_agreement(heading, state, tree)
+
+
+def _place_in_agreement(heading: Heading, state: _State, tree: _Tree):
+    number, title = heading.number, heading.title
+    for part in ("A", "B"):
+        if not number and title.startswith(f"Del {part},"):
+            state.part, state.agreement, state.last_number = part, None, ()
+            return 1, None
+    open_levels = [item.section.level for item in tree.stack if item.section.part == state.part]
+    if state.part is None:
+        return (None if number else (1, None))
+    if state.part == "A":
+        return None if number else ((2 if heading.lead or max(open_levels, default=1) < 2 else 3),
+                                    None)
+    if state.part == "B":
+        if number and number.startswith("B."):
+            state.last_number = _number_key(number)
+            return 2, number
+        return None if number else (3 if max(open_levels, default=1) >= 2 else 2, None)
+    if number:
+        if number.startswith("B."):
+            return None
+        state.last_number = _number_key(number)
+        return (3 if 2 in open_levels else 2), number
+    if heading.lead and title in DEL_C_TOP_HEADINGS:
+        return 2, None
+    deepest = max(open_levels, default=1)
+    return min(deepest + 1, 4), None
+
+
+def _number_key(number: str) -> tuple:
+    return tuple(int(x) for x in number.removeprefix("B.").split("."))
+
+
+def _number_follows(number: str, state: _State) -> bool:
+    """Printed numbers rise through a document; a smaller one is a stray line, not a heading."""
+    return not state.last_number or _number_key(number) > state.last_number
+
+
+def _open_paragraph_sign(lines: list[Line], i: int, tree: _Tree) -> int:
+    if not PARAGRAPH_SIGN.match(lines[i].text):
+        return 0
+    title, end = lines[i].text, i + 1
+    following = next((k for k in range(i + 1, len(lines)) if not lines[k].blank), None)
+    if following is not None and lines[following].text[:1].islower():
+        title, end = join_broken(title, lines[following].text), following + 1
+    tree.open(2, None, title, None, None)
+    return end
+
+
+def read_more_box(lines: list[Line], i: int) -> tuple[list[str], int]:
+    """A "* L Ä S M E R" box: the guideline names it lists, kept apart from body text."""
+    references: list[str] = []
+    j = i + 1
+    while j < len(lines):
+        while j < len(lines) and lines[j].blank:
+            j += 1
+        if j >= len(lines) or READ_MORE.match(lines[j].text) or lines[j].lead:
+            break
+        entry, k = [], j
+        while k < len(lines) and not lines[k].blank and len(entry) < 3:
+            if entry and lines[k].lead:
+                break
+            entry.append(lines[k].text)
+            k += 1
+            if REFERENCE_END.search(entry[-1]):
+                break
+        text = collapse(" ".join(entry))
+        if references and not REFERENCE_END.search(text):
+            break
+        references.append(text)
+        j = k
+        if k < len(lines) and lines[k].lead:
+            break
+    return references, j
+
+
+def is_numbered_heading(text: str) -> bool:
+    return bool(NUMBERED.match(text))

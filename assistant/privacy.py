@@ -1,0 +1,67 @@
+"""Redact Swedish personal identity numbers before text is stored or logged.
+
+Staff sometimes paste a patient's personnummer into a question; it must never reach the
+feedback database, an export or a log file. The pattern is deliberately generous (any
+plausible date followed by four digits, with "-", "+", a space or nothing between): a
+redacted phone number is a cheap mistake, a stored personnummer is not.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+REDACTED = "[personnummer borttaget]"
+
+# Month 01-12; day 01-31, or 61-91 for samordningsnummer (day + 60).
+_MONTH = r"(?:0[1-9]|1[0-2])"
+_DAY = r"(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
+_PERSONNUMMER = re.compile(
+    rf"(?<![\d])(?:(?:18|19|20)\d{{2}}|\d{{2}}){_MONTH}{_DAY}[-+ ]?\d{{4}}(?![\d])"
+)
+
+
+def redact_personnummer(text: str) -> str:
+    """Replace every personnummer-like string (YYMMDD-XXXX, YYYYMMDDXXXX, …) in `text`."""
+    if not text:
+        return text
+    return _PERSONNUMMER.sub(REDACTED, text)
+
+
+def redact_value(value: object) -> object:
+    """Redact strings inside nested lists/dicts (citations, log arguments)."""
+    if isinstance(value, str):
+        return redact_personnummer(value)
+    if isinstance(value, dict):
+        return {key: redact_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value(item) for item in value)
+    return value
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts personnummer in the formatted message of each record.
+
+    Install it on handlers (not loggers) so records from every library are covered.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave the record as logging sees it
+            return True
+        redacted = redact_personnummer(message)
+        if redacted != message or record.args:
+            record.msg = redacted
+            record.args = None
+        if record.exc_text:
+            record.exc_text = redact_personnummer(record.exc_text)
+        return True
+
+
+def install_log_redaction(logger: logging.Logger | None = None) -> None:
+    """Add a `RedactingFilter` to every handler of `logger` (the root logger by default)."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

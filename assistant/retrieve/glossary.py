@@ -1,0 +1,64 @@
+"""Abbreviations defined by the corpus itself ("hem för vård och boende, HVB").
+
+Staff write "HVB", "SoL", "ÖPT"; the text often spells them out. The glossary is read from
+the corpus's own definitions, so a new document brings its own abbreviations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+ABBREVIATION = re.compile(r"(?:,\s*|\(\s*)([A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,2}[A-ZÅÄÖ][A-ZÅÄÖa-z]{0,3})\b")
+LEFT_WORD = re.compile(r"[\wÅÄÖåäö\-]+$")
+PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*$")
+MAX_WORDS = 6
+
+
+def build_glossary(texts: Iterable[str]) -> dict[str, str]:
+    """Abbreviation (lower case) → its first spelled-out form in the corpus."""
+    glossary: dict[str, str] = {}
+    for text in texts:
+        for match in ABBREVIATION.finditer(text):
+            abbreviation = match.group(1)
+            if sum(ch.isupper() for ch in abbreviation) < 2:
+                continue
+            long_form = _long_form(text[: match.start()], abbreviation)
+            if long_form:
+                glossary.setdefault(abbreviation.lower(), long_form)
+    return glossary
+
+
+def _long_form(before: str, abbreviation: str) -> str | None:
+    """A run of words before the abbreviation that starts with its first letter.
+
+    Prefer the shortest run with at least one word per letter ("Samordnad individuell plan"),
+    else the shortest run at all ("Framtidens vårdinformationsmiljö").
+    """
+    before = PARENTHESIS.sub("", before)
+    words = before.split()[-MAX_WORDS:]
+    first = abbreviation[0].lower()
+    candidates = []
+    for size in range(1, len(words) + 1):
+        run = words[-size:]
+        if any(_is_abbreviation(w) for w in run):
+            break
+        if run[0][:1].lower() == first and (size > 1 or len(run[0]) >= 8):
+            candidates.append(" ".join(run).strip(",.;:()"))
+    full = [c for c in candidates if len(c.split()) >= len(abbreviation)]
+    return (full or candidates or [None])[0]
+
+
+def _is_abbreviation(word: str) -> bool:
+    word = word.strip(",.;:()")
+    return len(word) >= 2 and word.isupper()
+
+
+def expand(question: str, glossary: dict[str, str]) -> str:
+    """The question plus the spelled-out form of every abbreviation it uses."""
+    extra = []
+    for word in re.findall(r"[\wÅÄÖåäö\-]+", question):
+        long_form = glossary.get(word.lower())
+        if long_form and long_form.lower() not in question.lower():
+            extra.append(long_form)
+    return f"{question} ({'; '.join(extra)})" if extra else question

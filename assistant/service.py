@@ -1,0 +1,109 @@
+"""The one answering path: CLI, web chat and evaluation all call `Assistant.ask`."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from assistant.answer.extractive import Answerer
+from assistant.answer.guard import check_question, strip_instructions
+from assistant.config import Settings, settings as default_settings
+from assistant.errors import UserError
+from assistant.index import store
+from assistant.ingest.manifest import DocumentInfo
+from assistant.ingest.structure import AGREEMENT_KEYS
+from assistant.retrieve.hybrid import AgreementRetriever, HybridSearch, Scope
+from assistant.types import Answer, Section
+
+log = logging.getLogger(__name__)
+
+NOT_A_QUESTION = ("Jag svarar bara på frågor om Hälso- och sjukvårdsavtalet och dokumenten "
+                  "runt det. Skriv din fråga om avtalet.")
+
+
+class Assistant:
+    def __init__(self, index: store.Index, settings: Settings, retriever: str = "hybrid"):
+        from assistant.index.embed import embed_query
+
+        self.settings = settings
+        self.index = index
+        self.embed_query = embed_query
+        self.search = HybridSearch(index, settings, retriever)
+        self.answerer = Answerer(index, self.search, settings)
+        self._sections = {s.id: s for s in index.sections}
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, retriever: str = "hybrid",
+             progress: bool = False) -> Assistant:
+        """Open the index, building it first when it is missing or the corpus changed."""
+        settings = settings or default_settings()
+        if not store.is_current(settings):
+            log.info("building index in %s", settings.index_dir)
+            store.build(settings, progress=progress)
+        assistant = cls(store.open_index(settings), settings, retriever)
+        assistant.embed_query("uppvärmning")  # load the model now, not on the first question
+        return assistant
+
+    @property
+    def sections(self) -> list[Section]:
+        return self.index.sections
+
+    @property
+    def documents(self) -> list[DocumentInfo]:
+        return self.index.documents
+
+    def section(self, section_id: str) -> Section | None:
+        return self._sections.get(section_id)
+
+    def ask(self, question: str, scope: str = "alla", history: list[str] | None = None) -> Answer:
+        started = time.perf_counter()
+        text = check_question(question, self.settings.max_question_chars)
+        asked = strip_instructions(text)
+        if len(asked) < 2:
+            answer = Answer(text, NOT_A_QUESTION, abstained=True)
+        else:
+            context = [strip_instructions(h) for h in (history or [])[-1:]]
+            query = self.search.expand(" ".join(context + [asked]))
+            answer = self.answerer.answer(text, query, self.embed_query(query),
+                                          self.parse_scope(scope))
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def retriever(self, scope: str = "alla", k: int = 5) -> AgreementRetriever:
+        """The same search as a LangChain retriever, for chains and notebooks."""
+        return AgreementRetriever(search_engine=self.search, embed_query=self.embed_query,
+                                  scope=self.parse_scope(scope), k=k)
+
+    def scopes(self) -> list[tuple[str, str]]:
+        """Filter choices for the web chat: (value, Swedish label)."""
+        choices = [("alla", "Alla"), ("A", "Del A"), ("B", "Del B"),
+                   ("C", "Del C – alla överenskommelser")]
+        choices += [(f"C:{key}", f"Del C – {title}") for key, title in AGREEMENT_KEYS.items()]
+        choices.append(("fardplan", "Färdplan"))
+        return choices
+
+    def parse_scope(self, scope: str | None) -> Scope:
+        value = (scope or "alla").strip()
+        if value.lower() == "alla":
+            return Scope()
+        if value in ("A", "B", "C"):
+            return Scope(part=value)
+        if value.startswith("C:") and value[2:] in AGREEMENT_KEYS:
+            return Scope(part="C", agreement=AGREEMENT_KEYS[value[2:]])
+        if value.lower() == "fardplan":
+            return Scope(document=next((d.id for d in self.documents if d.kind == "strategi"),
+                                       "fardplan-2022"))
+        raise UserError(f"Okänt urval: {scope!r}. Välj Alla, A, B, C, C:<överenskommelse> "
+                        "eller fardplan.")
+
+    def banner(self) -> str:
+        """Which agreement answers come from, and what is planned next (from the manifest)."""
+        agreement = next((d for d in self.documents if d.kind == "avtal"), None)
+        upcoming = next((d for d in self.documents if d.is_context and d.valid_from), None)
+        if agreement is None:
+            return "Svaren bygger på dokumenten i corpus/."
+        text = (f"Svaren bygger på {agreement.title}, som gäller "
+                f"{agreement.valid_from} – {agreement.valid_to}.")
+        if upcoming and upcoming.note:
+            text += f" {upcoming.note}"
+        return text

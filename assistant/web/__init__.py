@@ -1,0 +1,1 @@
+"""Web chat (Gradio) for Avtalsassistenten: `assistant serve`, feedback and its export."""

@@ -1,0 +1,76 @@
+"""CLI sub-commands of the web feature: `assistant serve` and `assistant feedback export`.
+
+Heavy imports (Gradio, the model) happen inside the handlers so `assistant --help` and the
+export stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="starta webbchatten",
+        description=(
+            "Startar webbchatten. Som standard nås den bara från den här datorn "
+            "(127.0.0.1); använd --host 0.0.0.0 för att dela den i avdelningens nätverk."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="adress att lyssna på (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860, help="port (7860)")
+    serve.add_argument(
+        "--concurrency", type=int, default=2, help="antal frågor som besvaras samtidigt (2)"
+    )
+    serve.set_defaults(func=serve_command)
+
+    feedback = subparsers.add_parser("feedback", help="hantera återkoppling (👍/👎)")
+    actions = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = actions.add_parser("export", help="skriv all återkoppling som CSV")
+    export.add_argument("--out", type=Path, help="fil att skriva (standard: skärmen)")
+    export.set_defaults(func=export_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from assistant.config import settings
+    from assistant.service import Assistant
+    from assistant.web.app import build_app, launch
+
+    print("Läser in modell och index …", file=sys.stderr, flush=True)
+    assistant = Assistant.load(settings())
+    demo = build_app(assistant)
+    url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency))
+    print(f"Avtalsassistenten körs på {url}", flush=True)
+    if args.host not in LOOPBACK:
+        print(
+            f"Obs: appen lyssnar på {args.host} och nås från andra datorer i nätverket "
+            f"(http://<datorns-adress>:{args.port}/).",
+            flush=True,
+        )
+    print("Avsluta med Ctrl+C.", flush=True)
+    try:
+        demo.block_thread()
+    finally:
+        demo.close()
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from assistant.config import settings
+    from assistant.web.feedback import FeedbackStore, default_path
+
+    store = FeedbackStore(default_path(settings().data_dir))
+    if args.out is None:
+        store.export_csv(sys.stdout)
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    # utf-8-sig: spreadsheet programs then read å, ä, ö correctly.
+    with args.out.open("w", encoding="utf-8-sig", newline="") as out:
+        count = store.export_csv(out)
+    print(f"{count} svar med återkoppling skrivna till {args.out}", file=sys.stderr)
+    return 0
