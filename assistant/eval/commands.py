@@ -94,13 +94,12 @@ def main(args: argparse.Namespace) -> int:
 def _load_assistant(retriever: str):
     from assistant.service import Assistant
 
-    return Assistant.load(settings(), retriever=retriever)
+    return Assistant.load(settings(), retriever=retriever, progress=sys.stderr.isatty())
 
 
-def _document_files(corpus_dir: Path) -> dict[str, str]:
-    from assistant.ingest.manifest import load_manifest
-
-    return {doc.id: doc.file for doc in load_manifest(corpus_dir)}
+def _document_files(assistant) -> dict[str, str]:
+    """Document id → corpus file, for context golds that name their source file."""
+    return {doc.id: doc.file for doc in assistant.documents}
 
 
 def check(path: Path) -> int:
@@ -146,7 +145,7 @@ def _point_latest(out_dir: Path) -> None:
 def evaluate(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions)
     assistant = _load_assistant(args.retriever)
-    tree = SectionTree(assistant.sections, _document_files(settings().corpus_dir))
+    tree = SectionTree(assistant.sections, _document_files(assistant))
     for problem in check_questions(questions, tree):
         print(f"Varning: {problem}", file=sys.stderr)
     out_dir = _out_dir(args.out)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from assistant.types import Chunk, Section
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9•\"”(])")
+# A sentence ends at . ! ? before a capital or a bullet; not before a digit ("12 kap. 1 §").
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ•\"”(])")
 MIN_SENTENCE_CHARS = 12
 
 

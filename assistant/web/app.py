@@ -18,7 +18,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402  (the environment must be set before the import)
 
-from assistant.config import settings  # noqa: E402
+from assistant.config import Settings, settings  # noqa: E402
 from assistant.errors import UserError  # noqa: E402
 from assistant.privacy import redact_personnummer  # noqa: E402
 from assistant.types import Answer, Section  # noqa: E402
@@ -62,6 +62,8 @@ element.addEventListener('click', (event) => {
   const u = new URL(window.location.href);
   u.searchParams.set('avsnitt', link.dataset.avsnitt); u.searchParams.delete('markera');
   window.history.replaceState(null, '', u);
+  element.querySelectorAll('a.vald').forEach((a) => a.classList.remove('vald'));
+  link.classList.add('vald');
   trigger('click', {avsnitt: link.dataset.avsnitt});
 });
 """
@@ -200,9 +202,12 @@ class Handlers:
         tab = gr.Tabs(selected=BROWSE_TAB) if section_id else gr.Tabs()
         return tab, view, tree
 
-    def open_link(self, evt: gr.EventData):
+    def open_link(self, evt: gr.EventData) -> tuple[str, str]:
         data = getattr(evt, "_data", None) or {}
         return self.show(str(data.get("avsnitt") or "") or None)
+
+    def open_view(self, evt: gr.EventData) -> str:
+        return self.open_link(evt)[0]
 
 
 def _session(request: gr.Request | None) -> str:
@@ -231,9 +236,13 @@ def _css() -> str:
     return (STATIC / "app.css").read_text(encoding="utf-8")
 
 
-def build_app(assistant: AssistantLike, store: FeedbackStore | None = None) -> gr.Blocks:
-    """The whole UI; `launch` serves it."""
-    config = settings()
+def build_app(
+    assistant: AssistantLike,
+    store: FeedbackStore | None = None,
+    config: Settings | None = None,
+) -> gr.Blocks:
+    """The whole UI; `launch` serves it. Settings default to the assistant's own."""
+    config = config or getattr(assistant, "settings", None) or settings()
     store = store or FeedbackStore(default_path(config.data_dir))
     h = Handlers(assistant, store, config.max_question_chars)
     scopes = [(label, value) for value, label in assistant.scopes()]
@@ -266,12 +275,9 @@ def build_app(assistant: AssistantLike, store: FeedbackStore | None = None) -> g
         chatbot.example_select(
             h.example, [scope, chatbot, turns], ask_io["outputs"], api_visibility="private"
         )
-        chat["clear"].click(
-            h.clear,
-            None,
-            [chatbot, turns, status, chat["comment_box"], feedback_id],
-            api_visibility="private",
-        )
+        reset_io = [chatbot, turns, status, chat["comment_box"], feedback_id]
+        chat["clear"].click(h.clear, None, reset_io, api_visibility="private")
+        chatbot.clear(h.clear, None, reset_io, api_visibility="private")
         chatbot.like(
             h.rate, [turns], [chat["comment_box"], feedback_id, status], api_visibility="private"
         )
@@ -281,8 +287,10 @@ def build_app(assistant: AssistantLike, store: FeedbackStore | None = None) -> g
             [chat["comment_box"], feedback_id, status],
             api_visibility="private",
         )
-        for html in (tree, view):
-            html.click(h.open_link, None, [view, tree], api_visibility="private")
+        # The tree keeps its own open/closed state (and marks the link itself); links inside
+        # the section view re-render the tree so it shows where the reader went.
+        tree.click(h.open_view, None, [view], api_visibility="private")
+        view.click(h.open_link, None, [view, tree], api_visibility="private")
         demo.load(h.on_load, None, [tabs, view, tree], api_visibility="private")
     return demo
 
@@ -298,14 +306,21 @@ def _header_html(assistant: AssistantLike) -> str:
 
 def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
     """The chat tab's components (created inside the caller's layout context)."""
-    scope = gr.Dropdown(
-        choices=scopes,
-        value=scopes[0][1] if scopes else "alla",
-        label="Sök i",
-        info="Begränsa svaren till en del av avtalet.",
-        elem_id="omfang",
-        filterable=False,
-    )
+    with gr.Row(equal_height=True, elem_id="omfang-rad"):
+        scope = gr.Dropdown(
+            choices=scopes,
+            value=scopes[0][1] if scopes else "alla",
+            label="Sök i",
+            info="Begränsa svaren till en del av avtalet.",
+            elem_id="omfang",
+            filterable=False,
+            scale=4,
+            min_width=220,
+        )
+        clear = gr.Button(
+            "Ny konversation", variant="secondary", size="md", scale=1, min_width=150,
+            elem_id="rensa",
+        )
     chatbot = gr.Chatbot(
         label="Samtal",
         show_label=False,
@@ -323,7 +338,7 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
         question = gr.Textbox(
             show_label=False,
             label="Din fråga",
-            placeholder="Skriv din fråga, t.ex. ”Vem betalar hjälpmedel till en 15-åring?”",
+            placeholder="Skriv din fråga här …",
             lines=1,
             max_lines=6,
             scale=5,
@@ -342,7 +357,6 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
             elem_id="kommentar",
         )
         comment_send = gr.Button("Spara kommentar", scale=1, min_width=90, elem_id="spara-kommentar")
-    clear = gr.Button("Ny konversation", variant="secondary", size="sm", elem_id="rensa")
     return {
         "scope": scope,
         "chatbot": chatbot,

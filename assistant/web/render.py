@@ -19,6 +19,9 @@ SECTION_PARAM = "avsnitt"
 HIGHLIGHT_PARAM = "markera"
 
 _BULLET = re.compile(r"^\s*(?:[•●▪◦\-–—*]|\d+[.)]|[a-zåäö][.)])\s+")
+# The agreement first, then the strategy, then memo and context documents.
+_KIND_ORDER = {"avtal": 0, "strategi": 1}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.)\s*")
 
 
@@ -35,12 +38,19 @@ def section_url(section_id: str, quotes: Sequence[str] = ()) -> str:
 
 
 def reflow(body: str) -> str:
-    """Join PDF lines into paragraphs; keep blank lines and list items as breaks."""
-    paragraphs = re.split(r"\n\s*\n", body.strip())
+    """Paragraphs separated by blank lines, each on one line (list items on their own).
+
+    A body with blank lines holds PDF lines (join them within each paragraph); a body
+    without holds one paragraph per line already.
+    """
+    text = body.strip()
+    if not text:
+        return ""
+    blocks = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.splitlines()
     out = []
-    for paragraph in paragraphs:
+    for block in blocks:
         lines: list[str] = []
-        for raw in paragraph.splitlines():
+        for raw in block.splitlines():
             line = " ".join(raw.split())
             if not line:
                 continue
@@ -204,8 +214,8 @@ def section_html(
     if parent is not None:
         parts.append(f'<p class="overavsnitt">Överordnat: {_section_link(parent)}</p>')
     parts.append(
-        f'<p class="avsnitt-url">Direktlänk: <a href="{esc(section_url(section.id))}" '
-        f'data-avsnitt="{esc(section.id)}">{esc(section_url(section.id))}</a></p></article>'
+        f'<p class="avsnitt-url"><a href="{esc(section_url(section.id))}" target="_blank" '
+        'rel="noopener">Länk till avsnittet (öppnas i ny flik)</a></p></article>'
     )
     return "".join(parts)
 
@@ -242,11 +252,15 @@ def tree_html(sections: Sequence[Section], selected: str | None = None) -> str:
 
     groups: dict[str, list[Section]] = {}
     titles: dict[str, str] = {}
+    kinds: dict[str, str] = {}
     for root in children.get(None, []):
         groups.setdefault(root.document, []).append(root)
         titles.setdefault(root.document, root.document_title)
+        kinds.setdefault(root.document, root.kind)
+    order = sorted(groups, key=lambda doc: _KIND_ORDER.get(kinds[doc], len(_KIND_ORDER)))
     parts = ['<nav class="avtal-trad" aria-label="Avtalets innehåll">']
-    for document, roots in groups.items():
+    for document in order:
+        roots = groups[document]
         opened = " open" if any(r.id in open_ids for r in roots) else ""
         inner = "".join(branch(root) for root in roots)
         parts.append(
@@ -258,4 +272,6 @@ def tree_html(sections: Sequence[Section], selected: str | None = None) -> str:
 
 
 def banner_html(text: str) -> str:
-    return f'<div class="avtal-banner" role="note">{esc(text)}</div>'
+    """The validity banner; dates never wrap at their hyphens."""
+    body = _DATE.sub(lambda m: f'<span class="datum">{m.group(0)}</span>', esc(text))
+    return f'<div class="avtal-banner" role="note">{body}</div>'
