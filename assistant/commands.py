@@ -40,6 +40,8 @@ def run_index(args: argparse.Namespace) -> int:
     manifest = json.loads((path / "manifest.json").read_text())
     print(f"Index byggt på {manifest['seconds']} s: {manifest['sections']} avsnitt, "
           f"{manifest['chunks']} textbitar, {manifest['sentences']} meningar → {path}")
+    for problem in manifest.get("skipped", []):
+        print(f"Hoppade över: {problem}", file=sys.stderr)
     return 0
 
 

@@ -7,7 +7,8 @@ import time
 
 from assistant.answer.extractive import Answerer
 from assistant.answer.guard import check_question, strip_instructions
-from assistant.config import Settings, settings as default_settings
+from assistant.config import Settings
+from assistant.config import settings as default_settings
 from assistant.errors import UserError
 from assistant.index import store
 from assistant.ingest.manifest import DocumentInfo
@@ -39,7 +40,7 @@ class Assistant:
         settings = settings or default_settings()
         if not store.is_current(settings):
             log.info("building index in %s", settings.index_dir)
-            store.build(settings, progress=progress)
+            store.build(settings, progress=progress, force=False)
         assistant = cls(store.open_index(settings), settings, retriever)
         assistant.embed_query("uppvärmning")  # load the model now, not on the first question
         return assistant

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def test_settings(tmp_path_factory) -> Settings:
-    """The shipped corpus, with index and data folders of this session's own."""
+    """The shipped corpus, with index and data folders of this session's own.
+
+    The index set-up built is copied when it is current (building costs minutes on two
+    cores); otherwise the session builds its own. Either way it is a real Chroma store."""
+    from assistant.index import store
+
     base = tmp_path_factory.mktemp("avtal")
-    return dataclasses.replace(settings(), index_dir=base / "index", data_dir=base / "data")
+    project = settings()
+    if store.is_current(project):
+        shutil.copytree(project.index_dir, base / "index")
+    return dataclasses.replace(project, index_dir=base / "index", data_dir=base / "data")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from fpdf import FPDF
 
 from assistant.errors import UserError
-from assistant.ingest.clean import join_broken, paragraphs, Line
+from assistant.ingest.clean import Line, join_broken, paragraphs
 from assistant.ingest.manifest import load_manifest
 from assistant.ingest.pages import read_pages, split_marked_pages
 from assistant.ingest.structure import build_sections

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from collections import Counter
 
 from assistant.ingest.clean import READ_MORE, collapse, page_lines
 from assistant.ingest.pages import read_pages

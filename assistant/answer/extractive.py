@@ -17,6 +17,7 @@ from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
 from assistant.index.chunking import Sentence
 from assistant.index.store import Index
+from assistant.ingest.clean import BULLET
 from assistant.ingest.manifest import DocumentInfo
 from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
@@ -26,6 +27,10 @@ SECTIONS_CONSIDERED = 6
 EXTEND_MARGIN = 0.015  # quote the next sentence too when it is almost as relevant
 RANK_WEIGHT = 0.04  # a small prior for the fused retrieval rank
 LEXICAL_WEIGHT = 0.05  # share of the question's words found in the sentence
+# The agreement and the strategy are the binding texts; the memo, protocols and context
+# documents only report on them, so they must be clearly better to be cited first.
+SECONDARY_PENALTY = 0.02
+PRIMARY_KINDS = {"avtal", "strategi"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class Answerer:
     def answer(self, question: str, query: str, query_vector: np.ndarray,
                scope: Scope) -> Answer:
         hits = self.search.search(query, query_vector, scope, limit=SECTIONS_CONSIDERED)
-        if not hits or max(h.similarity for h in hits) < self.settings.abstain_below:
+        if not hits or self.search.evidence(query, hits) < self.settings.abstain_below:
             return Answer(question, abstention_text(hits[:3]), abstained=True)
         ranked = self._rank_sections(hits, query, query_vector)
         citations = self._citations(ranked)
@@ -63,6 +68,8 @@ class Answerer:
             candidates = self._candidates(hit.section, vector, words)
             if candidates:
                 best = candidates[0].score + RANK_WEIGHT / (rank + 1)
+                if hit.section.kind not in PRIMARY_KINDS:
+                    best -= SECONDARY_PENALTY
                 ranked.append((best, hit.section, candidates))
         ranked.sort(key=lambda item: item[0], reverse=True)
         return ranked
@@ -73,7 +80,7 @@ class Answerer:
             return []
         similarities = self.index.sentence_vectors[indices] @ vector
         result = []
-        for i, similarity in zip(indices, similarities):
+        for i, similarity in zip(indices, similarities, strict=True):
             sentence = self.index.sentences[i]
             overlap = len(words & set(tokens(sentence.text))) / max(len(words), 1)
             result.append(Candidate(sentence, float(similarity) + LEXICAL_WEIGHT * overlap, i))
@@ -106,6 +113,7 @@ class Answerer:
         quote = section.body[start:end]
         if "\n" in quote:
             quote = best.sentence.text
+        quote = BULLET.sub("", quote)
         if not quote_in_section(quote, section):
             return None
         return Citation(

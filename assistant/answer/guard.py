@@ -11,7 +11,8 @@ from assistant.errors import UserError
 INSTRUCTION = re.compile(
     r"[^.?!\n]*\b(ignorera|strunta i|glöm|bortse från|ignore|disregard|forget|override|"
     r"du är nu|you are now|låtsas|pretend|act as|system ?prompt|jailbreak|"
-    r"svara (?:bara|endast|alltid) med|answer (?:only|always) with|säg att|say that)\b[^.?!\n]*[.?!]?",
+    r"svara (?:bara|endast|alltid) med|answer (?:only|always) with|säg att|say that)\b"
+    r"[^.?!\n]*[.?!]?",
     re.IGNORECASE,
 )
 

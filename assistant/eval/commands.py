@@ -181,11 +181,12 @@ def _run_baseline(questions: list[Question], tree: SectionTree) -> Run:
 
 
 def _write(out_dir: Path, result: Run, baseline: Run | None, about: list[str]) -> None:
+    """metrics.json (the baseline's under "baseline"), results.jsonl, the report."""
     metrics = dict(result.metrics)
+    write_results(result, out_dir / "results.jsonl")
     if baseline:
         metrics["baseline"] = baseline.metrics
-        write_results(baseline, out_dir, prefix="baseline_")
-    write_results(result, out_dir)
+        write_results(baseline, out_dir / "baseline_results.jsonl")
     write_json(out_dir / "metrics.json", metrics)
     write_report(result, baseline, out_dir, about)
 

@@ -91,8 +91,10 @@ def gold_matches(gold: GoldRef, section: Section, source_file: str | None = None
             return False
     elif not agreement_matches(gold.agreement, section.agreement):
         return False
-    if gold.source is not None and not _source_matches(gold.source, section, source_file):
-        return False
+    if gold.source is not None:
+        # Context documents are cited as a whole: the file (or document id) decides, and a
+        # gold title naming a heading inside the file does not have to be a tree section.
+        return _source_matches(gold.source, section, source_file) and section.level == 1
     if gold.section is not None:
         return section.section is not None and _number_key(section.section) == _number_key(
             gold.section

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -193,9 +194,14 @@ def plot_hit_at_k(runs: Sequence[Run], path: Path) -> None:
 def plot_latency(runs: Sequence[Run], path: Path) -> None:
     figure = Figure(figsize=(6, 4))
     axes = figure.add_subplot()
+    # Log-spaced bins: the systems differ by orders of magnitude, and tails matter.
+    values = [max(v.latency_ms, 0.1) for result in runs for v in result.verdicts]
+    bins = np.geomspace(min(values), max(values) * 1.01, 30) if values else 10
     for result in runs:
-        axes.hist([v.latency_ms for v in result.verdicts], bins=20, alpha=0.6, label=result.name)
-    axes.set(xlabel="svarstid (ms)", ylabel="antal frågor")
+        latencies = [max(v.latency_ms, 0.1) for v in result.verdicts]
+        axes.hist(latencies, bins=bins, alpha=0.6, label=result.name)
+    axes.set_xscale("log")
+    axes.set(xlabel="svarstid (ms, logaritmisk skala)", ylabel="antal frågor")
     axes.legend()
     _save(figure, path)
 

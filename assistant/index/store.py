@@ -8,12 +8,14 @@ corpus is detected at start.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from assistant.types import Chunk, Section
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"
 COLLECTION = "chunks"
 POINTER = "CURRENT"
 
@@ -46,10 +48,19 @@ class Index:
     collection: object
 
 
+# Code whose output is stored in the index: a change to it makes the index stale.
+INDEXED_CODE = ("ingest", "index/chunking.py", "retrieve/lexical.py")
+
+
 def fingerprint(settings: Settings) -> str:
-    """Hash of every corpus file and the index format: changes when a rebuild is due."""
+    """Hash of every corpus file and of the code that reads it: changes when a rebuild is due."""
     digest = hashlib.sha256(INDEX_VERSION.encode())
     digest.update(str(settings.chunk_chars).encode())
+    package = Path(__file__).resolve().parent.parent
+    for name in INDEXED_CODE:
+        for source in sorted((package / name).rglob("*.py")) if (package / name).is_dir() \
+                else [package / name]:
+            digest.update(source.read_bytes())
     for file in sorted(settings.corpus_dir.iterdir()):
         if file.is_file() and not file.name.startswith("."):
             digest.update(file.name.encode())
@@ -73,12 +84,34 @@ def is_current(settings: Settings) -> bool:
     return manifest.get("fingerprint") == fingerprint(settings)
 
 
-def build(settings: Settings, progress: bool = False) -> Path:
-    """Build a new index aside and make it current; returns its folder."""
+@contextmanager
+def _build_lock(settings: Settings):
+    """One build at a time per index folder (the chat, CLI and tests may start together)."""
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / ".build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build(settings: Settings, progress: bool = False, force: bool = True) -> Path:
+    """Build a new index aside and make it current; returns its folder.
+
+    With `force=False` an index that became current while waiting for the lock is kept."""
+    with _build_lock(settings):
+        if not force and is_current(settings):
+            return current_build(settings)
+        return _build(settings, progress)
+
+
+def _build(settings: Settings, progress: bool) -> Path:
     from assistant.index.embed import embed_passages
 
     started = time.perf_counter()
-    documents, all_sections = load_corpus(settings.corpus_dir)
+    problems: list[str] = []
+    documents, all_sections = load_corpus(settings.corpus_dir, problems)
     chunks = [c for s in all_sections for c in chunk_section(s, settings.chunk_chars)]
     quotable = [x for s in all_sections for x in sentences(s)]
     by_id = {s.id: s for s in all_sections}
@@ -100,7 +133,7 @@ def build(settings: Settings, progress: bool = False) -> Path:
         _write_json(target / "manifest.json", {
             "fingerprint": fingerprint(settings), "version": INDEX_VERSION,
             "sections": len(all_sections), "chunks": len(chunks), "sentences": len(quotable),
-            "seconds": round(time.perf_counter() - started, 1),
+            "seconds": round(time.perf_counter() - started, 1), "skipped": problems,
         })
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)

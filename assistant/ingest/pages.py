@@ -74,7 +74,9 @@ def _pdf_pages(path: Path) -> list[Page]:
             pages.append(Page(index + 1, text, labels[index] if labels else None))
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
         log.warning("could not read PDF %s: %s", path.name, type(error).__name__)
-        raise UserError(f"{path.name}: PDF-filen är trasig eller krypterad och kunde inte läsas.")
+        raise UserError(
+            f"{path.name}: PDF-filen är trasig eller krypterad och kunde inte läsas."
+        ) from None
     if not any(p.text.strip() for p in pages):
         raise UserError(f"{path.name}: PDF-filen innehåller ingen text (skannad bild?).")
     return pages

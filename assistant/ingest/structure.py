@@ -10,15 +10,19 @@ Numbers are only ever the ones printed; unnumbered headings get `section: None`.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.ingest.clean import READ_MORE, Line, body_text, collapse, join_broken, page_lines
+from assistant.errors import UserError
+from assistant.ingest.clean import BULLET, READ_MORE, Line, body_text, collapse, join_broken, page_lines
 from assistant.ingest.headings import NUMBERED, Heading, heading_at
 from assistant.ingest.manifest import DocumentInfo, load_manifest, slug
 from assistant.ingest.pages import read_pages
 from assistant.types import Section
+
+log = logging.getLogger(__name__)
 
 # The four överenskommelser of Del C: question-set key → title as printed.
 AGREEMENT_KEYS = {
@@ -36,6 +40,13 @@ DEL_C_TOP_HEADINGS = {
     "Gemensamt ansvar och samverkan", "Parternas ansvar", "Kommunens betalningsansvar",
     "Uppföljning", "Uppföljning och utvärdering", "Utveckling och gemensamma utmaningar",
 }
+# A municipal memo (tjänsteskrivelse) has a standard outline; other headings in it are
+# subheadings of the one before (e.g. "Del C innehåller överenskommelser" under "Ärendet").
+MEMO_TOP_HEADINGS = {
+    "Förslag till beslut", "Sammanfattning av ärendet", "Beslutsunderlag", "Ärendet",
+    "Bakgrund", "Förvaltningens bedömning", "Ekonomiska konsekvenser",
+    "Beredning av ärendet i välfärdsnämnden och kommunstyrelsen",
+}
 DECORATION = {"A V T A L", "Avtal", "Överenskommelse", "STRATEGI"}
 DEL_C_HEAD = re.compile(r"^Del C, Överenskommelse\b\s*(.*)$")
 COVER_MARK = "Bilaga till Hälso- och sjukvårdsavtalet"
@@ -47,12 +58,23 @@ HTML_TAG = re.compile(r"<[^>]+>")
 PART_LABELS = {"A": "Del A", "B": "Del B", "C": "Del C"}
 
 
-def load_corpus(corpus_dir: Path) -> tuple[list[DocumentInfo], list[Section]]:
-    """Every document of the manifest and the sections of all of them, in reading order."""
+def load_corpus(corpus_dir: Path,
+                problems: list[str] | None = None) -> tuple[list[DocumentInfo], list[Section]]:
+    """Every document of the manifest and the sections of all of them, in reading order.
+
+    A file that cannot be read is skipped and its Swedish message added to `problems`, so one
+    broken PDF never stops the rest of the corpus from being indexed."""
     documents = load_manifest(corpus_dir)
     sections: list[Section] = []
     for file in dict.fromkeys(doc.file for doc in documents):
-        lines = page_lines(read_pages(corpus_dir / file))
+        try:
+            lines = page_lines(read_pages(corpus_dir / file))
+        except UserError as error:
+            log.warning("skipped %s", file)
+            if problems is not None:
+                problems.append(str(error))
+            documents = [doc for doc in documents if doc.file != file]
+            continue
         docs = [doc for doc in documents if doc.file == file]
         for doc, part in split_documents(docs, lines):
             sections.extend(build_sections(doc, part))
@@ -214,8 +236,8 @@ def _cover_start(lines: list[Line], head: int) -> int:
         return before
     for i in range(head - 1, max(head - 12, 0), -1):
         if lines[i].text == COVER_MARK:
-            while i > 0 and not lines[i - 1].blank:
-                i -= 1
+            while i > 0 and not lines[i - 1].blank and not lines[i].lead:
+                i -= 1  # back to the cover's first line, which opens a new page
             return i
     return head
 
@@ -231,7 +253,7 @@ def _open_heading(layout: str, lines: list[Line], i: int, state: _State, tree: _
             return i + 1
     numbered_only = layout in {"strategy", "plain"}
     heading = heading_at(lines, i, numbered_only=numbered_only)
-    if heading is None:
+    if heading is None or (layout == "memo" and _introduces_list(lines, heading.end)):
         return 0
     placed = _place(layout, heading, state, tree)
     if placed is None:
@@ -239,6 +261,12 @@ def _open_heading(layout: str, lines: list[Line], i: int, state: _State, tree: _
     level, number = placed
     tree.open(level, number, heading.title, state.part, state.agreement)
     return heading.end
+
+
+def _introduces_list(lines: list[Line], end: int) -> bool:
+    """In the memo, a short line before bullets introduces them; it is not a heading."""
+    following = next((x for x in lines[end:] if not x.blank), None)
+    return following is not None and bool(BULLET.match(following.text))
 
 
 def _place(layout: str, heading: Heading, state: _State, tree: _Tree):
@@ -252,7 +280,9 @@ def _place(layout: str, heading: Heading, state: _State, tree: _Tree):
         state.last_number = _number_key(number)
         return number.count(".") + 2, number
     if layout == "memo":
-        return (2, None) if not number else None
+        if number:
+            return None
+        return (2 if heading.title in MEMO_TOP_HEADINGS or len(tree.stack) < 2 else 3), None
     return _place_in_agreement(heading, state, tree)
 
 

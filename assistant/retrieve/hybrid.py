@@ -19,10 +19,11 @@ from pydantic import ConfigDict
 from assistant.config import Settings
 from assistant.index.store import Index
 from assistant.retrieve.glossary import build_glossary, expand
-from assistant.retrieve.lexical import correct, tokens
+from assistant.retrieve.lexical import Vocabulary, tokens
 from assistant.types import Section
 
 MODES = ("hybrid", "dense", "bm25")
+AGREE_WITHIN = 5
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Hit:
     score: float
     similarity: float
     chunk_id: str
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,44 +70,61 @@ class HybridSearch:
         self.chunk_sections = [c.section_id for c in index.chunks]
         self.chunk_ids = [c.id for c in index.chunks]
         self.glossary = build_glossary(s.body for s in index.sections)
-        self.vocabulary = set(index.bm25.vocab_dict)
+        self.vocabulary = Vocabulary(set(index.bm25.vocab_dict))
 
     def expand(self, question: str) -> str:
         return expand(question, self.glossary)
 
+    def evidence(self, query: str, hits: list[Hit]) -> float:
+        """How well the corpus answers the question, from three signals that each separate
+        out-of-scope questions: the best dense similarity; the share of the question's words
+        the corpus uses (questions about other things use other words); and whether the dense
+        and lexical retrievers agree on a top section."""
+        similarity = max((h.similarity for h in hits), default=0.0)
+        coverage = self.vocabulary.coverage(tokens(query))
+        agree = any((h.dense_rank == 0 and (h.lexical_rank or 99) < AGREE_WITHIN)
+                    or (h.lexical_rank == 0 and (h.dense_rank or 99) < AGREE_WITHIN)
+                    for h in hits)
+        return (similarity + self.settings.coverage_weight * coverage
+                + self.settings.agreement_weight * agree)
+
     def search(self, query: str, query_vector: np.ndarray, scope: Scope = Scope(),
                limit: int = 10) -> list[Hit]:
-        ranked: dict[str, float] = defaultdict(float)
+        dense_rank: dict[str, int] = {}
+        lexical_rank: dict[str, int] = {}
         similarity: dict[str, float] = {}
         best_chunk: dict[str, str] = {}
         if self.mode in ("hybrid", "dense"):
-            for rank, (chunk_id, sim) in enumerate(self._dense(query_vector, scope)):
+            for chunk_id, sim in self._dense(query_vector, scope):
                 section_id = chunk_id.split("#")[0]
-                if section_id not in similarity:
-                    ranked[section_id] += 1.0 / (self.settings.rrf_k + len(similarity) + 1)
+                if section_id not in dense_rank:
+                    dense_rank[section_id] = len(dense_rank)
                     similarity[section_id] = sim
                     best_chunk[section_id] = chunk_id
         if self.mode in ("hybrid", "bm25"):
-            seen: set[str] = set()
             for chunk_index in self._lexical(query, scope):
                 section_id = self.chunk_sections[chunk_index]
-                if section_id not in seen:
-                    ranked[section_id] += 1.0 / (self.settings.rrf_k + len(seen) + 1)
-                    seen.add(section_id)
+                if section_id not in lexical_rank:
+                    lexical_rank[section_id] = len(lexical_rank)
                     best_chunk.setdefault(section_id, self.chunk_ids[chunk_index])
-        order = sorted(ranked, key=lambda s: ranked[s], reverse=True)[:limit]
-        return [Hit(self.sections[s], ranked[s], similarity.get(s, 0.0), best_chunk[s])
-                for s in order]
+        fused: dict[str, float] = defaultdict(float)
+        for ranks in (dense_rank, lexical_rank):
+            for section_id, rank in ranks.items():
+                fused[section_id] += 1.0 / (self.settings.rrf_k + rank + 1)
+        order = sorted(fused, key=lambda s: fused[s], reverse=True)[:limit]
+        return [Hit(self.sections[s], fused[s], similarity.get(s, 0.0), best_chunk[s],
+                    dense_rank.get(s), lexical_rank.get(s)) for s in order]
 
     def _dense(self, vector: np.ndarray, scope: Scope) -> list[tuple[str, float]]:
         result = self.index.collection.query(
             query_embeddings=[vector.tolist()], n_results=self.settings.candidates,
             where=scope.where(), include=["distances"],
         )
-        return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0])]
+        return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0],
+                                                      strict=True)]
 
     def _lexical(self, query: str, scope: Scope) -> list[int]:
-        query_tokens = [t for t in correct(tokens(query), self.vocabulary) if t in self.vocabulary]
+        query_tokens = self.vocabulary.search_tokens(tokens(query))
         if not query_tokens:
             return []
         scores = self.index.bm25.get_scores(query_tokens)

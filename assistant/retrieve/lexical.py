@@ -29,6 +29,49 @@ def tokens(text: str) -> list[str]:
     return [t for t in folded if t not in STOPWORDS and len(t) > 1]
 
 
+class Vocabulary:
+    """The corpus's stemmed tokens, with the word parts Swedish compounds are made of.
+
+    Staff write compounds the text never uses ("trakeostomiprodukter", "rehabpersonal");
+    a compound whose parts are in the corpus is known, and searched for by its parts.
+    """
+
+    MIN_PART = 4
+
+    def __init__(self, words: set[str]):
+        self.words = words
+        self.heads = {w[:n] for w in words for n in range(5, len(w) + 1)}
+        self.tails = {w[-n:] for w in words for n in range(self.MIN_PART, len(w) + 1)}
+
+    def __contains__(self, token: str) -> bool:
+        return token in self.words
+
+    def parts(self, token: str) -> list[str] | None:
+        """Known tokens a compound splits into (longest known head first), or None."""
+        if token in self.words:
+            return [token]
+        for cut in range(len(token) - self.MIN_PART, 2, -1):
+            head, tail = token[:cut], token[cut:]
+            base = head[:-1] if head.endswith("s") and head[:-1] in self.words else head
+            if (base in self.words or base in self.heads) and tail in self.tails:
+                return [p for p in (base, tail) if p in self.words]
+        return None
+
+    def coverage(self, query_tokens: list[str]) -> float:
+        """Share of the question's words (typos corrected) that the corpus itself uses."""
+        if not query_tokens:
+            return 0.0
+        corrected = correct(query_tokens, self.words)
+        return sum(t in self.words for t in corrected) / len(corrected)
+
+    def search_tokens(self, query_tokens: list[str]) -> list[str]:
+        """Corrected tokens for BM25: known words, and the known parts of compounds."""
+        found: list[str] = []
+        for token in correct(query_tokens, self.words):
+            found.extend(self.parts(token) or [])
+        return found
+
+
 def correct(query_tokens: list[str], vocabulary: set[str]) -> list[str]:
     """Map each unknown token to the nearest corpus token (one edit; two for long words)."""
     from rapidfuzz import process

@@ -185,6 +185,7 @@ class Handlers:
         section = self.assistant.section(section_id) if section_id else None
         if section_id and section is None:
             return render.section_missing_html(section_id), render.tree_html(sections)
+        section = section or next((s for s in sections if s.kind == "avtal"), None)
         section = section or (sections[0] if sections else None)
         if section is None:
             return render.message_html("Inga avsnitt är inlästa.", "fel"), ""
@@ -233,7 +234,13 @@ def _theme() -> gr.themes.Base:
 
 
 def _css() -> str:
+    """Component styles; Gradio scopes them to the app container (`.contain`)."""
     return (STATIC / "app.css").read_text(encoding="utf-8")
+
+
+def _head() -> str:
+    """Page-level styles (padding, width) live outside that container: inline in <head>."""
+    return f"<style>{(STATIC / 'page.css').read_text(encoding='utf-8')}</style>"
 
 
 def build_app(
@@ -259,12 +266,14 @@ def build_app(
                     with gr.Column(scale=1, min_width=240, elem_id="avtal-tradkolumn"):
                         tree = gr.HTML("", elem_id="avtal-trad", js_on_load=_SECTION_LINKS_JS)
                     with gr.Column(scale=2, min_width=280, elem_id="avtal-vykolumn"):
-                        view = gr.HTML(
-                            "", elem_id="avsnitt-vy", js_on_load=_SCROLL_INTO_VIEW_JS
-                        )
+                        view = gr.HTML("", elem_id="avsnitt-vy", js_on_load=_SCROLL_INTO_VIEW_JS)
 
         question, scope, chatbot, send, status = (
-            chat["question"], chat["scope"], chat["chatbot"], chat["send"], chat["status"]
+            chat["question"],
+            chat["scope"],
+            chat["chatbot"],
+            chat["send"],
+            chat["status"],
         )
         ask_io = {
             "inputs": [question, scope, chatbot, turns],
@@ -318,21 +327,27 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
             min_width=220,
         )
         clear = gr.Button(
-            "Ny konversation", variant="secondary", size="md", scale=1, min_width=150,
+            "Ny konversation",
+            variant="secondary",
+            size="md",
+            scale=1,
+            min_width=150,
             elem_id="rensa",
         )
     chatbot = gr.Chatbot(
         label="Samtal",
         show_label=False,
         elem_id="samtal",
-        height="60vh",
+        height=None,
         min_height=320,
+        max_height="75vh",
         placeholder="Ställ en fråga om Hälso- och sjukvårdsavtalet – eller välj ett exempel.",
         examples=[{"text": text} for text in EXAMPLES],
         latex_delimiters=[],
         buttons=["copy"],
         feedback_options=("Like", "Dislike"),
         group_consecutive_messages=False,
+        layout="panel",
     )
     with gr.Row(elem_id="fraga-rad", equal_height=True):
         question = gr.Textbox(
@@ -356,7 +371,9 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
             scale=5,
             elem_id="kommentar",
         )
-        comment_send = gr.Button("Spara kommentar", scale=1, min_width=90, elem_id="spara-kommentar")
+        comment_send = gr.Button(
+            "Spara kommentar", scale=1, min_width=90, elem_id="spara-kommentar"
+        )
     return {
         "scope": scope,
         "chatbot": chatbot,
@@ -388,6 +405,7 @@ def launch(
         server_port=port,
         theme=_theme(),
         css=_css(),
+        head=_head(),
         js=_PAGE_JS,
         share=False,
         inbrowser=False,

@@ -122,8 +122,7 @@ class FeedbackStore:
                 " FROM feedback ORDER BY id"
             ).fetchall()
         return [
-            FeedbackRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
-            for r in records
+            FeedbackRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7])) for r in records
         ]
 
     def export_csv(self, out: IO[str]) -> int:

@@ -210,7 +210,9 @@ def section_html(
         parts.append(f'<div class="las-mer"><strong>Läs mer</strong><ul>{refs}</ul></div>')
     if children:
         links = "".join(f"<li>{_section_link(child)}</li>" for child in children)
-        parts.append(f'<div class="underavsnitt"><strong>Underavsnitt</strong><ul>{links}</ul></div>')
+        parts.append(
+            f'<div class="underavsnitt"><strong>Underavsnitt</strong><ul>{links}</ul></div>'
+        )
     if parent is not None:
         parts.append(f'<p class="overavsnitt">Överordnat: {_section_link(parent)}</p>')
     parts.append(
