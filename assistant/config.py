@@ -41,9 +41,9 @@ class Settings:
     rrf_k: int = 60
     # Answering: how many citations at most, and sentences quoted per citation.
     max_citations: int = 3
-    max_sentences: int = 2
+    max_sentences: int = 3
     # A further section is cited only if its best sentence scores within this of the best.
-    citation_margin: float = 0.03
+    citation_margin: float = 0.06
     # Declining: evidence = best dense cosine (e5 "query:"/"passage:") + coverage_weight × the
     # share of the question's words found in the corpus. Below `abstain_below` the assistant
     # says the documents do not answer. One global setting, calibrated on eval/questions.yaml

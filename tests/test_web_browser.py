@@ -163,6 +163,18 @@ def section_id(assistant, number: str) -> str:
     return next(s.id for s in assistant.sections if s.section == number and s.part == "B")
 
 
+# --- rendering (no browser needed) ------------------------------------------------------------
+def test_render_escapes_and_highlights_across_line_breaks():
+    from assistant.web import render
+
+    body = "Första stycket.\n\nFör barn och ungdomar till och\nmed 17 år har VGR <ansvar>."
+    html = render.highlight(render.reflow(body), ["ungdomar till och med 17 år"])
+    assert "<mark>ungdomar till och med 17 år</mark>" in html
+    assert "&lt;ansvar&gt;" in html and "<ansvar>" not in html
+    assert "<script>" not in render.user_message_html("<script>alert(1)</script>")
+    assert "\n" not in render.user_message_html("rad ett\nrad två")
+
+
 # --- chat -----------------------------------------------------------------------------------
 def test_start_page_shows_banner_from_manifest_and_examples(page, assistant):
     banner = page.locator(".avtal-banner").inner_text()
@@ -298,6 +310,8 @@ def test_section_url_opens_the_section(browser, server, assistant):
     page.goto(f"{server}/?avsnitt={section_id(assistant, 'B.9')}")
     page.wait_for_selector("#avsnitt-vy h2")
     assert page.locator("#avsnitt-vy h2").inner_text().startswith("B.9")
+    page.locator("#flik-fraga-button").click()
+    page.wait_for_function("() => !window.location.search.includes('avsnitt')")
     page.goto(f"{server}/?avsnitt=finns-inte")
     page.wait_for_selector("#avsnitt-vy .meddelande-fel")
     assert "finns inte" in page.locator("#avsnitt-vy").inner_text()
@@ -361,7 +375,10 @@ def test_no_request_leaves_the_server(browser, server):
     page.locator("#flik-avtalet-button").click()
     page.locator("#avtal-trad a.avsnitt-lank").first.wait_for(state="attached")
     fonts = page.evaluate("() => [...document.fonts].map(f => f.family)")
+    config = page.request.get(server + "/config").json()
     context.close()
+    assert config["analytics_enabled"] is False
+    assert config["stylesheets"] == []  # no remote stylesheet (e.g. Google Fonts)
     assert len(recorder.urls) > 5
     assert recorder.foreign(server) == []
     assert not any("google" in family.lower() for family in fonts)

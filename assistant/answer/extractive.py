@@ -24,8 +24,8 @@ from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
 SECTIONS_CONSIDERED = 6
-EXTEND_MARGIN = 0.015  # quote the next sentence too when it is almost as relevant
-RANK_WEIGHT = 0.04  # a small prior for the fused retrieval rank
+EXTEND_MARGIN = 0.03  # quote a neighbouring sentence too when it is almost as relevant
+RANK_WEIGHT = 0.02  # a small prior for the fused retrieval rank
 LEXICAL_WEIGHT = 0.05  # share of the question's words found in the sentence
 # The agreement and the strategy are the binding texts; the memo, protocols and context
 # documents only report on them, so they must be clearly better to be cited first.
@@ -79,10 +79,12 @@ class Answerer:
         if not indices:
             return []
         similarities = self.index.sentence_vectors[indices] @ vector
+        heading_words = set(tokens(section.heading_path))
         result = []
         for i, similarity in zip(indices, similarities, strict=True):
             sentence = self.index.sentences[i]
-            overlap = len(words & set(tokens(sentence.text))) / max(len(words), 1)
+            found = words & (set(tokens(sentence.text)) | heading_words)
+            overlap = len(found) / max(len(words), 1)
             result.append(Candidate(sentence, float(similarity) + LEXICAL_WEIGHT * overlap, i))
         return sorted(result, key=lambda c: c.score, reverse=True)
 
@@ -102,18 +104,10 @@ class Answerer:
         return citations
 
     def _cite(self, section: Section, candidates: list[Candidate]) -> Citation | None:
-        best = candidates[0]
-        start = best.sentence.start
-        end = start + len(best.sentence.text)
-        following = next((c for c in candidates[1:self.settings.max_sentences + 1]
-                          if c.index == best.index + 1 and c.score >= best.score - EXTEND_MARGIN
-                          and self.index.sentences[c.index].section_id == section.id), None)
-        if following:
-            end = following.sentence.start + len(following.sentence.text)
-        quote = section.body[start:end]
-        if "\n" in quote:
-            quote = best.sentence.text
-        quote = BULLET.sub("", quote)
+        first, last = self._window(section, candidates)
+        start = self.index.sentences[first].start
+        end = self.index.sentences[last].start + len(self.index.sentences[last].text)
+        quote = BULLET.sub("", section.body[start:end])
         if not quote_in_section(quote, section):
             return None
         return Citation(
@@ -122,3 +116,24 @@ class Answerer:
             title=section.title, page=section.page_at(start), quote=quote,
             section_id=section.id,
         )
+
+    def _window(self, section: Section, candidates: list[Candidate]) -> tuple[int, int]:
+        """The best sentence, widened to neighbours in its paragraph that score almost as
+        well, so a quote carries its context (the sentence before or after)."""
+        scores = {c.index: c.score for c in candidates}
+        best = candidates[0]
+        first = last = best.index
+        while last - first + 1 < self.settings.max_sentences:
+            options = [i for i in (first - 1, last + 1)
+                       if scores.get(i, -1.0) >= best.score - EXTEND_MARGIN
+                       and self._same_paragraph(section, min(i, first), max(i, last))]
+            if not options:
+                break
+            pick = max(options, key=lambda i: scores[i])
+            first, last = min(first, pick), max(last, pick)
+        return first, last
+
+    def _same_paragraph(self, section: Section, first: int, last: int) -> bool:
+        start = self.index.sentences[first].start
+        end = self.index.sentences[last].start + len(self.index.sentences[last].text)
+        return "\n" not in section.body[start:end]

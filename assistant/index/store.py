@@ -29,7 +29,7 @@ from assistant.types import Chunk, Section
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "4"
+INDEX_VERSION = "6"
 COLLECTION = "chunks"
 POINTER = "CURRENT"
 
@@ -122,7 +122,7 @@ def _build(settings: Settings, progress: bool) -> Path:
     target.mkdir(parents=True)
     try:
         vectors = embed_passages(texts, show_progress=progress)
-        sentence_vectors = embed_passages([x.text for x in quotable], show_progress=progress)
+        sentence_vectors = _sentence_vectors(quotable, by_id, progress)
         _write_chroma(target, chunks, by_id, texts, vectors)
         _write_bm25(target, texts)
         np.save(target / "sentences.npy", sentence_vectors.astype(np.float32))
@@ -140,6 +140,18 @@ def _build(settings: Settings, progress: bool) -> Path:
         raise
     _swap(settings, name)
     return target
+
+
+def _sentence_vectors(quotable: list[Sentence], by_id: dict[str, Section],
+                      progress: bool) -> np.ndarray:
+    """Mean of a sentence's own embedding and of it under its headings, so its score is the
+    mean of both cosines: the words match, and so does the heading ("Syfte" for "syftet")."""
+    from assistant.index.embed import embed_passages
+
+    plain = embed_passages([x.text for x in quotable], show_progress=progress)
+    headed = embed_passages([f"{by_id[x.section_id].heading_path}\n{x.text}" for x in quotable],
+                            show_progress=progress)
+    return (plain + headed) / 2
 
 
 def _write_json(path: Path, data) -> None:

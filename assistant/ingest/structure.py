@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import UserError
-from assistant.ingest.clean import BULLET, READ_MORE, Line, body_text, collapse, join_broken, page_lines
+from assistant.ingest.clean import (
+    BULLET,
+    READ_MORE,
+    Line,
+    body_text,
+    collapse,
+    join_broken,
+    page_lines,
+)
 from assistant.ingest.headings import NUMBERED, Heading, heading_at
 from assistant.ingest.manifest import DocumentInfo, load_manifest, slug
 from assistant.ingest.pages import read_pages

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 ABBREVIATION = re.compile(r"(?:,\s*|\(\s*)([A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,2}[A-ZÅÄÖ][A-ZÅÄÖa-z]{0,3})\b")
 LEFT_WORD = re.compile(r"[\wÅÄÖåäö\-]+$")
 PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*$")
+CLAUSE_END = re.compile(r"[.;:!?,]\s")
 MAX_WORDS = 6
 
 
@@ -35,7 +36,7 @@ def _long_form(before: str, abbreviation: str) -> str | None:
     Prefer the shortest run with at least one word per letter ("Samordnad individuell plan"),
     else the shortest run at all ("Framtidens vårdinformationsmiljö").
     """
-    before = PARENTHESIS.sub("", before)
+    before = CLAUSE_END.split(PARENTHESIS.sub("", before))[-1]
     words = before.split()[-MAX_WORDS:]
     first = abbreviation[0].lower()
     candidates = []

@@ -8,22 +8,19 @@ to users is produced by `render`, which escapes every string.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import gradio as gr
 
-import gradio as gr  # noqa: E402  (the environment must be set before the import)
-
-from assistant.config import Settings, settings  # noqa: E402
-from assistant.errors import UserError  # noqa: E402
-from assistant.privacy import redact_personnummer  # noqa: E402
-from assistant.types import Answer, Section  # noqa: E402
-from assistant.web import render  # noqa: E402
-from assistant.web.feedback import FeedbackStore, default_path  # noqa: E402
+from assistant.config import Settings, settings  # also sets GRADIO_ANALYTICS_ENABLED=False
+from assistant.errors import UserError
+from assistant.privacy import redact_personnummer
+from assistant.types import Answer, Section
+from assistant.web import render
+from assistant.web.feedback import FeedbackStore, default_path
 
 log = logging.getLogger(__name__)
 
@@ -46,34 +43,10 @@ SYSTEM_FONTS = [
     "sans-serif",
 ]
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Consolas", "Liberation Mono", "monospace"]
-# When the user clicks the chat tab, drop `?avsnitt=` so a reload opens the chat. (A tab
-# `.select` listener would also fire while the page mounts and erase the link being opened.)
-_PAGE_JS = """() => { document.addEventListener('click', (event) => {
-  if (!event.target.closest('#flik-fraga-button')) return;
-  const u = new URL(window.location.href);
-  u.searchParams.delete('avsnitt'); u.searchParams.delete('markera');
-  window.history.replaceState(null, '', u); }); }"""
-# Section links inside gr.HTML open the section in place (the href still works without JS).
-_SECTION_LINKS_JS = """
-element.addEventListener('click', (event) => {
-  const link = event.target.closest('a[data-avsnitt]');
-  if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
-  event.preventDefault();
-  const u = new URL(window.location.href);
-  u.searchParams.set('avsnitt', link.dataset.avsnitt); u.searchParams.delete('markera');
-  window.history.replaceState(null, '', u);
-  element.querySelectorAll('a.vald').forEach((a) => a.classList.remove('vald'));
-  link.classList.add('vald');
-  trigger('click', {avsnitt: link.dataset.avsnitt});
-});
-"""
-_SCROLL_INTO_VIEW_JS = (
-    _SECTION_LINKS_JS
-    + """
-watch('value', () => { if (window.innerWidth < 800 && element.innerHTML.trim()) {
-  element.scrollIntoView({behavior: 'smooth', block: 'start'}); } });
-"""
-)
+
+
+def _static(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
 
 
 class AssistantLike(Protocol):
@@ -233,14 +206,10 @@ def _theme() -> gr.themes.Base:
     )
 
 
-def _css() -> str:
-    """Component styles; Gradio scopes them to the app container (`.contain`)."""
-    return (STATIC / "app.css").read_text(encoding="utf-8")
-
-
 def _head() -> str:
-    """Page-level styles (padding, width) live outside that container: inline in <head>."""
-    return f"<style>{(STATIC / 'page.css').read_text(encoding='utf-8')}</style>"
+    """Page-level styles (padding, width) live outside Gradio's app container, which scopes
+    every rule passed as `css=`: they go inline into <head> instead."""
+    return f"<style>{_static('page.css')}</style>"
 
 
 def build_app(
@@ -264,9 +233,15 @@ def build_app(
             with gr.Tab("Avtalet", id=BROWSE_TAB, elem_id="flik-avtalet"):
                 with gr.Row(equal_height=False, elem_id="avtal-rad"):
                     with gr.Column(scale=1, min_width=240, elem_id="avtal-tradkolumn"):
-                        tree = gr.HTML("", elem_id="avtal-trad", js_on_load=_SECTION_LINKS_JS)
+                        tree = gr.HTML(
+                            "", elem_id="avtal-trad", js_on_load=_static("section_links.js")
+                        )
                     with gr.Column(scale=2, min_width=280, elem_id="avtal-vykolumn"):
-                        view = gr.HTML("", elem_id="avsnitt-vy", js_on_load=_SCROLL_INTO_VIEW_JS)
+                        view = gr.HTML(
+                            "",
+                            elem_id="avsnitt-vy",
+                            js_on_load=_static("section_links.js") + _static("scroll_into_view.js"),
+                        )
 
         question, scope, chatbot, send, status = (
             chat["question"],
@@ -279,11 +254,11 @@ def build_app(
             "inputs": [question, scope, chatbot, turns],
             "outputs": [question, chatbot, turns, status],
         }
-        send.click(h.respond, **ask_io, api_name="fraga")
-        question.submit(h.respond, **ask_io, api_visibility="private")
-        chatbot.example_select(
-            h.example, [scope, chatbot, turns], ask_io["outputs"], api_visibility="private"
-        )
+        # One concurrency group for all ways of asking: the limit is on answers in flight.
+        ask_opts: dict[str, Any] = {"concurrency_id": "svar", "api_visibility": "private"}
+        send.click(h.respond, **ask_io, api_name="fraga", concurrency_id="svar")
+        question.submit(h.respond, **ask_io, **ask_opts)
+        chatbot.example_select(h.example, [scope, chatbot, turns], ask_io["outputs"], **ask_opts)
         reset_io = [chatbot, turns, status, chat["comment_box"], feedback_id]
         chat["clear"].click(h.clear, None, reset_io, api_visibility="private")
         chatbot.clear(h.clear, None, reset_io, api_visibility="private")
@@ -344,7 +319,7 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
         placeholder="Ställ en fråga om Hälso- och sjukvårdsavtalet – eller välj ett exempel.",
         examples=[{"text": text} for text in EXAMPLES],
         latex_delimiters=[],
-        buttons=["copy"],
+        buttons=[],  # Gradio's copy button would copy our HTML source, not the text
         feedback_options=("Like", "Dislike"),
         group_consecutive_messages=False,
         layout="panel",
@@ -359,10 +334,9 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
             scale=5,
             min_width=200,
             elem_id="fraga",
-            autofocus=True,
         )
         send = gr.Button("Skicka", variant="primary", scale=1, min_width=90, elem_id="skicka")
-    status = gr.HTML("", elem_id="status", js_on_load=None)
+    status = gr.HTML("", label="Status", elem_id="status", js_on_load=None)
     with gr.Row(visible=False, elem_id="kommentar-rad") as comment_box:
         comment = gr.Textbox(
             label="Kommentar till ditt omdöme (valfritt)",
@@ -404,9 +378,9 @@ def launch(
         server_name=host,
         server_port=port,
         theme=_theme(),
-        css=_css(),
+        css=_static("app.css"),
         head=_head(),
-        js=_PAGE_JS,
+        js=_static("page.js"),
         share=False,
         inbrowser=False,
         show_error=False,

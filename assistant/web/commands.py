@@ -38,9 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def serve_command(args: argparse.Namespace) -> int:
     from assistant.config import settings
+    from assistant.privacy import install_log_redaction
     from assistant.service import Assistant
     from assistant.web.app import build_app, launch
 
+    install_log_redaction()  # questions may hold a personnummer: never in a log line
     print("Läser in modell och index …", file=sys.stderr, flush=True)
     assistant = Assistant.load(settings())
     demo = build_app(assistant)

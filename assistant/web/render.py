@@ -171,8 +171,11 @@ def answer_html(answer: Answer, lookup: Callable[[str], Section | None]) -> str:
 
 
 def message_html(text: str, kind: str = "info") -> str:
-    """A short notice (errors, waiting) as a chat message or status line."""
-    return _one_line(f'<div class="meddelande meddelande-{esc(kind)}">{esc(text)}</div>')
+    """A short notice (an error, a thank-you) for the status line; read out by screen readers."""
+    role = "alert" if kind == "fel" else "status"
+    return _one_line(
+        f'<div class="meddelande meddelande-{esc(kind)}" role="{role}">{esc(text)}</div>'
+    )
 
 
 def _section_link(section: Section, label: str | None = None) -> str:

@@ -1,0 +1,55 @@
+"""Retrieval helpers: abbreviations from the corpus, Swedish tokens, typos and compounds."""
+
+from __future__ import annotations
+
+from assistant.retrieve.glossary import build_glossary, expand
+from assistant.retrieve.lexical import Vocabulary, correct, tokens
+
+
+def test_glossary_reads_definitions_from_the_text():
+    text = ("personer som vistas i hem för vård och boende, HVB, eller hem för viss annan "
+            "heldygnsvård. Västra Götalandsregionen (VGR) ansvarar. Enligt socialtjänstlagen "
+            "(2001:453), SoL, ska …")
+    glossary = build_glossary([text])
+    assert glossary["hvb"] == "hem för vård och boende"
+    assert glossary["vgr"] == "Västra Götalandsregionen"
+    assert glossary["sol"] == "socialtjänstlagen"
+
+
+def test_glossary_ignores_lists_of_abbreviations():
+    glossary = build_glossary(["enligt LSS, SoL, LVU eller LVM med placering"])
+    assert "lvu" not in glossary and "sol" not in glossary
+
+
+def test_expand_adds_long_forms_once():
+    glossary = {"hvb": "hem för vård och boende"}
+    assert expand("Vem betalar vården på HVB?", glossary).endswith("(hem för vård och boende)")
+    assert expand("hem för vård och boende, HVB?", glossary) == "hem för vård och boende, HVB?"
+
+
+def test_tokens_fold_diacritics_and_drop_stopwords():
+    assert tokens("Hjälpmedel för barnen") == tokens("hjalpmedel for barnen")
+    assert "och" not in tokens("hälso- och sjukvård")
+
+
+def test_typos_are_corrected_to_corpus_words():
+    vocabulary = set(tokens("hjälpmedel utskrivningsklar betalningsansvar"))
+    assert correct(tokens("hjälpmedell utskrivningsklr"), vocabulary) == tokens(
+        "hjälpmedel utskrivningsklar")
+
+
+def test_compounds_are_searched_by_their_parts():
+    vocabulary = Vocabulary(set(tokens("trakeostomi produkter diabetes informationsmaterial")))
+    assert vocabulary.parts(tokens("trakeostomiprodukter")[0]) == tokens("trakeostomi produkter")
+    assert vocabulary.parts(tokens("parkeringsplats")[0]) is None
+
+
+def test_misspelled_question_finds_the_right_section(assistant):
+    answer = assistant.ask("vem betalar hjalpmedel till barn under 18")
+    assert answer.citations and answer.citations[0].section == "B.11"
+
+
+def test_abbreviation_question_finds_the_right_section(assistant):
+    answer = assistant.ask("Vem ansvarar för hälso- och sjukvården på HVB?")
+    sections = {(c.part, c.section) for c in answer.citations}
+    assert ("B", "B.3") in sections or any(c.part == "C" for c in answer.citations)
