@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 
+import torch
+
 from assistant.answer.extractive import Answerer
 from assistant.answer.guard import check_question, strip_instructions
 from assistant.config import Settings
@@ -41,6 +43,9 @@ class Assistant:
         if not store.is_current(settings):
             log.info("building index in %s", settings.index_dir)
             store.build(settings, progress=progress, force=False)
+        # One thread per question: with the web chat's parallel questions (or anything else
+        # on the machine) two threads each slow a 26 ms query to about a second.
+        torch.set_num_threads(1)
         assistant = cls(store.open_index(settings), settings, retriever)
         assistant.embed_query("uppvärmning")  # load the model now, not on the first question
         return assistant

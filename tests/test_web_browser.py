@@ -272,7 +272,7 @@ def test_feedback_with_comment_is_stored_redacted(page, assistant):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "Skriv en fråga först"), ("   \n  ", "Skriv en fråga först"), ("x" * 1001, "för lång")],
+    [("", "Frågan är tom"), ("   \n  ", "Frågan är tom"), ("x" * 1001, "för lång")],
 )
 def test_empty_and_overlong_input_get_a_swedish_message(page, text, message):
     page.locator("#fraga textarea").fill(text)

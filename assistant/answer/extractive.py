@@ -7,6 +7,7 @@ leaves (verify.py), so a quote that is not in the corpus cannot be produced.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -47,6 +48,9 @@ class Answerer:
         self.by_section: dict[str, list[int]] = defaultdict(list)
         for i, sentence in enumerate(index.sentences):
             self.by_section[sentence.section_id].append(i)
+        self.sentence_words = [frozenset(tokens(s.text)) for s in index.sentences]
+        self.heading_words = {s.id: frozenset(tokens(s.heading_path)) for s in index.sections}
+        self.idf = _idf(self.sentence_words)
 
     def answer(self, question: str, query: str, query_vector: np.ndarray,
                scope: Scope) -> Answer:
@@ -62,7 +66,7 @@ class Answerer:
 
     def _rank_sections(self, hits: list[Hit], query: str, vector: np.ndarray):
         """Sections ordered by their best sentence, with the retrieval rank as a prior."""
-        words = set(tokens(query))
+        words = {w: self.idf.get(w, self.idf_unknown) for w in set(tokens(query))}
         ranked = []
         for rank, hit in enumerate(hits):
             candidates = self._candidates(hit.section, vector, words)
@@ -74,18 +78,25 @@ class Answerer:
         ranked.sort(key=lambda item: item[0], reverse=True)
         return ranked
 
-    def _candidates(self, section: Section, vector: np.ndarray, words: set[str]):
+    @property
+    def idf_unknown(self) -> float:
+        return max(self.idf.values(), default=1.0)
+
+    def _candidates(self, section: Section, vector: np.ndarray, words: dict[str, float]):
+        """Sentences scored by cosine plus the IDF-weighted share of the question's words they
+        (or their headings) contain: "uppsägningstid" counts more than "avtalet"."""
         indices = self.by_section.get(section.id, [])
         if not indices:
             return []
         similarities = self.index.sentence_vectors[indices] @ vector
-        heading_words = set(tokens(section.heading_path))
+        heading = self.heading_words.get(section.id, frozenset())
+        total = sum(words.values()) or 1.0
         result = []
         for i, similarity in zip(indices, similarities, strict=True):
-            sentence = self.index.sentences[i]
-            found = words & (set(tokens(sentence.text)) | heading_words)
-            overlap = len(found) / max(len(words), 1)
-            result.append(Candidate(sentence, float(similarity) + LEXICAL_WEIGHT * overlap, i))
+            present = self.sentence_words[i] | heading
+            overlap = sum(weight for word, weight in words.items() if word in present) / total
+            result.append(Candidate(self.index.sentences[i],
+                                    float(similarity) + LEXICAL_WEIGHT * overlap, i))
         return sorted(result, key=lambda c: c.score, reverse=True)
 
     def _citations(self, ranked) -> list[Citation]:
@@ -137,3 +148,12 @@ class Answerer:
         start = self.index.sentences[first].start
         end = self.index.sentences[last].start + len(self.index.sentences[last].text)
         return "\n" not in section.body[start:end]
+
+
+def _idf(documents: list[frozenset[str]]) -> dict[str, float]:
+    counts: dict[str, int] = defaultdict(int)
+    for words in documents:
+        for word in words:
+            counts[word] += 1
+    n = len(documents)
+    return {word: math.log(1 + n / count) for word, count in counts.items()}

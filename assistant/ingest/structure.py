@@ -143,6 +143,8 @@ class _Tree:
         parent = self.stack[-1].section if self.stack else None
         label = f"{number} {title}" if number else title
         path = (parent.path if parent else self._root_path(part, agreement)) + [label]
+        if parent is None and title == self.doc.title:
+            path = [title]  # a document's root is named once
         if level == 1 and part:
             path = self._root_path(part, agreement) if part == "C" else [PART_LABELS[part]]
         section = Section(

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import gradio as gr
 
+from assistant.answer.guard import check_question
 from assistant.config import Settings, settings  # also sets GRADIO_ANALYTICS_ENABLED=False
 from assistant.errors import UserError
 from assistant.privacy import redact_personnummer
@@ -70,15 +71,11 @@ class Handlers:
 
     # --- chat -------------------------------------------------------------------------
     def check(self, question: str | None) -> str | None:
-        """A Swedish message when the question cannot be asked, else None."""
-        text = (question or "").strip()
-        if not text:
-            return "Skriv en fråga först – rutan är tom."
-        if len(text) > self.max_chars:
-            return (
-                f"Frågan är för lång ({len(text)} tecken). "
-                f"Korta den till högst {self.max_chars} tecken och försök igen."
-            )
+        """The Swedish message when the question cannot be asked (the service's own rules)."""
+        try:
+            check_question(question, self.max_chars)
+        except UserError as error:
+            return str(error)
         return None
 
     def respond(
