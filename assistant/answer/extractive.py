@@ -25,7 +25,7 @@ from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
 SECTIONS_CONSIDERED = 6
-EXTEND_MARGIN = 0.03  # quote a neighbouring sentence too when it is almost as relevant
+EXTEND_MARGIN = 0.05  # quote a neighbouring sentence too when it is almost as relevant
 RANK_WEIGHT = 0.02  # a small prior for the fused retrieval rank
 LEXICAL_WEIGHT = 0.05  # share of the question's words found in the sentence
 # The agreement and the strategy are the binding texts; the memo, protocols and context
@@ -115,10 +115,10 @@ class Answerer:
         return citations
 
     def _cite(self, section: Section, candidates: list[Candidate]) -> Citation | None:
-        first, last = self._window(section, candidates)
+        first, last = self._window(candidates)
         start = self.index.sentences[first].start
         end = self.index.sentences[last].start + len(self.index.sentences[last].text)
-        quote = BULLET.sub("", section.body[start:end])
+        quote = " ".join(BULLET.sub("", section.body[start:end]).split())
         if not quote_in_section(quote, section):
             return None
         return Citation(
@@ -128,26 +128,22 @@ class Answerer:
             section_id=section.id,
         )
 
-    def _window(self, section: Section, candidates: list[Candidate]) -> tuple[int, int]:
-        """The best sentence, widened to neighbours in its paragraph that score almost as
-        well, so a quote carries its context (the sentence before or after)."""
+    def _window(self, candidates: list[Candidate]) -> tuple[int, int]:
+        """The best sentence, widened to neighbouring sentences (or list items) of the same
+        section that score almost as well, so a quote carries its context."""
         scores = {c.index: c.score for c in candidates}
         best = candidates[0]
         first = last = best.index
         while last - first + 1 < self.settings.max_sentences:
             options = [i for i in (first - 1, last + 1)
-                       if scores.get(i, -1.0) >= best.score - EXTEND_MARGIN
-                       and self._same_paragraph(section, min(i, first), max(i, last))]
+                       if scores.get(i, -1.0) >= best.score - EXTEND_MARGIN]
             if not options:
                 break
             pick = max(options, key=lambda i: scores[i])
             first, last = min(first, pick), max(last, pick)
         return first, last
 
-    def _same_paragraph(self, section: Section, first: int, last: int) -> bool:
-        start = self.index.sentences[first].start
-        end = self.index.sentences[last].start + len(self.index.sentences[last].text)
-        return "\n" not in section.body[start:end]
+
 
 
 def _idf(documents: list[frozenset[str]]) -> dict[str, float]:
