@@ -25,9 +25,12 @@ def where(item: Citation | Section, documents: dict[str, DocumentInfo] | None = 
 
 
 def answer_text(citations: list[Citation], documents: dict[str, DocumentInfo]) -> str:
+    """The best quote in full; further sources by name only (their quotes are in the
+    citations), so the answer stays short enough to read between patients."""
     first, rest = citations[0], citations[1:]
     lines = [f"Enligt {where(first, documents)}: ”{first.quote}”"]
-    lines += [f"Se även {where(c, documents)}: ”{c.quote}”" for c in rest]
+    if rest:
+        lines.append("Se även " + "; ".join(where(c, documents) for c in rest) + ".")
     lines += _provenance(citations, documents)
     return "\n\n".join(lines)
 

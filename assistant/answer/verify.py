@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from assistant.ingest.clean import collapse
 from assistant.types import Citation, Section
 
 
-def normalise(text: str) -> str:
-    return " ".join(text.split())
-
-
 def quote_in_section(quote: str, section: Section) -> bool:
-    return bool(quote.strip()) and normalise(quote) in normalise(section.body)
+    return bool(quote.strip()) and collapse(quote) in collapse(section.body)
 
 
 def unverified(citations: list[Citation], sections: dict[str, Section]) -> list[Citation]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.eval.questions import GoldRef, Question
+from assistant.ingest.clean import collapse
 from assistant.types import Citation, Section
 
 # Section.kind → the question file's `document` field; every other kind is context.
@@ -29,11 +30,6 @@ _AGREEMENT_STEMS = {
 }
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _ELLIPSIS = re.compile(r"…|\.\.\.")
-
-
-def collapse(text: str) -> str:
-    """Whitespace collapsed, as the citation contract compares text."""
-    return " ".join(text.split())
 
 
 def fold(text: str) -> str:
