@@ -24,12 +24,14 @@ from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
-SECTIONS_CONSIDERED = 6
+SECTIONS_CONSIDERED = 15  # sections whose sentences are scored
+EVIDENCE_HITS = 6  # top sections that decide whether to decline (as calibrated)
 EXTEND_MARGIN = 0.05  # quote a neighbouring sentence too when it is almost as relevant
 RANK_WEIGHT = 0.02  # a small prior for the fused retrieval rank
 LEXICAL_WEIGHT = 0.05  # share of the question's words found in the sentence
 # The agreement and the strategy are the binding texts; the memo, protocols and context
-# documents only report on them, so they must be clearly better to be cited first.
+# documents only report on them, and a part's front matter ("Denna överenskommelse är en
+# bilaga …") only describes it, so these must be clearly better to be cited first.
 SECONDARY_PENALTY = 0.02
 PRIMARY_KINDS = {"avtal", "strategi"}
 
@@ -55,7 +57,8 @@ class Answerer:
     def answer(self, question: str, query: str, query_vector: np.ndarray,
                scope: Scope) -> Answer:
         hits = self.search.search(query, query_vector, scope, limit=SECTIONS_CONSIDERED)
-        if not hits or self.search.evidence(query, hits) < self.settings.abstain_below:
+        evidence = self.search.evidence(query, hits[:EVIDENCE_HITS]) if hits else 0.0
+        if evidence < self.settings.abstain_below:
             return Answer(question, abstention_text(hits[:3]), abstained=True)
         ranked = self._rank_sections(hits, query, query_vector)
         citations = self._citations(ranked)
@@ -72,7 +75,7 @@ class Answerer:
             candidates = self._candidates(hit.section, vector, words)
             if candidates:
                 best = candidates[0].score + RANK_WEIGHT / (rank + 1)
-                if hit.section.kind not in PRIMARY_KINDS:
+                if hit.section.kind not in PRIMARY_KINDS or hit.section.level == 1:
                     best -= SECONDARY_PENALTY
                 ranked.append((best, hit.section, candidates))
         ranked.sort(key=lambda item: item[0], reverse=True)

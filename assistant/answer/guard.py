@@ -9,10 +9,11 @@ from assistant.errors import UserError
 # Clauses that address the assistant instead of asking about the agreement. The extractive
 # answerer cannot be steered by them anyway; removing them keeps them out of retrieval.
 INSTRUCTION = re.compile(
-    r"[^.?!\n]*\b(ignorera|strunta i|glöm|bortse från|ignore|disregard|forget|override|"
-    r"du är nu|you are now|låtsas|pretend|act as|system ?prompt|jailbreak|"
-    r"svara (?:bara|endast|alltid) med|answer (?:only|always) with|säg att|say that)\b"
-    r"[^.?!\n]*[.?!]?",
+    r"^\s*system\s*:|"
+    r"[^.?!:\n]*\b(ignorera|strunta i|glöm|bortse från|ignore|disregard|forget|override|"
+    r"du är nu|you are now|låtsas|pretend|act as|system ?prompt|jailbreak|från och med nu|"
+    r"from now on|svara (?:bara|endast|alltid)|answer (?:only|always)|säg att|say that)\b"
+    r"[^.?!:\n]*[.?!:]?",
     re.IGNORECASE,
 )
 
