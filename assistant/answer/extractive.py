@@ -28,7 +28,7 @@ SECTIONS_CONSIDERED = 15  # sections whose sentences are scored
 EVIDENCE_HITS = 6  # top sections that decide whether to decline (as calibrated)
 EXTEND_MARGIN = 0.05  # quote a neighbouring sentence too when it is almost as relevant
 RANK_WEIGHT = 0.02  # a small prior for the fused retrieval rank
-LEXICAL_WEIGHT = 0.05  # share of the question's words found in the sentence
+LEXICAL_WEIGHT = 0.05  # IDF-weighted share of the question's words found in the sentence
 # The agreement and the strategy are the binding texts; the memo, protocols and context
 # documents only report on them, and a part's front matter ("Denna överenskommelse är en
 # bilaga …") only describes it, so these must be clearly better to be cited first.
@@ -44,6 +44,8 @@ class Candidate:
 
 
 class Answerer:
+    """Decides whether the documents answer, then which sentences and sections to cite."""
+
     def __init__(self, index: Index, search: HybridSearch, settings: Settings):
         self.index, self.search, self.settings = index, search, settings
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in index.documents}
@@ -53,6 +55,7 @@ class Answerer:
         self.sentence_words = [frozenset(tokens(s.text)) for s in index.sentences]
         self.heading_words = {s.id: frozenset(tokens(s.heading_path)) for s in index.sections}
         self.idf = _idf(self.sentence_words)
+        self.idf_unknown = max(self.idf.values(), default=1.0)  # a word the corpus never uses
 
     def answer(self, question: str, query: str, query_vector: np.ndarray,
                scope: Scope) -> Answer:
@@ -80,10 +83,6 @@ class Answerer:
                 ranked.append((best, hit.section, candidates))
         ranked.sort(key=lambda item: item[0], reverse=True)
         return ranked
-
-    @property
-    def idf_unknown(self) -> float:
-        return max(self.idf.values(), default=1.0)
 
     def _candidates(self, section: Section, vector: np.ndarray, words: dict[str, float]):
         """Sentences scored by cosine plus the IDF-weighted share of the question's words they

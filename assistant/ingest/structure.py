@@ -25,7 +25,7 @@ from assistant.ingest.clean import (
     join_broken,
     page_lines,
 )
-from assistant.ingest.headings import NUMBERED, Heading, heading_at
+from assistant.ingest.headings import Heading, heading_at
 from assistant.ingest.manifest import DocumentInfo, load_manifest, slug
 from assistant.ingest.pages import read_pages
 from assistant.types import Section
@@ -184,6 +184,7 @@ def build_sections(doc: DocumentInfo, lines: list[Line]) -> list[Section]:
     if doc.layout != "agreement":
         tree.open(1, None, doc.title, None, None)
     state = _State(c_heads=_del_c_heads(lines) if doc.layout == "agreement" else {})
+    head_ends = {start: end for start, end, _ in state.c_heads.values()}
     skip_until = 0
     i = 0
     while i < len(lines):
@@ -193,8 +194,8 @@ def build_sections(doc: DocumentInfo, lines: list[Line]) -> list[Section]:
             state.part, state.agreement, state.last_number = "C", title, ()
             tree.open(1, None, f"Del C, Överenskommelse {title}", "C", title)
             skip_until = head_start  # the cover page is body text of the överenskommelse
-        if _is_c_heading_line(state, i):
-            i = _c_head_end(state, i)
+        if i in head_ends:
+            i = head_ends[i]  # the heading itself, already taken as the section's title
             continue
         if line.text in DECORATION or (line.blank and not tree.items):
             i += 1
@@ -211,14 +212,6 @@ def build_sections(doc: DocumentInfo, lines: list[Line]) -> list[Section]:
         tree.current.lines.append(line)
         i += 1
     return tree.finish()
-
-
-def _is_c_heading_line(state: _State, i: int) -> bool:
-    return any(start == i for start, _, _ in state.c_heads.values())
-
-
-def _c_head_end(state: _State, i: int) -> int:
-    return next(end for start, end, _ in state.c_heads.values() if start == i)
 
 
 def _del_c_heads(lines: list[Line]) -> dict[int, tuple[int, int, str]]:
@@ -370,6 +363,3 @@ def read_more_box(lines: list[Line], i: int) -> tuple[list[str], int]:
             break
     return references, j
 
-
-def is_numbered_heading(text: str) -> bool:
-    return bool(NUMBERED.match(text))

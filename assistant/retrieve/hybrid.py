@@ -90,25 +90,27 @@ class HybridSearch:
 
     def search(self, query: str, query_vector: np.ndarray, scope: Scope = Scope(),
                limit: int = 10) -> list[Hit]:
+        """Sections ranked by the mode's retrievers. Both always run: the dense similarity
+        and the retrievers' agreement are the evidence for declining, in every mode."""
         dense_rank: dict[str, int] = {}
         lexical_rank: dict[str, int] = {}
         similarity: dict[str, float] = {}
         best_chunk: dict[str, str] = {}
-        if self.mode in ("hybrid", "dense"):
-            for chunk_id, sim in self._dense(query_vector, scope):
-                section_id = chunk_id.split("#")[0]
-                if section_id not in dense_rank:
-                    dense_rank[section_id] = len(dense_rank)
-                    similarity[section_id] = sim
-                    best_chunk[section_id] = chunk_id
-        if self.mode in ("hybrid", "bm25"):
-            for chunk_index in self._lexical(query, scope):
-                section_id = self.chunk_sections[chunk_index]
-                if section_id not in lexical_rank:
-                    lexical_rank[section_id] = len(lexical_rank)
-                    best_chunk.setdefault(section_id, self.chunk_ids[chunk_index])
+        for chunk_id, sim in self._dense(query_vector, scope):
+            section_id = chunk_id.split("#")[0]
+            if section_id not in dense_rank:
+                dense_rank[section_id] = len(dense_rank)
+                similarity[section_id] = sim
+                best_chunk[section_id] = chunk_id
+        for chunk_index in self._lexical(query, scope):
+            section_id = self.chunk_sections[chunk_index]
+            if section_id not in lexical_rank:
+                lexical_rank[section_id] = len(lexical_rank)
+                best_chunk.setdefault(section_id, self.chunk_ids[chunk_index])
         fused: dict[str, float] = defaultdict(float)
-        for ranks in (dense_rank, lexical_rank):
+        for name, ranks in (("dense", dense_rank), ("bm25", lexical_rank)):
+            if self.mode not in (name, "hybrid"):
+                continue
             for section_id, rank in ranks.items():
                 fused[section_id] += 1.0 / (self.settings.rrf_k + rank + 1)
         order = sorted(fused, key=lambda s: fused[s], reverse=True)[:limit]
