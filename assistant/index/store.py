@@ -200,6 +200,7 @@ def _write_bm25(target: Path, texts: list[str]) -> None:
 
     from assistant.retrieve.lexical import tokens
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
     retriever = bm25s.BM25()
     retriever.index([tokens(t) or ["∅"] for t in texts], show_progress=False)
     retriever.save(str(target / "bm25"), show_progress=False)
