@@ -120,7 +120,6 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     latency_ms: float = 0.0
-    notice: str | None = None
 
     def to_dict(self) -> dict:
         return {

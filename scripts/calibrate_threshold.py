@@ -25,7 +25,7 @@ WEIGHTS = (0.0, 0.05, 0.08)
 THRESHOLDS = np.arange(0.88, 0.95, 0.0025)
 
 
-def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray]:
+def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(answerable?, evidence without the coverage term, coverage) per question."""
     answerable, base, coverage = [], [], []
     search = assistant.search

@@ -100,27 +100,25 @@ def _open(browser, server: str, viewport: dict, **options):
     return context, recorder
 
 
-@pytest.fixture
-def page(browser, server):
-    """A desktop page on the chat; fails the test if anything left the server's host."""
-    context, recorder = _open(browser, server, DESKTOP)
+def _chat_page(browser, server, viewport, **options):
+    """A page on the chat; fails the test if anything left the server's host."""
+    context, recorder = _open(browser, server, viewport, **options)
     page = context.new_page()
     page.goto(server + "/")
     page.wait_for_selector("#fraga textarea")
     yield page
     context.close()
     assert recorder.foreign(server) == []
+
+
+@pytest.fixture
+def page(browser, server):
+    yield from _chat_page(browser, server, DESKTOP)
 
 
 @pytest.fixture
 def phone(browser, server):
-    context, recorder = _open(browser, server, PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.goto(server + "/")
-    page.wait_for_selector("#fraga textarea")
-    yield page
-    context.close()
-    assert recorder.foreign(server) == []
+    yield from _chat_page(browser, server, PHONE, is_mobile=True, has_touch=True)
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -156,8 +156,6 @@ def _citation_html(index: int, citation: Citation, section: Section | None) -> s
 def answer_html(answer: Answer, lookup: Callable[[str], Section | None]) -> str:
     """The assistant's chat message: answer text, then each citation with its section."""
     parts = [f'<div class="svar"><div class="svar-text">{esc(answer.answer)}</div>']
-    if answer.notice:
-        parts.append(f'<div class="svar-notis">{esc(answer.notice)}</div>')
     if answer.citations:
         heading = "Närliggande avsnitt" if answer.abstained else "Källor"
         items = "".join(
