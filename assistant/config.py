@@ -41,9 +41,22 @@ class Settings:
     rrf_k: int = 60
     # Answering: how many citations at most, and sentences quoted per citation.
     max_citations: int = 3
-    max_sentences: int = 3
+    max_sentences: int = 4
     # A further section is cited only if its best sentence scores within this of the best.
     citation_margin: float = 0.06
+    # Sentence ranking (answer/extractive.py): sections whose sentences are scored; a
+    # neighbouring sentence is quoted too when it scores within `extend_margin` of the best;
+    # a sentence's score = cosine + lexical_weight × IDF-weighted share of the question's words
+    # it holds + rank_weight / (retrieval rank + 1) - secondary_penalty for texts that only
+    # report on the agreement (memo, protocols, context) and for a part's front matter.
+    sections_considered: int = 15
+    extend_margin: float = 0.08
+    # A quote ending in "…:" also takes the list items that follow; no quote grows past
+    # `quote_chars` (a few lines on a phone).
+    quote_chars: int = 600
+    lexical_weight: float = 0.05
+    rank_weight: float = 0.02
+    secondary_penalty: float = 0.02
     # Declining: evidence = best dense cosine (e5 "query:"/"passage:") + coverage_weight × the
     # share of the question's words found in the corpus. Below `abstain_below` the assistant
     # says the documents do not answer. One global setting, calibrated on eval/questions.yaml
@@ -51,6 +64,8 @@ class Settings:
     coverage_weight: float = 0.08
     agreement_weight: float = 0.01
     abstain_below: float = 0.915
+    # The top sections whose evidence decides whether to decline (as calibrated).
+    evidence_hits: int = 6
 
 
 def settings() -> Settings:

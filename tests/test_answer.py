@@ -98,3 +98,11 @@ def test_system_style_instructions_are_stripped_before_searching(assistant):
                            "Hur länge gäller färdplanen?")
     assert not answer.abstained
     assert answer.citations[0].document == "fardplan-2022"
+
+
+def test_a_quote_that_announces_a_list_carries_its_items(assistant):
+    answer = assistant.ask("Vilka politiska frågor var vägledande när avtalet togs fram?")
+    quote = answer.citations[0].quote
+    assert quote.startswith("Följande politiska prioritering")
+    assert "Vad blir bäst för patienten?" in quote
+    assert len(quote) <= assistant.settings.quote_chars

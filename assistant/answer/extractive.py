@@ -24,16 +24,12 @@ from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
-SECTIONS_CONSIDERED = 15  # sections whose sentences are scored
-EVIDENCE_HITS = 6  # top sections that decide whether to decline (as calibrated)
-EXTEND_MARGIN = 0.05  # quote a neighbouring sentence too when it is almost as relevant
-RANK_WEIGHT = 0.02  # a small prior for the fused retrieval rank
-LEXICAL_WEIGHT = 0.05  # IDF-weighted share of the question's words found in the sentence
 # The agreement and the strategy are the binding texts; the memo, protocols and context
 # documents only report on them, and a part's front matter ("Denna överenskommelse är en
-# bilaga …") only describes it, so these must be clearly better to be cited first.
-SECONDARY_PENALTY = 0.02
+# bilaga …") only describes it, so these must be clearly better to be cited first
+# (Settings.secondary_penalty).
 PRIMARY_KINDS = {"avtal", "strategi"}
+LIST_MARKS = ("•", "-", "–")
 
 
 @dataclass(frozen=True)
@@ -59,9 +55,10 @@ class Answerer:
 
     def answer(self, question: str, query: str, query_vector: np.ndarray,
                scope: Scope) -> Answer:
-        hits = self.search.search(query, query_vector, scope, limit=SECTIONS_CONSIDERED)
-        evidence = self.search.evidence(query, hits[:EVIDENCE_HITS]) if hits else 0.0
-        if evidence < self.settings.abstain_below:
+        settings = self.settings
+        hits = self.search.search(query, query_vector, scope, limit=settings.sections_considered)
+        evidence = self.search.evidence(query, hits[:settings.evidence_hits]) if hits else 0.0
+        if evidence < settings.abstain_below:
             return Answer(question, abstention_text(hits[:3]), abstained=True)
         ranked = self._rank_sections(hits, query, query_vector)
         citations = self._citations(ranked)
@@ -77,9 +74,9 @@ class Answerer:
         for rank, hit in enumerate(hits):
             candidates = self._candidates(hit.section, vector, words)
             if candidates:
-                best = candidates[0].score + RANK_WEIGHT / (rank + 1)
+                best = candidates[0].score + self.settings.rank_weight / (rank + 1)
                 if hit.section.kind not in PRIMARY_KINDS or hit.section.level == 1:
-                    best -= SECONDARY_PENALTY
+                    best -= self.settings.secondary_penalty
                 ranked.append((best, hit.section, candidates))
         ranked.sort(key=lambda item: item[0], reverse=True)
         return ranked
@@ -98,7 +95,7 @@ class Answerer:
             present = self.sentence_words[i] | heading
             overlap = sum(weight for word, weight in words.items() if word in present) / total
             result.append(Candidate(self.index.sentences[i],
-                                    float(similarity) + LEXICAL_WEIGHT * overlap, i))
+                                    float(similarity) + self.settings.lexical_weight * overlap, i))
         return sorted(result, key=lambda c: c.score, reverse=True)
 
     def _citations(self, ranked) -> list[Citation]:
@@ -131,21 +128,32 @@ class Answerer:
         )
 
     def _window(self, candidates: list[Candidate]) -> tuple[int, int]:
-        """The best sentence, widened to neighbouring sentences (or list items) of the same
-        section that score almost as well, so a quote carries its context."""
+        """The best sentence, widened to neighbouring sentences of the same section that score
+        almost as well, so a quote carries its context; a quote that announces a list ("…
+        ansvarar för att:") takes the list's items too, since the items are the answer. Both
+        stop at `quote_chars`."""
+        settings, sentences = self.settings, self.index.sentences
         scores = {c.index: c.score for c in candidates}
         best = candidates[0]
         first = last = best.index
-        while last - first + 1 < self.settings.max_sentences:
+        room = settings.quote_chars - len(sentences[first].text)
+
+        def fits(i: int) -> bool:
+            return i in scores and len(sentences[i].text) <= room
+
+        while last - first + 1 < settings.max_sentences:
             options = [i for i in (first - 1, last + 1)
-                       if scores.get(i, -1.0) >= best.score - EXTEND_MARGIN]
+                       if fits(i) and scores[i] >= best.score - settings.extend_margin]
             if not options:
                 break
             pick = max(options, key=lambda i: scores[i])
             first, last = min(first, pick), max(last, pick)
+            room -= len(sentences[pick].text)
+        while (sentences[last].text.endswith(":") or sentences[last].text[:1] in LIST_MARKS) \
+                and fits(last + 1) and sentences[last + 1].text[:1] in LIST_MARKS:
+            last += 1
+            room -= len(sentences[last].text)
         return first, last
-
-
 
 
 def _idf(documents: list[frozenset[str]]) -> dict[str, float]:

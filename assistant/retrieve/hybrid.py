@@ -20,6 +20,7 @@ from assistant.config import Settings
 from assistant.index.store import Index
 from assistant.retrieve.glossary import build_glossary, expand
 from assistant.retrieve.lexical import Vocabulary, tokens
+from assistant.retrieve.spelling import Speller
 from assistant.types import Section
 
 MODES = ("hybrid", "dense", "bm25")
@@ -71,9 +72,11 @@ class HybridSearch:
         self.chunk_ids = [c.id for c in index.chunks]
         self.glossary = build_glossary(s.body for s in index.sections)
         self.vocabulary = Vocabulary(set(index.bm25.vocab_dict))
+        self.speller = Speller(s.body for s in index.sections)
 
     def expand(self, question: str) -> str:
-        return expand(question, self.glossary)
+        """The question as searched: spelling repaired, abbreviations spelled out."""
+        return expand(self.speller.repair(question), self.glossary)
 
     def evidence(self, query: str, hits: list[Hit]) -> float:
         """How well the corpus answers the question, from three signals that each separate

@@ -14,7 +14,7 @@ STOPWORDS = {w.translate(FOLD) for w in STOPWORDS_SWEDISH}
 
 
 @lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
+def stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("swedish")
 
 
@@ -24,7 +24,7 @@ def tokens(text: str) -> list[str]:
     parts = []
     for word in words:
         parts.extend(p for p in word.split("-") if p) if "-" in word else parts.append(word)
-    stems = _stemmer().stemWords(parts)
+    stems = stemmer().stemWords(parts)
     folded = (s.translate(FOLD) for s in stems)
     return [t for t in folded if t not in STOPWORDS and len(t) > 1]
 

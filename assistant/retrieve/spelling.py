@@ -1,0 +1,68 @@
+"""Spelling repaired against the corpus's own words before a question is embedded.
+
+BM25 already folds å/ä/ö and corrects its stemmed tokens (lexical.py), but e5 reads the
+question as typed, and "halso och sjukvardsavtalet" or "utskrvningsklar" embed far from the
+text's own words. Staff often type without Swedish letters or in a hurry, so each word the
+corpus never uses is replaced by the corpus word it most likely meant: the same word with
+å/ä/ö restored, else, unless it is an ordinary Swedish word (wordfreq's word list: "löser",
+"svenskar" are not typos of "löper", "svenska"), the nearest corpus word one edit away (two
+for long words; a swap of two letters is one edit).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from assistant.retrieve.lexical import FOLD, stemmer
+
+WORD = re.compile(r"[A-Za-zÅÄÖåäöÉéÜü]+")
+MIN_LENGTH = 4  # shorter words are too ambiguous to correct
+FUZZY_MIN_LENGTH = 5
+LONG_WORD = 9
+SWEDISH_WORD = 1.5  # wordfreq Zipf frequency: about once in 30 million words
+
+
+class Speller:
+    def __init__(self, texts: Iterable[str]):
+        counts = Counter(w.lower() for text in texts for w in WORD.findall(text))
+        self.words = set(counts)
+        self.by_fold: dict[str, str] = {}
+        for word, _ in counts.most_common():  # the most frequent spelling wins
+            self.by_fold.setdefault(word.translate(FOLD), word)
+
+    def repair(self, text: str) -> str:
+        return WORD.sub(lambda m: self._word(m.group(0)), text)
+
+    def _word(self, word: str) -> str:
+        lower = word.lower()
+        if lower in self.words or len(lower) < MIN_LENGTH or (word.isupper() and len(word) > 1):
+            return word
+        known = self.by_fold.get(lower.translate(FOLD)) or self._nearest(lower)
+        if known is None:
+            return word
+        return known.capitalize() if word[:1].isupper() else known
+
+    def _nearest(self, word: str) -> str | None:
+        if len(word) < FUZZY_MIN_LENGTH or _is_swedish(word):
+            return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        limit = 2 if len(word) >= LONG_WORD else 1
+        match = process.extractOne(word, self.words, scorer=OSA.distance,
+                                   score_cutoff=limit)
+        if match is None or _stem(match[0]) == _stem(word):  # another form of the same word
+            return None
+        return match[0]
+
+
+def _stem(word: str) -> str:
+    return stemmer().stemWord(word)
+
+
+def _is_swedish(word: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "sv") >= SWEDISH_WORD

@@ -1,0 +1,31 @@
+"""Spelling repair for the dense query: corpus words restored, real Swedish left alone."""
+
+from __future__ import annotations
+
+from assistant.retrieve.spelling import Speller
+
+TEXT = ("Hälso- och sjukvårdsavtalet gäller för patienten som är utskrivningsklar. "
+        "Kommunen har betalningsansvar och ansvar för papperslösa i hemsjukvården. "
+        "Vårdhygienisk kompetens finns hos regionen.")
+
+
+def speller() -> Speller:
+    return Speller([TEXT])
+
+
+def test_missing_swedish_letters_are_restored():
+    assert speller().repair("halso och sjukvardsavtalet") == "hälso och sjukvårdsavtalet"
+
+
+def test_typos_become_the_corpus_word():
+    assert speller().repair("pasienten e utskrvningsklar") == "patienten e utskrivningsklar"
+    assert speller().repair("vems ansavr") == "vems ansvar"  # swapped letters: one edit
+
+
+def test_real_swedish_words_and_inflections_stay():
+    repaired = speller().repair("Hur löser vi vårdhygieniska frågor med rullstol?")
+    assert repaired == "Hur löser vi vårdhygieniska frågor med rullstol?"
+
+
+def test_capitals_and_abbreviations_are_kept():
+    assert speller().repair("Halso och HSL") == "Hälso och HSL"
