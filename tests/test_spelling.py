@@ -29,3 +29,9 @@ def test_real_swedish_words_and_inflections_stay():
 
 def test_capitals_and_abbreviations_are_kept():
     assert speller().repair("Halso och HSL") == "Hälso och HSL"
+
+
+def test_only_a_much_more_common_spelling_is_restored():
+    text = "Det är vårt ansvar att bära och ge vård."
+    assert Speller([text]).repair("gäller det bara äldre? vart vänder vi oss för vard") == (
+        "gäller det bara äldre? vart vänder vi oss för vård")

@@ -4,9 +4,10 @@ BM25 already folds å/ä/ö and corrects its stemmed tokens (lexical.py), but e5
 question as typed, and "halso och sjukvardsavtalet" or "utskrvningsklar" embed far from the
 text's own words. Staff often type without Swedish letters or in a hurry, so each word the
 corpus never uses is replaced by the corpus word it most likely meant: the same word with
-å/ä/ö restored, else, unless it is an ordinary Swedish word (wordfreq's word list: "löser",
-"svenskar" are not typos of "löper", "svenska"), the nearest corpus word one edit away (two
-for long words; a swap of two letters is one edit).
+å/ä/ö restored when that spelling is much more common in Swedish ("vard" → "vård", but
+"bara" stays), else, unless it is an ordinary Swedish word (wordfreq's list: "löser" is not
+a typo of "löper"), the nearest corpus word one edit away (two for long words; a swap of two
+letters is one edit).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ MIN_LENGTH = 4  # shorter words are too ambiguous to correct
 FUZZY_MIN_LENGTH = 5
 LONG_WORD = 9
 SWEDISH_WORD = 1.5  # wordfreq Zipf frequency: about once in 30 million words
+MORE_COMMON = 1.0  # a restored spelling must be ten times as common as the typed one
 
 
 class Speller:
@@ -39,13 +41,20 @@ class Speller:
         lower = word.lower()
         if lower in self.words or len(lower) < MIN_LENGTH or (word.isupper() and len(word) > 1):
             return word
-        known = self.by_fold.get(lower.translate(FOLD)) or self._nearest(lower)
+        typed = _frequency(lower)
+        restored = self.by_fold.get(lower.translate(FOLD))
+        if restored and (typed < SWEDISH_WORD or _frequency(restored) >= typed + MORE_COMMON):
+            known = restored  # "vard" → "vård", but "bara" stays "bara", not "bära"
+        elif typed < SWEDISH_WORD:
+            known = self._nearest(lower)
+        else:
+            known = None
         if known is None:
             return word
         return known.capitalize() if word[:1].isupper() else known
 
     def _nearest(self, word: str) -> str | None:
-        if len(word) < FUZZY_MIN_LENGTH or _is_swedish(word):
+        if len(word) < FUZZY_MIN_LENGTH:
             return None
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
@@ -62,7 +71,8 @@ def _stem(word: str) -> str:
     return stemmer().stemWord(word)
 
 
-def _is_swedish(word: str) -> bool:
+def _frequency(word: str) -> float:
+    """Zipf frequency in Swedish text (wordfreq): 0 for unknown words, 7 for "och"."""
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, "sv") >= SWEDISH_WORD
+    return zipf_frequency(word, "sv")
