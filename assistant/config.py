@@ -47,8 +47,10 @@ class Settings:
     # Sentence ranking (answer/extractive.py): sections whose sentences are scored; a
     # neighbouring sentence is quoted too when it scores within `extend_margin` of the best;
     # a sentence's score = cosine + lexical_weight × IDF-weighted share of the question's words
-    # it holds + rank_weight / (retrieval rank + 1) - secondary_penalty for texts that only
-    # report on the agreement (memo, protocols, context) and for a part's front matter.
+    # it holds + rank_weight / (retrieval rank + 1); then a section's standing: minus
+    # secondary_penalty for texts that only report on the agreement (memo, protocols, context;
+    # plus, when the question asks what changed) and for a part's front matter, plus
+    # general_weight for Del A and B, plus cue_weight for a part the question names (cues.py).
     sections_considered: int = 15
     extend_margin: float = 0.08
     # A quote ending in "…:" also takes the list items that follow; no quote grows past
@@ -57,6 +59,8 @@ class Settings:
     lexical_weight: float = 0.05
     rank_weight: float = 0.02
     secondary_penalty: float = 0.02
+    general_weight: float = 0.005
+    cue_weight: float = 0.02
     # Declining: evidence = best dense cosine (e5 "query:"/"passage:") + coverage_weight × the
     # share of the question's words found in the corpus. Below `abstain_below` the assistant
     # says the documents do not answer. One global setting, calibrated on eval/questions.yaml

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.compose import abstention_text, answer_text
+from assistant.answer.cues import Cues, read_cues
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
 from assistant.index.chunking import Sentence
@@ -68,18 +69,36 @@ class Answerer:
                       citations=citations)
 
     def _rank_sections(self, hits: list[Hit], query: str, vector: np.ndarray):
-        """Sections ordered by their best sentence, with the retrieval rank as a prior."""
+        """Sections ordered by their best sentence, with the retrieval rank as a prior and
+        what the question says about where the answer stands (cues.py)."""
         words = {w: self.idf.get(w, self.idf_unknown) for w in set(tokens(query))}
+        cues = read_cues(query)
         ranked = []
         for rank, hit in enumerate(hits):
             candidates = self._candidates(hit.section, vector, words)
             if candidates:
-                best = candidates[0].score + self.settings.rank_weight / (rank + 1)
-                if hit.section.kind not in PRIMARY_KINDS or hit.section.level == 1:
-                    best -= self.settings.secondary_penalty
+                best = (candidates[0].score + self.settings.rank_weight / (rank + 1)
+                        + self._standing(hit.section, cues))
                 ranked.append((best, hit.section, candidates))
         ranked.sort(key=lambda item: item[0], reverse=True)
         return ranked
+
+    def _standing(self, section: Section, cues: Cues) -> float:
+        """Prior for where an answer should come from: the agreement and the strategy before
+        texts that report on them (unless the question asks what changed), Del A and B (the
+        general text) a little before the överenskommelser, a part the question names first."""
+        settings = self.settings
+        score = 0.0
+        if section.level == 1 or (section.kind not in PRIMARY_KINDS and not cues.history):
+            score -= settings.secondary_penalty
+        elif section.kind not in PRIMARY_KINDS:
+            score += settings.secondary_penalty
+        if section.part in ("A", "B"):
+            score += settings.general_weight
+        if (cues.part and section.part == cues.part) or (cues.strategy
+                                                         and section.kind == "strategi"):
+            score += settings.cue_weight
+        return score
 
     def _candidates(self, section: Section, vector: np.ndarray, words: dict[str, float]):
         """Sentences scored by cosine plus the IDF-weighted share of the question's words they
