@@ -7,6 +7,7 @@ import time
 
 import torch
 
+from assistant.answer.cues import without_agreement_name
 from assistant.answer.extractive import Answerer
 from assistant.answer.guard import check_question, strip_instructions
 from assistant.config import Settings
@@ -70,8 +71,10 @@ class Assistant:
         else:
             context = [strip_instructions(h) for h in (history or [])[-1:]]
             query = self.search.expand(" ".join(context + [asked]))
-            answer = self.answerer.answer(text, query, self.embed_query(query),
-                                          self.parse_scope(scope))
+            focus = without_agreement_name(query)
+            answer = self.answerer.answer(
+                text, query, self.embed_query(query), self.parse_scope(scope),
+                focus_vector=self.embed_query(focus) if focus != query else None)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -55,14 +55,18 @@ class Answerer:
         self.idf_unknown = max(self.idf.values(), default=1.0)  # a word the corpus never uses
 
     def answer(self, question: str, query: str, query_vector: np.ndarray,
-               scope: Scope) -> Answer:
-        settings = self.settings
-        hits = self.search.search(query, query_vector, scope, limit=settings.sections_considered)
-        evidence = self.search.evidence(query, hits[:settings.evidence_hits]) if hits else 0.0
-        if evidence < settings.abstain_below:
+               scope: Scope, focus_vector: np.ndarray | None = None) -> Answer:
+        """`focus_vector`, when given, embeds the question without the agreement's own name
+        (cues.py): the full question decides whether to answer, the focused one where from."""
+        limit = self.settings.sections_considered
+        hits = self.search.search(query, query_vector, scope, limit=limit)
+        evidence = self.search.evidence(query, hits[:self.settings.evidence_hits]) if hits else 0.0
+        if evidence < self.settings.abstain_below:
             return Answer(question, abstention_text(hits[:3]), abstained=True)
-        ranked = self._rank_sections(hits, query, query_vector)
-        citations = self._citations(ranked)
+        if focus_vector is not None:
+            query_vector = focus_vector
+            hits = self.search.search(query, query_vector, scope, limit=limit)
+        citations = self._citations(self._rank_sections(hits, query, query_vector))
         if not citations:
             return Answer(question, abstention_text(hits[:3]), abstained=True)
         return Answer(question, answer_text(citations, self.documents), abstained=False,

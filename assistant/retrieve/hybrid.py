@@ -16,6 +16,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.answer.cues import without_agreement_name
 from assistant.config import Settings
 from assistant.index.store import Index
 from assistant.retrieve.glossary import build_glossary, expand
@@ -156,7 +157,8 @@ class AgreementRetriever(BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         expanded = self.search_engine.expand(query)
-        hits = self.search_engine.search(expanded, self.embed_query(expanded), self.scope, self.k)
+        vector = self.embed_query(without_agreement_name(expanded))
+        hits = self.search_engine.search(expanded, vector, self.scope, self.k)
         return [_document(hit) for hit in hits]
 
 
