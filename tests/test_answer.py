@@ -107,3 +107,9 @@ def test_a_quote_that_announces_a_list_carries_its_items(assistant):
     assert quote.startswith("Följande politiska prioritering")
     assert "Vad blir bäst för patienten?" in quote
     assert len(quote) <= assistant.settings.quote_chars
+
+
+def test_a_numbered_list_is_quoted_whole(assistant):
+    answer = assistant.ask("Vilka sex förändrade arbetssätt tar färdplanen upp?")
+    quote = answer.citations[0].quote
+    assert "1. Öka hälsofrämjande" in quote and "6." in quote

@@ -8,6 +8,7 @@ leaves (verify.py), so a quote that is not in the corpus cannot be produced.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -30,7 +31,8 @@ from assistant.types import Answer, Citation, Section
 # bilaga …") only describes it, so these must be clearly better to be cited first
 # (Settings.secondary_penalty).
 PRIMARY_KINDS = {"avtal", "strategi"}
-LIST_MARKS = ("•", "-", "–")
+LIST_INTRO = (":", "...", "…")  # "Samarbetet ska kännetecknas av..." announces a list
+LIST_ITEM = re.compile(r"^(?:[•\-–]|\d{1,2}[.)]\s)")
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,8 @@ class Answerer:
             pick = max(options, key=lambda i: scores[i])
             first, last = min(first, pick), max(last, pick)
             room -= len(sentences[pick].text)
-        while (sentences[last].text.endswith(":") or sentences[last].text[:1] in LIST_MARKS) \
-                and fits(last + 1) and sentences[last + 1].text[:1] in LIST_MARKS:
+        while (sentences[last].text.endswith(LIST_INTRO) or LIST_ITEM.match(sentences[last].text)) \
+                and fits(last + 1) and LIST_ITEM.match(sentences[last + 1].text):
             last += 1
             room -= len(sentences[last].text)
         return first, last

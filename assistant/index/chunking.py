@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from assistant.types import Chunk, Section
 
-# A sentence ends at . ! ? before a capital or a bullet; not before a digit ("12 kap. 1 §").
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ•\"”(])")
+# A sentence ends at . ! ? before a capital or a bullet; not before a digit ("12 kap. 1 §"),
+# and not after an item number ("… insatser 2. Utveckla …" is one numbered list).
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=[A-ZÅÄÖ•\"”(])")
 MIN_SENTENCE_CHARS = 12
 
 
