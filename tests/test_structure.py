@@ -124,6 +124,18 @@ def test_no_heading_is_a_sentence_or_bullet(tree):
         assert not re.search(r"[.!?] [A-ZÅÄÖ]", section.title), section.title
 
 
+def test_context_documents_are_split_at_their_headings(tree):
+    sro = [s.title for s in of(tree, document="sro-arenden-2022", level=2)]
+    assert "Ställningstaganden av SRO dec 2022" in sro
+    assert "Ställningstaganden av SRO sept 2022- Extramöte 1" in sro
+    assert "Uppdraget" in [s.title for s in of(tree, document="presentation-nytt-avtal-2027")]
+    for document in ("sro-arenden-2022", "sro-minnesanteckningar-2021",
+                     "presentation-nytt-avtal-2027", "nyhet-regionstyrelsen-2022"):
+        for section in of(tree, document=document):
+            assert ":" not in section.title or section.level == 1, section.title
+            assert section.section is None, section.title
+
+
 def test_numbers_are_never_invented(tree):
     text = collapse(PACKET.read_text(encoding="utf-8"))
     for section in tree:

@@ -4,7 +4,8 @@ Layouts (from the manifest) say which headings a document has:
 - agreement: Del A (unnumbered headings), Del B (B.1–B.15), Del C (four överenskommelser,
   unnumbered top-level headings with numbered subsections "5.1", named subheadings below);
 - strategy: numbered headings 1–13, 3.1, 9.4.3 …;
-- memo: unnumbered headings; protocol: "§ 356." extracts; plain: numbered/markdown headings.
+- memo: unnumbered headings; protocol: "§ 356." extracts; plain: numbered, markdown and
+  unnumbered headings (short lines alone in their block), all one level below the title.
 Numbers are only ever the ones printed; unnumbered headings get `section: None`.
 """
 
@@ -254,9 +255,8 @@ def _open_heading(layout: str, lines: list[Line], i: int, state: _State, tree: _
         if markdown:
             tree.open(len(markdown.group(1)) + 1, None, markdown.group(2).strip(), None, None)
             return i + 1
-    numbered_only = layout in {"strategy", "plain"}
-    heading = heading_at(lines, i, numbered_only=numbered_only)
-    if heading is None or (layout == "memo" and _introduces_list(lines, heading.end)):
+    heading = heading_at(lines, i, numbered_only=layout == "strategy")
+    if heading is None or (layout in {"memo", "plain"} and _introduces_list(lines, heading.end)):
         return 0
     placed = _place(layout, heading, state, tree)
     if placed is None:
@@ -277,6 +277,10 @@ def _place(layout: str, heading: Heading, state: _State, tree: _Tree):
     number = heading.number
     if number and not _number_follows(number, state):
         return None
+    if layout == "plain" and not number:
+        # A short line alone in its block: a slide title, a meeting's heading; but not a
+        # labelled line ("Tid: kl. 13.00", "Ställningstagande: SRO noterar informationen").
+        return None if ":" in heading.title else (2, None)
     if layout in {"strategy", "plain"}:
         if not number or number.startswith("B."):
             return None
