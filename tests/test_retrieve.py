@@ -44,6 +44,23 @@ def test_compounds_are_searched_by_their_parts():
     assert vocabulary.parts(tokens("parkeringsplats")[0]) is None
 
 
+def test_a_compound_head_may_be_a_bare_form_with_a_linking_s():
+    vocabulary = Vocabulary(set(tokens("hela dygnet beloppet fastställs diabetes material")))
+    assert vocabulary.parts("dygnsbeloppet") == ["dygnet", "beloppet"]
+    assert vocabulary.parts(tokens("diabetesmaterial")[0]) == tokens("diabetes material")
+
+
+def test_staff_shorthand_is_spelled_out():
+    assert "vårdcentral" in expand("Vilken vc ansvarar?", build_glossary([]))
+
+
+def test_words_the_documents_never_use_are_unknown_topics(assistant):
+    search = assistant.search
+    assert search.unknown_topics("Hur många semesterdagar har man?") == ["semesterdagar"]
+    assert search.unknown_topics("Vem betalar dygnsbeloppet för utskrivningsklara?") == []
+    assert search.unknown_topics("Vem ansvarar för hjälpmedel 2026?") == []
+
+
 def test_misspelled_question_finds_the_right_section(assistant):
     answer = assistant.ask("vem betalar hjalpmedel till barn under 18")
     assert answer.citations and answer.citations[0].section == "B.11"

@@ -14,10 +14,17 @@ LEFT_WORD = re.compile(r"[\wÅÄÖåäö\-]+$")
 PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*$")
 CLAUSE_END = re.compile(r"[.;:!?,]\s")
 MAX_WORDS = 6
+# Shorthand staff write but the documents never spell out (general Swedish care usage).
+STAFF_SHORTHAND = {
+    "vc": "vårdcentral", "ssk": "sjuksköterska", "usk": "undersköterska",
+    "dsk": "distriktssköterska", "pat": "patient", "vg": "Västra Götaland",
+    "rehab": "rehabilitering", "hab": "habilitering", "korttids": "korttidsboende",
+}
 
 
 def build_glossary(texts: Iterable[str]) -> dict[str, str]:
-    """Abbreviation (lower case) → its first spelled-out form in the corpus."""
+    """Abbreviation (lower case) → its first spelled-out form in the corpus (or, for staff
+    shorthand the corpus never defines, its usual meaning)."""
     glossary: dict[str, str] = {}
     for text in texts:
         for match in ABBREVIATION.finditer(text):
@@ -27,7 +34,7 @@ def build_glossary(texts: Iterable[str]) -> dict[str, str]:
             long_form = _long_form(text[: match.start()], abbreviation)
             if long_form:
                 glossary.setdefault(abbreviation.lower(), long_form)
-    return glossary
+    return STAFF_SHORTHAND | glossary
 
 
 def _long_form(before: str, abbreviation: str) -> str | None:

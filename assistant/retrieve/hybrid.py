@@ -20,12 +20,13 @@ from assistant.answer.cues import without_agreement_name
 from assistant.config import Settings
 from assistant.index.store import Index
 from assistant.retrieve.glossary import build_glossary, expand
-from assistant.retrieve.lexical import Vocabulary, tokens
-from assistant.retrieve.spelling import Speller
+from assistant.retrieve.lexical import WORD, Vocabulary, correct, tokens
+from assistant.retrieve.spelling import Speller, frequency
 from assistant.types import Section
 
 MODES = ("hybrid", "dense", "bm25")
 AGREE_WITHIN = 5
+EVERYDAY_WORD = 5.0  # wordfreq Zipf frequency of "ansvar", "kostar": says nothing of the topic
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,24 @@ class HybridSearch:
                     or (h.lexical_rank == 0 and (h.dense_rank or 99) < AGREE_WITHIN)
                     for h in hits)
         return (similarity + self.settings.coverage_weight * coverage
-                + self.settings.agreement_weight * agree)
+                + self.settings.agreement_weight * agree
+                - self.settings.unknown_penalty * bool(self.unknown_topics(query)))
+
+    def unknown_topics(self, query: str) -> list[str]:
+        """Words of the question the documents never use, in any form, spelling or as the
+        parts of a compound, and that are not everyday Swedish either: "semesterdagar",
+        "paracetamol", "Sahlgrenska". What a question is about is usually such a word, so a
+        question holding one is likely about something the documents do not cover."""
+        unknown = []
+        for word in WORD.findall(query):
+            lower = word.lower()
+            if (lower in self.glossary or any(ch.isdigit() for ch in lower)
+                    or frequency(lower) >= EVERYDAY_WORD):
+                continue
+            stems = correct(tokens(lower), self.vocabulary.words)
+            if stems and not all(s in self.vocabulary or self.vocabulary.parts(s) for s in stems):
+                unknown.append(word)
+        return unknown
 
     def search(self, query: str, query_vector: np.ndarray, scope: Scope = Scope(),
                limit: int = 10) -> list[Hit]:

@@ -11,6 +11,7 @@ from bm25s.stopwords import STOPWORDS_SWEDISH
 WORD = re.compile(r"[0-9A-Za-zÅÄÖåäöÉéÜü]+(?:[.\-][0-9A-Za-zÅÄÖåäöÉéÜü]+)*")
 FOLD = str.maketrans("åäöéü", "aaoeu")
 STOPWORDS = {w.translate(FOLD) for w in STOPWORDS_SWEDISH}
+INFLECTIONS = ("et", "en", "er", "ar", "or", "a", "e")  # a compound's head in its bare form
 
 
 @lru_cache(maxsize=1)
@@ -47,14 +48,27 @@ class Vocabulary:
         return token in self.words
 
     def parts(self, token: str) -> list[str] | None:
-        """Known tokens a compound splits into (longest known head first), or None."""
+        """Known tokens a compound splits into (longest known head first), or None. The head
+        may carry a linking "s" and be the bare form of a corpus word ("dygns|beloppet" from
+        "dygnet", "diabetes|material" from "diabet")."""
         if token in self.words:
             return [token]
         for cut in range(len(token) - self.MIN_PART, 2, -1):
             head, tail = token[:cut], token[cut:]
-            base = head[:-1] if head.endswith("s") and head[:-1] in self.words else head
-            if (base in self.words or base in self.heads) and tail in self.tails:
-                return [p for p in (base, tail) if p in self.words]
+            if tail not in self.tails:
+                continue
+            for base in (head[:-1], head) if head.endswith("s") else (head,):
+                known = self._known_form(base)
+                if known:
+                    return [p for p in (known, tail) if p in self.words]
+        return None
+
+    def _known_form(self, base: str) -> str | None:
+        if base in self.heads:
+            return base
+        for form in (stemmer().stemWord(base), *(base + end for end in INFLECTIONS)):
+            if form in self.words:
+                return form
         return None
 
     def coverage(self, query_tokens: list[str]) -> float:

@@ -41,9 +41,9 @@ class Speller:
         lower = word.lower()
         if lower in self.words or len(lower) < MIN_LENGTH or (word.isupper() and len(word) > 1):
             return word
-        typed = _frequency(lower)
+        typed = frequency(lower)
         restored = self.by_fold.get(lower.translate(FOLD))
-        if restored and (typed < SWEDISH_WORD or _frequency(restored) >= typed + MORE_COMMON):
+        if restored and (typed < SWEDISH_WORD or frequency(restored) >= typed + MORE_COMMON):
             known = restored  # "vard" → "vård", but "bara" stays "bara", not "bära"
         elif typed < SWEDISH_WORD:
             known = self._nearest(lower)
@@ -71,7 +71,7 @@ def _stem(word: str) -> str:
     return stemmer().stemWord(word)
 
 
-def _frequency(word: str) -> float:
+def frequency(word: str) -> float:
     """Zipf frequency in Swedish text (wordfreq): 0 for unknown words, 7 for "och"."""
     from wordfreq import zipf_frequency
 
