@@ -8,7 +8,7 @@ import time
 import torch
 
 from assistant.answer.cues import without_agreement_name
-from assistant.answer.extractive import Answerer
+from assistant.answer.extractive import Answerer, Query
 from assistant.answer.guard import check_question, strip_instructions
 from assistant.config import Settings
 from assistant.config import settings as default_settings
@@ -70,13 +70,17 @@ class Assistant:
             answer = Answer(text, NOT_A_QUESTION, abstained=True)
         else:
             context = [strip_instructions(h) for h in (history or [])[-1:]]
-            query = self.search.expand(" ".join(context + [asked]))
-            focus = without_agreement_name(query)
-            answer = self.answerer.answer(
-                text, query, self.embed_query(query), self.parse_scope(scope),
-                focus_vector=self.embed_query(focus) if focus != query else None)
+            query = self._query(" ".join(context + [asked]))
+            answer = self.answerer.answer(text, query, self.parse_scope(scope))
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def _query(self, question: str) -> Query:
+        """Embeddings of the question and, if it names the agreement, of its focused form."""
+        text = self.search.expand(question)
+        focus = without_agreement_name(text)
+        return Query(text, self.embed_query(text),
+                     focus=self.embed_query(focus) if focus != text else None)
 
     def retriever(self, scope: str = "alla", k: int = 5) -> AgreementRetriever:
         """The same search as a LangChain retriever, for chains and notebooks."""

@@ -36,6 +36,19 @@ LIST_ITEM = re.compile(r"^(?:[•\-–]|\d{1,2}[.)]\s)")
 
 
 @dataclass(frozen=True)
+class Query:
+    """A question as searched: its expanded text and embeddings (service.py makes it)."""
+
+    text: str
+    vector: np.ndarray  # the full question: decides whether the documents answer it
+    focus: np.ndarray | None = None  # without the agreement's own name (cues.py)
+
+    @property
+    def ranking_vector(self) -> np.ndarray:
+        return self.vector if self.focus is None else self.focus
+
+
+@dataclass(frozen=True)
 class Candidate:
     sentence: Sentence
     score: float
@@ -56,19 +69,18 @@ class Answerer:
         self.idf = _idf(self.sentence_words)
         self.idf_unknown = max(self.idf.values(), default=1.0)  # a word the corpus never uses
 
-    def answer(self, question: str, query: str, query_vector: np.ndarray,
-               scope: Scope, focus_vector: np.ndarray | None = None) -> Answer:
-        """`focus_vector`, when given, embeds the question without the agreement's own name
-        (cues.py): the full question decides whether to answer, the focused one where from."""
-        limit = self.settings.sections_considered
-        hits = self.search.search(query, query_vector, scope, limit=limit)
-        evidence = self.search.evidence(query, hits[:self.settings.evidence_hits]) if hits else 0.0
-        if evidence < self.settings.abstain_below:
+    def answer(self, question: str, query: Query, scope: Scope) -> Answer:
+        """The full question decides whether to answer; its focused form (without the
+        agreement's own name) decides where from."""
+        settings = self.settings
+        limit = settings.sections_considered
+        hits = self.search.search(query.text, query.vector, scope, limit=limit)
+        evidence = self.search.evidence(query.text, hits[:settings.evidence_hits]) if hits else 0.0
+        if evidence < settings.abstain_below:
             return Answer(question, abstention_text(hits[:3]), abstained=True)
-        if focus_vector is not None:
-            query_vector = focus_vector
-            hits = self.search.search(query, query_vector, scope, limit=limit)
-        citations = self._citations(self._rank_sections(hits, query, query_vector))
+        if query.focus is not None:
+            hits = self.search.search(query.text, query.focus, scope, limit=limit)
+        citations = self._citations(self._rank_sections(hits, query.text, query.ranking_vector))
         if not citations:
             return Answer(question, abstention_text(hits[:3]), abstained=True)
         return Answer(question, answer_text(citations, self.documents), abstained=False,
@@ -124,6 +136,7 @@ class Answerer:
         return sorted(result, key=lambda c: c.score, reverse=True)
 
     def _citations(self, ranked) -> list[Citation]:
+        """The best sections while they score near the best one."""
         citations: list[Citation] = []
         if not ranked:
             return citations
