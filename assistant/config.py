@@ -41,7 +41,7 @@ class Settings:
     rrf_k: int = 60
     # Answering: how many citations at most, and sentences quoted per citation.
     max_citations: int = 3
-    max_sentences: int = 4
+    max_sentences: int = 5
     # A further section is cited only if its best sentence scores within this of the best.
     citation_margin: float = 0.06
     # Sentence ranking (answer/extractive.py): sections whose sentences are scored; a
