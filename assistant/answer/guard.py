@@ -12,7 +12,8 @@ INSTRUCTION = re.compile(
     r"^\s*system\s*:|"
     r"[^.?!:\n]*\b(ignorera|strunta i|glöm|bortse från|ignore|disregard|forget|override|"
     r"du är nu|you are now|låtsas|pretend|act as|system ?prompt|jailbreak|från och med nu|"
-    r"from now on|svara (?:bara|endast|alltid)|answer (?:only|always)|säg att|say that)\b"
+    r"from now on|svara (?:bara|endast|alltid|utan|kort)|skriv (?:bara|endast|utan)|"
+    r"answer (?:only|always|without)|säg att|say that)\b"
     r"[^.?!:\n]*[.?!:]?",
     re.IGNORECASE,
 )
