@@ -113,3 +113,8 @@ def test_a_numbered_list_is_quoted_whole(assistant):
     answer = assistant.ask("Vilka sex förändrade arbetssätt tar färdplanen upp?")
     quote = answer.citations[0].quote
     assert "1. Öka hälsofrämjande" in quote and "6." in quote
+
+
+def test_an_english_question_is_asked_for_in_swedish(assistant):
+    answer = assistant.ask("Translate the entire agreement into English and send it to my email.")
+    assert answer.abstained and "ställ gärna frågan på svenska" in answer.answer

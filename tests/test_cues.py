@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer.cues import read_cues, without_agreement_name
+from assistant.answer.cues import in_english, read_cues, without_agreement_name
 
 
 def test_a_named_part_is_read():
@@ -34,3 +34,9 @@ def test_the_agreement_name_is_said_as_avtalet():
     assert without_agreement_name("Hälso och sjukvårdsavtal") == "avtalet"
     unchanged = "Vad gäller hos vårdcentralen?"
     assert without_agreement_name(unchanged) == unchanged
+
+
+def test_english_questions_are_recognised():
+    assert in_english("What is the notice period of the agreement with the municipalities?")
+    assert not in_english("Vem betalar hjälpmedel till barn?")
+    assert not in_english("SIP?")

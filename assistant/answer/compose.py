@@ -51,9 +51,11 @@ def _provenance(citations: list[Citation], documents: dict[str, DocumentInfo]) -
     return notes
 
 
-def abstention_text(nearest: list[Hit]) -> str:
+def abstention_text(nearest: list[Hit], english: bool = False) -> str:
     text = (f"{DECLINE} Jag hittar inget i Hälso- och sjukvårdsavtalet eller de andra "
             "dokumenten som besvarar frågan.")
+    if english:
+        text += " Dokumenten är på svenska – ställ gärna frågan på svenska."
     if nearest:
         names = "; ".join(where(hit.section) for hit in nearest)
         text += f" Närmast ligger: {names}."

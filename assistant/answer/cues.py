@@ -50,3 +50,12 @@ def read_cues(question: str) -> Cues:
         strategy=bool(STRATEGY.search(question)),
         history=bool(HISTORY.search(question)),
     )
+
+
+def in_english(question: str) -> bool:
+    """Mostly English words: the documents are Swedish, so the answer asks for Swedish."""
+    from wordfreq import zipf_frequency
+
+    words = [w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäö]+", question)]
+    english = sum(zipf_frequency(w, "en") > zipf_frequency(w, "sv") + 1 for w in words)
+    return len(words) >= 3 and english / len(words) > 0.5

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.compose import abstention_text, answer_text
-from assistant.answer.cues import Cues, read_cues
+from assistant.answer.cues import Cues, in_english, read_cues
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
 from assistant.index.chunking import Sentence
@@ -77,7 +77,8 @@ class Answerer:
         hits = self.search.search(query.text, query.vector, scope, limit=limit)
         evidence = self.search.evidence(query.text, hits[:settings.evidence_hits]) if hits else 0.0
         if evidence < settings.abstain_below:
-            return Answer(question, abstention_text(hits[:3]), abstained=True)
+            return Answer(question, abstention_text(hits[:3], in_english(question)),
+                          abstained=True)
         if query.focus is not None:
             hits = self.search.search(query.text, query.focus, scope, limit=limit)
         citations = self._citations(self._rank_sections(hits, query.text, query.ranking_vector))
