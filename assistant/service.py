@@ -48,7 +48,7 @@ class Assistant:
         # on the machine) two threads each slow a 26 ms query to about a second.
         torch.set_num_threads(1)
         assistant = cls(store.open_index(settings), settings, retriever)
-        assistant.embed_query("uppvärmning")  # load the model now, not on the first question
+        assistant.ask("Vem betalar hjälpmedel?")  # load the model and word lists now, not later
         return assistant
 
     @property
