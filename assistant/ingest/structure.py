@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +121,7 @@ class _State:
     agreement: str | None = None
     last_number: tuple = ()
     c_heads: dict[int, tuple[int, int, str]] = field(default_factory=dict)
+    repeated: set[str] = field(default_factory=set)  # lines that occur more than once
 
 
 class _Tree:
@@ -184,7 +186,8 @@ def build_sections(doc: DocumentInfo, lines: list[Line]) -> list[Section]:
     tree = _Tree(doc)
     if doc.layout != "agreement":
         tree.open(1, None, doc.title, None, None)
-    state = _State(c_heads=_del_c_heads(lines) if doc.layout == "agreement" else {})
+    state = _State(c_heads=_del_c_heads(lines) if doc.layout == "agreement" else {},
+                   repeated=_repeated(lines))
     head_ends = {start: end for start, end, _ in state.c_heads.values()}
     skip_until = 0
     i = 0
@@ -213,6 +216,11 @@ def build_sections(doc: DocumentInfo, lines: list[Line]) -> list[Section]:
         tree.current.lines.append(line)
         i += 1
     return tree.finish()
+
+
+def _repeated(lines: list[Line]) -> set[str]:
+    counts = Counter(line.text for line in lines if not line.blank)
+    return {text for text, n in counts.items() if n > 1}
 
 
 def _del_c_heads(lines: list[Line]) -> dict[int, tuple[int, int, str]]:
@@ -279,8 +287,9 @@ def _place(layout: str, heading: Heading, state: _State, tree: _Tree):
         return None
     if layout == "plain" and not number:
         # A short line alone in its block: a slide title, a meeting's heading; but not a
-        # labelled line ("Tid: kl. 13.00", "Ställningstagande: SRO noterar informationen").
-        return None if ":" in heading.title else (2, None)
+        # labelled line ("Tid: kl. 13.00") nor a formula the text repeats ("SRO noterar
+        # informationen" after each item): a heading names one part of the document.
+        return None if ":" in heading.title or heading.title in state.repeated else (2, None)
     if layout in {"strategy", "plain"}:
         if not number or number.startswith("B."):
             return None
