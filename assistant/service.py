@@ -7,7 +7,6 @@ import time
 
 import torch
 
-from assistant.answer.cues import without_agreement_name
 from assistant.answer.extractive import Answerer, Query
 from assistant.answer.guard import check_question, strip_instructions
 from assistant.config import Settings
@@ -16,6 +15,7 @@ from assistant.errors import UserError
 from assistant.index import store
 from assistant.ingest.manifest import DocumentInfo
 from assistant.ingest.structure import AGREEMENT_KEYS
+from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.hybrid import AgreementRetriever, HybridSearch, Scope
 from assistant.types import Answer, Section
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer.cues import in_english, read_cues, without_agreement_name
+from assistant.answer.cues import in_english, read_cues
 
 
 def test_a_named_part_is_read():
@@ -26,14 +26,6 @@ def test_questions_about_changes_or_the_previous_agreement():
                      "Vilka skillnader finns mot tidigare avtal?"):
         assert read_cues(question).history, question
     assert not read_cues("Hur lång är uppsägningstiden?").history
-
-
-def test_the_agreement_name_is_said_as_avtalet():
-    assert without_agreement_name("Vad är syftet med HoS-avtalet?") == "Vad är syftet med avtalet?"
-    assert without_agreement_name("När gäller hälso- och sjukvårdsavtalet") == "När gäller avtalet"
-    assert without_agreement_name("Hälso och sjukvårdsavtal") == "avtalet"
-    unchanged = "Vad gäller hos vårdcentralen?"
-    assert without_agreement_name(unchanged) == unchanged
 
 
 def test_english_questions_are_recognised():

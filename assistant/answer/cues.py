@@ -22,20 +22,6 @@ HISTORY = re.compile(
 )
 
 
-# The agreement's own name. Every document is about it, so naming it says nothing about
-# where an answer stands; but e5 pulls such a question towards the many sentences that
-# repeat the name ("Hälso- och sjukvårdsavtalet reglerar …").
-AGREEMENT_NAME = re.compile(
-    r"\b(?:hälso-?\s*(?:och|&)\s*sjukvårds-?\s*avtal|hos-?\s*avtal|hsa-?\s*avtal)(?:et|s)?\b",
-    re.IGNORECASE,
-)
-
-
-def without_agreement_name(question: str) -> str:
-    """The question with the agreement's name said as "avtalet"."""
-    return AGREEMENT_NAME.sub("avtalet", question)
-
-
 @dataclass(frozen=True)
 class Cues:
     part: str | None = None  # "A", "B" or "C" when the question names a part

@@ -77,13 +77,12 @@ class Answerer:
         hits = self.search.search(query.text, query.vector, scope, limit=limit)
         evidence = self.search.evidence(query.text, hits[:settings.evidence_hits]) if hits else 0.0
         if evidence < settings.abstain_below:
-            return Answer(question, abstention_text(hits[:3], in_english(question)),
-                          abstained=True)
+            return _declined(question, hits)
         if query.focus is not None:
             hits = self.search.search(query.text, query.focus, scope, limit=limit)
         citations = self._citations(self._rank_sections(hits, query.text, query.ranking_vector))
         if not citations:
-            return Answer(question, abstention_text(hits[:3]), abstained=True)
+            return _declined(question, hits)
         return Answer(question, answer_text(citations, self.documents), abstained=False,
                       citations=citations)
 
@@ -107,10 +106,11 @@ class Answerer:
         texts that report on them (unless the question asks what changed), Del A and B (the
         general text) a little before the överenskommelser, a part the question names first."""
         settings = self.settings
+        reports = section.kind not in PRIMARY_KINDS
         score = 0.0
-        if section.level == 1 or (section.kind not in PRIMARY_KINDS and not cues.history):
+        if section.level == 1 or (reports and not cues.history):
             score -= settings.secondary_penalty
-        elif section.kind not in PRIMARY_KINDS:
+        elif reports:
             score += settings.secondary_penalty
         if section.part in ("A", "B"):
             score += settings.general_weight
@@ -193,6 +193,10 @@ class Answerer:
             last += 1
             room -= len(sentences[last].text)
         return first, last
+
+
+def _declined(question: str, hits: list[Hit]) -> Answer:
+    return Answer(question, abstention_text(hits[:3], in_english(question)), abstained=True)
 
 
 def _idf(documents: list[frozenset[str]]) -> dict[str, float]:

@@ -16,9 +16,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.answer.cues import without_agreement_name
 from assistant.config import Settings
 from assistant.index.store import Index
+from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.glossary import build_glossary, expand
 from assistant.retrieve.lexical import WORD, Vocabulary, correct, tokens
 from assistant.retrieve.spelling import Speller, frequency
