@@ -48,9 +48,10 @@ class Settings:
     # neighbouring sentence is quoted too when it scores within `extend_margin` of the best;
     # a sentence's score = cosine + lexical_weight × IDF-weighted share of the question's words
     # it holds + rank_weight / (retrieval rank + 1); then a section's standing: minus
-    # secondary_penalty for texts that only report on the agreement (memo, protocols, context;
-    # plus, when the question asks what changed) and for a part's front matter, plus
-    # general_weight for Del A and B, plus cue_weight for a part the question names (cues.py).
+    # front_matter_penalty for a document's or part's front matter (it only describes what
+    # follows), minus secondary_penalty for texts that only report on the agreement (memo,
+    # protocols, context; plus, when the question asks what changed), plus general_weight
+    # for Del A and B, plus cue_weight for a part the question names (cues.py).
     sections_considered: int = 15
     extend_margin: float = 0.08
     # A quote ending in "…:" also takes the list items that follow; no quote grows past
@@ -59,6 +60,7 @@ class Settings:
     lexical_weight: float = 0.05
     rank_weight: float = 0.02
     secondary_penalty: float = 0.02
+    front_matter_penalty: float = 0.06
     general_weight: float = 0.005
     cue_weight: float = 0.02
     # Declining: evidence = best dense cosine (e5 "query:"/"passage:") + coverage_weight × the

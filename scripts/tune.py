@@ -49,7 +49,7 @@ def main() -> int:
     print(f"{'variant':40s} {'set':16s} " + " ".join(f"{c[:8]:>8s}" for c in COLUMNS))
     for number, text in enumerate(["", *args.variants]):
         settings = dataclasses.replace(assistant.settings, **variant(text, base))
-        candidate = type(assistant)(assistant.index, settings)
+        candidate = Assistant(assistant.index, settings)
         for name, questions in sets.items():
             result = run(text or "(current)", candidate, questions, tree, progress=False)
             metrics = result.metrics

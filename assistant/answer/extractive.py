@@ -27,9 +27,9 @@ from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
 # The agreement and the strategy are the binding texts; the memo, protocols and context
-# documents only report on them, and a part's front matter ("Denna överenskommelse är en
-# bilaga …") only describes it, so these must be clearly better to be cited first
-# (Settings.secondary_penalty).
+# documents only report on them (Settings.secondary_penalty), and a part's front matter
+# ("Denna överenskommelse är en bilaga …") only describes it (front_matter_penalty), so these
+# must be clearly better to be cited first.
 PRIMARY_KINDS = {"avtal", "strategi"}
 LIST_INTRO = (":", "...", "…")  # "Samarbetet ska kännetecknas av..." announces a list
 LIST_ITEM = re.compile(r"^(?:[•\-–]|\d{1,2}[.)]\s)")
@@ -102,16 +102,17 @@ class Answerer:
         return ranked
 
     def _standing(self, section: Section, cues: Cues) -> float:
-        """Prior for where an answer should come from: the agreement and the strategy before
-        texts that report on them (unless the question asks what changed), Del A and B (the
-        general text) a little before the överenskommelser, a part the question names first."""
+        """Prior for where an answer should come from: not a part's front matter; the
+        agreement and the strategy before texts that report on them (unless the question asks
+        what changed); Del A and B (the general text) a little before the överenskommelser;
+        a part the question names first."""
         settings = self.settings
         reports = section.kind not in PRIMARY_KINDS
         score = 0.0
-        if section.level == 1 or (reports and not cues.history):
-            score -= settings.secondary_penalty
+        if section.level == 1:
+            score -= settings.front_matter_penalty
         elif reports:
-            score += settings.secondary_penalty
+            score += settings.secondary_penalty * (1 if cues.history else -1)
         if section.part in ("A", "B"):
             score += settings.general_weight
         if (cues.part and section.part == cues.part) or (cues.strategy
