@@ -23,7 +23,7 @@ def test_the_strategy_is_read():
 def test_questions_about_changes_or_the_previous_agreement():
     for question in ("Vad ändrades i uppsägningstiden?", "Vad sa det gamla avtalet?",
                      "Är avtalstiden längre nu jämfört med förut?",
-                     "Vilka skillnader finns mot tidigare avtal?"):
+                     "Vilka skillnader finns mot tidigare avtal?", "Vad är nytt i avtalet?"):
         assert read_cues(question).history, question
     assert not read_cues("Hur lång är uppsägningstiden?").history
 

@@ -17,6 +17,7 @@ STRATEGY = re.compile(r"\bfärdplan", re.IGNORECASE)
 HISTORY = re.compile(
     r"\b(?:förra|gamla|tidigare|föregående|förut|innan)\s+(?:avtal|överenskommels)\w*|"
     r"\b(?:ändrades|ändrats|ändrat|förändrats|förändrades|nyheter(?:na)?|skillnad\w*)\b|"
+    r"\bvad\s+(?:är|var|blir)\s+nytt\b|"
     r"\bjämfört\s+med\b",
     re.IGNORECASE,
 )
