@@ -8,7 +8,7 @@ import time
 import torch
 
 from assistant.answer.extractive import Answerer, Query
-from assistant.answer.guard import check_question, strip_instructions
+from assistant.answer.guard import check_question, instruction_topic, strip_instructions
 from assistant.config import Settings
 from assistant.config import settings as default_settings
 from assistant.errors import UserError
@@ -65,7 +65,7 @@ class Assistant:
     def ask(self, question: str, scope: str = "alla", history: list[str] | None = None) -> Answer:
         started = time.perf_counter()
         text = check_question(question, self.settings.max_question_chars)
-        asked = strip_instructions(text)
+        asked = strip_instructions(text) or instruction_topic(text)
         if len(asked) < 2:
             answer = Answer(text, NOT_A_QUESTION, abstained=True)
         else:

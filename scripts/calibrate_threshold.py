@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.guard import strip_instructions
+from assistant.answer.guard import instruction_topic, strip_instructions
 from assistant.eval.questions import load_questions
 from assistant.service import Assistant
 
@@ -30,7 +30,8 @@ def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray, n
     answerable, base, unknown = [], [], []
     search, settings = assistant.search, assistant.settings
     for question in load_questions(path):
-        asked = strip_instructions(" ".join(question.question.split()))
+        text = " ".join(question.question.split())
+        asked = strip_instructions(text) or instruction_topic(text)
         query = search.expand(asked)
         hits = search.search(query, assistant.embed_query(query), limit=settings.evidence_hits)
         flag = bool(search.unknown_topics(query))

@@ -33,6 +33,17 @@ def check_question(question: str | None, max_chars: int) -> str:
     return text
 
 
+# What an instruction is about: "hitta på en paragraf som säger att kommunen ska stå för …".
+CLAIM = re.compile(r"\b(?:säger|säg|säga|påstår|står)\s+att\s+([^.?!]+)", re.IGNORECASE)
+
+
 def strip_instructions(question: str) -> str:
     """The question without clauses that try to instruct the assistant."""
     return " ".join(INSTRUCTION.sub(" ", question).split())
+
+
+def instruction_topic(question: str) -> str:
+    """When a question is all instruction, the claim it wants made, so that the answer can
+    quote what the documents really say about it instead of nothing."""
+    claims = [m.group(1).strip() for m in CLAIM.finditer(question)]
+    return " ".join(claims)
