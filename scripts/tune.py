@@ -21,7 +21,8 @@ from assistant.eval.questions import load_questions
 from assistant.eval.runner import run, write_results
 from assistant.service import Assistant
 
-COLUMNS = ("hit1", "hit3", "mrr", "facts", "oos_abstain", "false_abstain", "unverified_quotes")
+COLUMNS = ("hit1", "hit3", "mrr", "facts", "oos_abstain", "false_abstain", "citation_precision",
+           "unverified_quotes")
 
 
 def variant(text: str, base: dict) -> dict:

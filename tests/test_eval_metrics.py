@@ -244,6 +244,7 @@ def test_aggregate_scores_hits_facts_and_abstentions(tree):
     assert m["facts"] == pytest.approx(2 / 3)  # quotes count; a declined answer states none
     assert m["false_abstain"] == pytest.approx(1 / 3)
     assert m["oos_abstain"] == pytest.approx(1 / 2)
+    assert m["citation_precision"] == pytest.approx(2 / 3)  # answered: 1 of 1, 1 of 2 gold
     assert m["unverified_quotes"] == 0
     assert m["by_part"]["Del A"]["n"] == 3
     assert m["by_type"]["out_of_scope"]["oos_abstain"] == pytest.approx(0.5)

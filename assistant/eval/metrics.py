@@ -11,6 +11,9 @@ Definitions (every share is in [0, 1]; None when no question qualifies):
 - oos_abstain: gold-less questions (out_of_scope, gold-less adversarial) that were declined.
 - false_abstain: answerable questions that were declined.
 - unverified_quotes: citation quotes (all questions) not verbatim in their cited section's body.
+- citation_precision: of all citations given to answerable questions that were answered, the
+  share naming a gold section (or a subheading inside one). A lower bound: a "see also" that
+  is related but not gold counts against it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 from assistant.eval.matching import (
     SectionTree,
     hit_rank,
+    hits_gold,
     missing_facts,
     quote_problem,
     resolve_golds,
@@ -55,6 +59,7 @@ class Verdict:
     latency_ms: float = 0.0
     part: str = NO_GOLD
     agreement: str | None = None
+    cited_gold: int = 0  # how many of the citations name a gold section
 
     def hit(self, k: int) -> bool:
         return self.answerable and not self.abstained and self.rank is not None and self.rank <= k
@@ -112,6 +117,9 @@ def judge(question: Question, answer: Answer, tree: SectionTree) -> Verdict:
             if answer.abstained
             else missing_facts(question.key_facts, texts)
         )
+    cited_gold = sum(
+        any(hits_gold(tree.locate(c), g, tree) for g in golds) for c in answer.citations
+    )
     unverified = []
     for index, citation in enumerate(answer.citations, start=1):
         problem = quote_problem(citation, tree)
@@ -139,6 +147,7 @@ def judge(question: Question, answer: Answer, tree: SectionTree) -> Verdict:
         latency_ms=answer.latency_ms,
         part=part_group(question.gold),
         agreement=agreement_group(question.gold),
+        cited_gold=cited_gold,
     )
 
 
@@ -163,6 +172,9 @@ def core_metrics(verdicts: Sequence[Verdict]) -> dict:
     out["n_facts"] = len(with_facts)
     out["oos_abstain"] = _share([v.abstained for v in goldless])
     out["false_abstain"] = _share([v.abstained for v in answerable])
+    answered = [v for v in answerable if not v.abstained]
+    cited = sum(len(v.cited) for v in answered)
+    out["citation_precision"] = sum(v.cited_gold for v in answered) / cited if cited else None
     return out
 
 

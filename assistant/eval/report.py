@@ -60,6 +60,7 @@ def headline(result: Run, baseline: Run | None) -> list[Block]:
         ("Nyckelfakta i svaret", "facts", pct),
         ("Avböjer frågor utanför avtalet", "oos_abstain", pct),
         ("Avböjer felaktigt (besvarbara frågor)", "false_abstain", pct),
+        ("Citeringar som pekar på ett guldavsnitt", "citation_precision", pct),
         ("Citat som inte finns ordagrant", "unverified_quotes", str),
         ("Guldkällor som inte hittas i avsnittsträdet", "unresolved_gold", str),
         ("Svarstid, median", "latency_p50_ms", ms),
