@@ -241,7 +241,9 @@ def build(result: Run, baseline: Run | None, about: Sequence[str]) -> list[Block
             "p",
             "hit@k: rätt avsnitt (eller ett underavsnitt till det) bland de k första "
             "källhänvisningarna; för multi-frågor ska alla guldavsnitt finnas bland de "
-            "max(k, antal guld) första. Avböjda svar räknas som missar.",
+            "max(k, antal guld) första. Avböjda svar räknas som missar. Citeringar som "
+            "pekar på ett guldavsnitt: andelen av alla källhänvisningar i besvarade frågor; "
+            "ett närliggande \"se även\"-avsnitt som inte är guld räknas emot.",
         )
     )
     return blocks
