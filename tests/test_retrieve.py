@@ -50,6 +50,12 @@ def test_a_compound_head_may_be_a_bare_form_with_a_linking_s():
     assert vocabulary.parts(tokens("diabetesmaterial")[0]) == tokens("diabetes material")
 
 
+def test_an_unknown_compound_is_searched_by_its_last_part():
+    vocabulary = Vocabulary(set(tokens("utan nödvändiga tillstånd")))
+    assert vocabulary.parts(tokens("uppehållstillstånd")[0]) is None  # not a known compound
+    assert vocabulary.search_tokens(tokens("uppehållstillstånd")) == tokens("tillstånd")
+
+
 def test_staff_shorthand_is_spelled_out():
     assert "vårdcentral" in expand("Vilken vc ansvarar?", build_glossary([]))
 

@@ -11,6 +11,7 @@ from bm25s.stopwords import STOPWORDS_SWEDISH
 WORD = re.compile(r"[0-9A-Za-zÅÄÖåäöÉéÜü]+(?:[.\-][0-9A-Za-zÅÄÖåäöÉéÜü]+)*")
 FOLD = str.maketrans("åäöéü", "aaoeu")
 STOPWORDS = {w.translate(FOLD) for w in STOPWORDS_SWEDISH}
+LAST_PART = 6  # letters a compound's known last part needs to stand for the whole
 INFLECTIONS = ("et", "en", "er", "ar", "or", "a", "e")  # a compound's head in its bare form
 
 
@@ -79,11 +80,18 @@ class Vocabulary:
         return sum(t in self.words for t in corrected) / len(corrected)
 
     def search_tokens(self, query_tokens: list[str]) -> list[str]:
-        """Corrected tokens for BM25: known words, and the known parts of compounds."""
+        """Corrected tokens for BM25: known words, the known parts of compounds, and else a
+        compound's last part, which names what it is ("uppehållstillstånd" is a "tillstånd")."""
         found: list[str] = []
         for token in correct(query_tokens, self.words):
-            found.extend(self.parts(token) or [])
+            found.extend(self.parts(token) or self._last_part(token))
         return found
+
+    def _last_part(self, token: str) -> list[str]:
+        for cut in range(1, len(token) - LAST_PART + 1):
+            if token[cut:] in self.words:
+                return [token[cut:]]
+        return []
 
 
 def correct(query_tokens: list[str], vocabulary: set[str]) -> list[str]:
