@@ -65,22 +65,26 @@ class Assistant:
     def ask(self, question: str, scope: str = "alla", history: list[str] | None = None) -> Answer:
         started = time.perf_counter()
         text = check_question(question, self.settings.max_question_chars)
-        asked = strip_instructions(text) or instruction_topic(text)
-        if len(asked) < 2:
+        query = self.query(text, history)
+        if query is None:
             answer = Answer(text, NOT_A_QUESTION, abstained=True)
         else:
-            context = [strip_instructions(h) for h in (history or [])[-1:]]
-            query = self._query(" ".join(context + [asked]))
             answer = self.answerer.answer(text, query, self.parse_scope(scope))
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def _query(self, question: str) -> Query:
-        """Embeddings of the question and, if it names the agreement, of its focused form."""
-        text = self.search.expand(question)
-        focus = without_agreement_name(text)
-        return Query(text, self.embed_query(text),
-                     focus=self.embed_query(focus) if focus != text else None)
+    def query(self, text: str, history: list[str] | None = None) -> Query | None:
+        """The question as searched: instructions stripped, the previous question as context,
+        spelling repaired and abbreviations spelled out, with its embeddings (and those of its
+        form without the agreement's name). None when nothing is left to ask."""
+        asked = strip_instructions(text) or instruction_topic(text)
+        if len(asked) < 2:
+            return None
+        context = [strip_instructions(h) for h in (history or [])[-1:]]
+        expanded = self.search.expand(" ".join(context + [asked]))
+        focus = without_agreement_name(expanded)
+        return Query(expanded, self.embed_query(expanded),
+                     focus=self.embed_query(focus) if focus != expanded else None)
 
     def retriever(self, scope: str = "alla", k: int = 5) -> AgreementRetriever:
         """The same search as a LangChain retriever, for chains and notebooks."""

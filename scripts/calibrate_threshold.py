@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.guard import instruction_topic, strip_instructions
 from assistant.eval.questions import load_questions
 from assistant.service import Assistant
 
@@ -30,14 +29,13 @@ def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray, n
     answerable, base, unknown = [], [], []
     search, settings = assistant.search, assistant.settings
     for question in load_questions(path):
-        text = " ".join(question.question.split())
-        asked = strip_instructions(text) or instruction_topic(text)
-        query = search.expand(asked)
-        hits = search.search(query, assistant.embed_query(query), limit=settings.evidence_hits)
-        flag = bool(search.unknown_topics(query))
+        query = assistant.query(" ".join(question.question.split()))  # as `ask` sees it
+        hits = (search.search(query.text, query.vector, limit=settings.evidence_hits)
+                if query else [])
+        flag = bool(query and search.unknown_topics(query.text))
         answerable.append(bool(question.gold))
-        base.append(search.evidence(query, hits) + settings.unknown_penalty * flag
-                    if asked and hits else 0.0)
+        base.append(search.evidence(query.text, hits) + settings.unknown_penalty * flag
+                    if hits else 0.0)
         unknown.append(flag)
     return np.array(answerable), np.array(base), np.array(unknown)
 

@@ -102,7 +102,7 @@ def test_system_style_instructions_are_stripped_before_searching(assistant):
 
 
 def test_a_quote_that_announces_a_list_carries_its_items(assistant):
-    answer = assistant.ask("Vilka politiska frågor var vägledande när avtalet togs fram?")
+    answer = assistant.ask("Vilken politisk prioritering styrde arbetet med avtalet?")
     quote = answer.citations[0].quote
     assert quote.startswith("Följande politiska prioritering")
     assert "Vad blir bäst för patienten?" in quote
@@ -110,7 +110,7 @@ def test_a_quote_that_announces_a_list_carries_its_items(assistant):
 
 
 def test_a_numbered_list_is_quoted_whole(assistant):
-    answer = assistant.ask("Vilka sex förändrade arbetssätt tar färdplanen upp?")
+    answer = assistant.ask("Vilka arbetssätt ska förändras enligt färdplanens sex steg?")
     quote = answer.citations[0].quote
     assert "1. Öka hälsofrämjande" in quote and "6." in quote
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.retrieve.spelling import WORD
+
 PART = re.compile(r"\bdel\s+([abc])\b", re.IGNORECASE)
 STRATEGY = re.compile(r"\bfärdplan", re.IGNORECASE)
 # The previous agreement, or what changed: the cover memo and the context documents say it.
@@ -43,6 +45,6 @@ def in_english(question: str) -> bool:
     """Mostly English words: the documents are Swedish, so the answer asks for Swedish."""
     from wordfreq import zipf_frequency
 
-    words = [w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäö]+", question)]
+    words = [w.lower() for w in WORD.findall(question)]
     english = sum(zipf_frequency(w, "en") > zipf_frequency(w, "sv") + 1 for w in words)
     return len(words) >= 3 and english / len(words) > 0.5

@@ -187,7 +187,7 @@ def build_sections(doc: DocumentInfo, lines: list[Line]) -> list[Section]:
     if doc.layout != "agreement":
         tree.open(1, None, doc.title, None, None)
     state = _State(c_heads=_del_c_heads(lines) if doc.layout == "agreement" else {},
-                   repeated=_repeated(lines))
+                   repeated=_repeated(lines) if doc.layout == "plain" else set())
     head_ends = {start: end for start, end, _ in state.c_heads.values()}
     skip_until = 0
     i = 0
