@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--jsonl", action="store_true",
                      help="läs en fråga per rad från stdin, skriv ett JSON-objekt per rad")
     ask.add_argument("--scope", default="alla", help="Alla, A, B, C, C:<nyckel> eller fardplan")
+    ask.add_argument("--date", default=None,
+                     help="svara ur den version av avtalet som gäller detta datum (ÅÅÅÅ-MM-DD)")
     ask.set_defaults(func=run_ask)
 
     sections = sub.add_parser("sections", help="visa avsnittsträdet")
@@ -54,8 +56,8 @@ def run_ask(args: argparse.Namespace) -> int:
                             'assistant ask "Vem betalar hjälpmedel till barn?"')
     assistant = Assistant.load(progress=sys.stderr.isatty())
     if args.jsonl:
-        return _ask_lines(assistant, args.scope)
-    answer = assistant.ask(args.question, scope=args.scope)
+        return _ask_lines(assistant, args.scope, args.date)
+    answer = assistant.ask(args.question, scope=args.scope, date=args.date)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
@@ -63,17 +65,43 @@ def run_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask_lines(assistant, scope: str) -> int:
-    """One JSON object per input line, in order; a bad line gets an error object, not a stop."""
+def _ask_lines(assistant, scope: str, date: str | None) -> int:
+    """One JSON object per input line, in order; a bad line gets an error object, not a stop.
+
+    A line is a plain question, or a JSON object {"question", "history"?, "scope"?, "date"?}
+    (DESIGN.md): the answer the chat gives at that point of a conversation."""
     for line in sys.stdin:
         question = line.rstrip("\n")
         try:
-            row = assistant.ask(question, scope=scope).to_dict()
+            request = parse_request(question, scope, date)
+            question = request["question"]
+            row = assistant.ask(**request).to_dict()
         except UserError as error:
             row = {"question": question, "answer": str(error), "abstained": True,
                    "citations": [], "latency_ms": 0.0, "error": str(error)}
         print(json.dumps(row, ensure_ascii=False), flush=True)
     return 0
+
+
+def parse_request(line: str, scope: str = "alla", date: str | None = None) -> dict:
+    """One `ask --jsonl` line as keyword arguments of `Assistant.ask`."""
+    if not line.lstrip().startswith("{"):
+        return {"question": line, "scope": scope, "date": date}
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        raise UserError("Raden är inte giltig JSON. Skriv en fråga per rad, eller ett "
+                        'JSON-objekt som {"question": "…", "history": ["…"]}.') from None
+    if not isinstance(data, dict) or not isinstance(data.get("question"), str):
+        raise UserError('JSON-raden saknar "question" (en text).')
+    history = data.get("history") or []
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise UserError('"history" ska vara en lista med tidigare frågor (texter).')
+    for key in ("scope", "date"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise UserError(f'"{key}" ska vara en text.')
+    return {"question": data["question"], "history": history,
+            "scope": data.get("scope") or scope, "date": data.get("date") or date}
 
 
 def _readable(answer) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 
@@ -23,6 +24,17 @@ log = logging.getLogger(__name__)
 
 NOT_A_QUESTION = ("Jag svarar bara på frågor om Hälso- och sjukvårdsavtalet och dokumenten "
                   "runt det. Skriv din fråga om avtalet.")
+
+
+def parse_date(value: str | None) -> datetime.date:
+    """A YYYY-MM-DD date (today when None); a Swedish UserError otherwise."""
+    if value is None or not str(value).strip():
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise UserError(f"Ogiltigt datum: {value!r}. Skriv det som ÅÅÅÅ-MM-DD, till exempel "
+                        "2027-03-01.") from None
 
 
 class Assistant:
@@ -62,8 +74,13 @@ class Assistant:
     def section(self, section_id: str) -> Section | None:
         return self._sections.get(section_id)
 
-    def ask(self, question: str, scope: str = "alla", history: list[str] | None = None) -> Answer:
+    def ask(self, question: str, scope: str = "alla", history: list[str] | None = None,
+            date: str | None = None) -> Answer:
+        """Answer one question as the chat would at this point of a conversation: `history`
+        holds the earlier questions, oldest first; `date` (YYYY-MM-DD) picks the version of
+        the documents in force that day (today when None)."""
         started = time.perf_counter()
+        parse_date(date)
         text = check_question(question, self.settings.max_question_chars)
         query = self.query(text, history)
         if query is None:

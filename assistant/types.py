@@ -103,12 +103,12 @@ class Citation:
     page: int | None
     quote: str
     section_id: str = field(default="", compare=False)
+    page_label: str | None = None
 
     def to_dict(self) -> dict:
-        """The contract fields only; `section_id` links into the section tree (web, eval)."""
-        row = asdict(self)
-        row.pop("section_id")
-        return row
+        """The contract fields (DESIGN.md), with `section_id` (deep links, /api/sections/{id})
+        and `page_label` (the printed page label where the PDF has one)."""
+        return asdict(self)
 
 
 @dataclass
@@ -120,12 +120,23 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     latency_ms: float = 0.0
+    # Additive contract fields (DESIGN.md, "Extensions"):
+    short_answer: str | None = None  # one verbatim sentence that answers
+    confidence: str | None = None  # "hög" | "låg" when answered; None when declined
+    answer_mode: str = "extractive"  # "extractive" | "generated"
+    fallback_reason: str | None = None  # why a generated answer was refused
 
     def to_dict(self) -> dict:
-        return {
+        row = {
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
             "latency_ms": round(self.latency_ms, 1),
+            "short_answer": self.short_answer,
+            "confidence": self.confidence,
+            "answer_mode": self.answer_mode,
         }
+        if self.fallback_reason:
+            row["fallback_reason"] = self.fallback_reason
+        return row
