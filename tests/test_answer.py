@@ -7,9 +7,10 @@ import pytest
 from assistant.answer.verify import unverified
 from assistant.errors import UserError
 
-CONTRACT = {"question", "answer", "abstained", "citations", "latency_ms"}
+CONTRACT = {"question", "answer", "abstained", "citations", "latency_ms", "short_answer",
+            "confidence", "answer_mode"}
 CITATION = {"document", "document_title", "part", "agreement", "section", "title", "page",
-            "quote"}
+            "quote", "section_id", "page_label"}
 
 
 def test_answer_follows_the_contract(assistant):
