@@ -12,6 +12,7 @@ from assistant.errors import UserError
 from assistant.ingest.pages import SUPPORTED
 
 MANIFEST = "manifest.yaml"
+LIST_HINTS = {"decoration", "top_headings"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,21 @@ class DocumentInfo:
     valid_to: str | None = None
     source: str | None = None
     note: str | None = None
+    # Question-file key → printed title of each överenskommelse the document holds, where a
+    # key other than the title's slug must keep resolving (eval files, --scope values).
+    agreements: dict[str, str] | None = None
+    # Layout hints for this document only (see corpus/manifest.yaml): lines of cover
+    # decoration, the outline its unnumbered headings follow, cover and intro markers.
+    hints: dict | None = None
+    # How the title/kind/validity were found: "manifest" or "text" (read from the document).
+    origin: str = "manifest"
+
+    def hint(self, name: str):
+        """A layout hint: a list of lines (empty when not given) or one string (or None)."""
+        value = (self.hints or {}).get(name)
+        if value is None:
+            return () if name in LIST_HINTS else None
+        return tuple(value) if isinstance(value, list) else value
 
     @property
     def is_context(self) -> bool:
@@ -57,7 +73,9 @@ def load_manifest(corpus_dir: Path) -> list[DocumentInfo]:
 
 
 def _stringify(item: dict) -> dict:
-    return {key: (str(value) if value is not None else None) for key, value in item.items()}
+    """Scalar values as text (dates stay as printed); mappings and lists as given."""
+    return {key: (str(value) if value is not None and not isinstance(value, dict | list)
+                  else value) for key, value in item.items()}
 
 
 def slug(text: str) -> str:
