@@ -60,6 +60,7 @@ class Candidate:
     part: str | None = None
     agreement: str | None = None
     rank: float | None = None  # None: one below the deepest open numbered heading (text)
+    names: str | None = None  # the överenskommelse an "Överenskommelse om …" heading names
 
     @property
     def title(self) -> str:
@@ -214,8 +215,7 @@ def _classify(candidate: Candidate) -> None:
         return
     agreement = AGREEMENT_WORD.match(candidate.label) if number is None else None
     if agreement and agreement.group(1) and len(candidate.label.split()) >= 3:
-        candidate.container = True
-        candidate.agreement = collapse(agreement.group(1))
+        candidate.names = collapse(agreement.group(1))  # a container if it ranks at the top
 
 
 def check_numbering(found: list[Candidate]) -> list[Candidate]:
@@ -236,12 +236,15 @@ def check_numbering(found: list[Candidate]) -> list[Candidate]:
             continue
         family, key = number.family, number.key
         previous = last.get(family)
-        if previous is None or (key > previous and key[0] <= previous[0] + MAX_NUMBER_JUMP):
-            if previous is None and key[0] > MAX_NUMBER_JUMP and number.style == "decimal":
-                continue  # a document's numbering starts low: "45 kommuner" is text
+        near = candidate.style is not None or key[0] <= previous[0] + MAX_NUMBER_JUMP \
+            if previous is not None else True
+        if previous is None or (key > previous and near):
+            if (previous is None and key[0] > MAX_NUMBER_JUMP and number.style == "decimal"
+                    and candidate.style is None):
+                continue  # in text numbering starts low: "45 kommuner" is a sentence
             last[family] = key
         elif key in ((1,), (1, 1)) and pending is not None:
-            pending.container = True
+            pending.container, pending.agreement = True, pending.names
             last = {family: key}
         else:
             continue
@@ -256,6 +259,8 @@ def assign_ranks(found: list[Candidate], styled: bool) -> None:
                             key=lambda s: (-s[0], not s[1]))
     order = {style: n for n, style in enumerate(heading_styles)}
     for candidate in found:
+        if candidate.names and order.get(candidate.style) == 0:
+            candidate.container, candidate.agreement = True, candidate.names
         number = candidate.number
         if candidate.container:
             candidate.rank = PART_RANK if candidate.part else CONTAINER_RANK
@@ -273,7 +278,8 @@ def assign_ranks(found: list[Candidate], styled: bool) -> None:
 def build_tree(doc: DocumentInfo, lines: list[Line], found: list[Candidate],
                toc_lines: set[int], labels: dict[int, str] | None) -> list[Section]:
     tree = Tree(doc)
-    tree.open(1, None, doc.title, None, None)
+    first_page = next((x.page for x in lines if x.page is not None), None)
+    tree.open(1, None, doc.title, None, None, page=first_page)
     starts = {c.start: c for c in found}
     stack: list[Candidate] = []
     i = 0
@@ -290,7 +296,8 @@ def build_tree(doc: DocumentInfo, lines: list[Line], found: list[Candidate],
             part = next((c.part for c in reversed(stack) if c.part), None)
             agreement = next((c.agreement for c in reversed(stack) if c.agreement), None)
             tree.open(len(stack) + 2, candidate.printed_number, candidate.title,
-                      candidate.part or part, candidate.agreement or agreement)
+                      candidate.part or part, candidate.agreement or agreement,
+                      page=lines[i].page)
             stack.append(candidate)
             i = candidate.end
             continue

@@ -13,6 +13,9 @@ from assistant.ingest.pages import SUPPORTED
 
 MANIFEST = "manifest.yaml"
 LIST_HINTS = {"decoration", "top_headings"}
+# Kinds whose text binds (the rest is context: older or planned material, news, notes).
+BINDING_KINDS = {"avtal", "överenskommelse", "strategi", "riktlinje", "rutin", "policy",
+                 "tjänsteskrivelse", "protokoll"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class DocumentInfo:
     @property
     def is_context(self) -> bool:
         """Older or planned material: answers drawn from it must say so."""
-        return self.kind not in {"avtal", "strategi", "tjänsteskrivelse", "protokoll"}
+        return self.kind not in BINDING_KINDS
 
     def describe(self) -> str:
         """Short Swedish provenance, e.g. for answers drawn from context documents."""
@@ -68,7 +71,7 @@ def load_manifest(corpus_dir: Path) -> list[DocumentInfo]:
     for file in sorted(corpus_dir.iterdir()):
         if file.suffix.lower() in SUPPORTED and file.name not in listed:
             entries.append(DocumentInfo(id=slug(file.stem), file=file.name, title=file.stem,
-                                        kind="övrigt"))
+                                        kind="övrigt", origin="text"))
     return entries
 
 

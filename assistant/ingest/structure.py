@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.errors import UserError
@@ -29,8 +29,9 @@ from assistant.ingest.clean import (
 )
 from assistant.ingest.headings import Heading, heading_at
 from assistant.ingest.manifest import DocumentInfo, load_manifest
-from assistant.ingest.pages import read_outline, read_pages
+from assistant.ingest.pages import read_metadata_title, read_outline, read_pages
 from assistant.ingest.tree import Tree
+from assistant.ingest.versions import kind_of, title_from_lines, validity
 from assistant.types import Section
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,23 @@ def load_corpus(corpus_dir: Path,
                 problems.append(str(error))
             documents = [doc for doc in documents if doc.file != file]
             continue
+        documents = [described(doc, lines, corpus_dir / file) if doc.origin == "text" else doc
+                     for doc in documents]
         docs = [doc for doc in documents if doc.file == file]
         labels = {p.number: p.label for p in pages if p.number and p.label}
         outline = [title for _, title in read_outline(corpus_dir / file)]
         for doc, part in split_documents(docs, lines):
             sections.extend(build_sections(doc, part, outline, labels))
     return documents, sections
+
+
+def described(doc: DocumentInfo, lines: list[Line], path: Path) -> DocumentInfo:
+    """A document without a manifest entry, with title, kind and validity read from it."""
+    text = "\n".join(x.text for x in lines)
+    title = read_metadata_title(path) or title_from_lines(lines) or doc.title
+    valid_from, valid_to = validity(text)
+    return replace(doc, title=title, kind=kind_of(title, text), valid_from=valid_from,
+                   valid_to=valid_to)
 
 
 def split_documents(docs: list[DocumentInfo], lines: list[Line]):

@@ -19,6 +19,7 @@ class Open:
 
     section: Section
     lines: list[Line] = field(default_factory=list)
+    page: int | None = None
 
 
 class Tree:
@@ -37,7 +38,9 @@ class Tree:
         return self.items[-1]
 
     def open(self, level: int, number: str | None, title: str, part: str | None,
-             agreement: str | None) -> None:
+             agreement: str | None, page: int | None = None) -> None:
+        """Open a section under the nearest open one of a lower level; `page` is where its
+        heading stands (the page of a section without body text)."""
         while self.stack and self.stack[-1].section.level >= level:
             self.stack.pop()
         parent = self.stack[-1].section if self.stack else None
@@ -52,7 +55,7 @@ class Tree:
             kind=self.doc.kind, part=part, agreement=agreement, section=number,
             title=title, level=level, path=path, parent=parent.id if parent else None,
         )
-        item = Open(section)
+        item = Open(section, page=page)
         self.items.append(item)
         self.stack.append(item)
 
@@ -75,6 +78,8 @@ class Tree:
         """The sections with their bodies; `labels` (page → printed label) where known."""
         for item in self.items:
             item.section.body, item.section.spans = body_text(item.lines)
+            if not item.section.spans and item.page is not None:
+                item.section.spans = [(0, item.page)]
             if labels:
                 pages = dict.fromkeys(p for _, p in item.section.spans if p is not None)
                 item.section.page_labels = [(p, labels[p]) for p in pages if p in labels]
