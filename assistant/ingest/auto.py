@@ -235,6 +235,9 @@ def check_numbering(found: list[Candidate]) -> list[Candidate]:
             kept.append(candidate)
             continue
         family, key = number.family, number.key
+        if key in ((1,), (1, 1)) and pending is not None and pending.names:
+            pending.container, pending.agreement = True, pending.names
+            last = {}  # "Överenskommelse om …" and its numbering from 1
         previous = last.get(family)
         near = candidate.style is not None or key[0] <= previous[0] + MAX_NUMBER_JUMP \
             if previous is not None else True

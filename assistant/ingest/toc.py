@@ -15,7 +15,7 @@ from assistant.ingest.clean import Line
 
 LEADER_ENTRY = re.compile(r"^(?P<title>.*?\S)\s*(?:\.\s?){3,}\s*(?P<page>\d{1,3})$|"
                           r"^(?P<title2>.*?\S)\s*[…_]{2,}\s*(?P<page2>\d{1,3})$")
-PLAIN_ENTRY = re.compile(r"^(?P<title>\D.*?[^\d\s.,])\s+(?P<page>\d{1,3})$")
+PLAIN_ENTRY = re.compile(r"^(?P<title>.*?[^\W\d_].*?[^\d\s.,])\s+(?P<page>\d{1,3})$")
 MIN_ENTRIES = 3
 MAX_GAP = 2  # non-entry lines allowed between two entries (a title wrapped over lines)
 
