@@ -141,8 +141,9 @@ def test_a_number_going_backwards_is_text_not_a_heading():
 def test_pdf_headings_from_font_size_and_weight():
     def styled(text, size, bold=False):
         return Line(text, 1, False, size, bold)
-    text = [styled("Riktlinje för läkemedel", 20, True), styled("", 0), styled("Inledning", 14, True),
-            styled("", 0), styled("Riktlinjen gäller alla enheter i kommunen.", 10),
+    text = [styled("Riktlinje för läkemedel", 20, True), styled("", 0),
+            styled("Inledning", 14, True), styled("", 0),
+            styled("Riktlinjen gäller alla enheter i kommunen.", 10),
             styled("", 0), styled("Ansvar för ordination", 12, True), styled("", 0),
             styled("Läkaren ordinerar.", 10), styled("", 0), styled("Uppföljning", 14, True),
             styled("", 0), styled("Följs upp varje år.", 10)]
