@@ -56,8 +56,8 @@ def test_table_of_contents_is_found_with_its_heading():
                  "1. Bakgrund", "Här börjar texten.")
     taken, entries = find_toc(text)
     assert taken == {0, 2, 3, 4, 5, 6}
-    assert [e.title for e in entries] == ["1. Bakgrund", "2. Ansvar", "och uppdrag",
-                                          "3. Uppföljning"]
+    assert [e.title for e in entries] == ["1. Bakgrund", "2. Ansvar",
+                                          "2.1 Kommunens ansvar och uppdrag", "3. Uppföljning"]
     assert entries[0].page == 3
 
 

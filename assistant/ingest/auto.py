@@ -24,6 +24,7 @@ from assistant.ingest.headings import (
     AGREEMENT_WORD,
     ANY_NUMBERED,
     CONTAINERS,
+    MAX_FIRST_LINE,
     NO_HEADING_END,
     Number,
     _next,
@@ -38,13 +39,18 @@ from assistant.types import Section
 
 MARKDOWN_HEADING = re.compile(r"^(#{1,4})\s+(.+)$")
 HTML_TAG = re.compile(r"<[^>]+>")
+# A line pointing elsewhere ("Se bilaga 3 …", "Se även rutin …") is a reference, not a heading.
+REFERENCE = re.compile(r"^(?:Se|Läs)\s", re.IGNORECASE)
 # A line at least this much larger than the body text (points) is set as a heading.
 SIZE_STEP = 0.9
 MAX_HEADING_CHARS = 160
 MAX_HEADING_LINES = 3
+MAX_LINE_ALONE = 100  # a line alone in its block up to this long may be a heading (text)
+MAX_RESTART_TITLE = 80  # "1 …" that restarts numbering is a heading, not a list's long item
 MIN_STYLED_HEADINGS = 2
 # Ranks: smaller sits higher. Parts above other containers above numbered headings.
 PART_RANK, CONTAINER_RANK, HEADING_RANK, STEP = 0, 5, 10, 10
+MIN_LISTED = 5  # numbered entries a table of contents needs to vouch for chapter numbers
 MAX_NUMBER_JUMP = 3  # "7" may follow "4"; "45" after "4" is a number in the text
 
 
@@ -88,9 +94,18 @@ def build_auto(doc: DocumentInfo, lines: list[Line], outline: list[str] | None =
     evidence = {fold(_without_number(t)) for t in [e.title for e in entries] + (outline or [])}
     body = body_style(lines)
     found = find_headings(lines, toc_lines, evidence, body)
-    found = check_numbering(found)
+    found = [c for c in found if not _front_matter(c, doc, toc_lines)]
+    found = check_numbering(found, toc_numbers(entries), evidence)
     assign_ranks(found, body is not None)
     return build_tree(doc, lines, found, toc_lines, labels)
+
+
+def _front_matter(candidate: Candidate, doc: DocumentInfo, toc_lines: set[int]) -> bool:
+    """The document's own title, and lines of the title page before a table of contents,
+    are the root's text, not sections."""
+    if fold(candidate.label) == fold(doc.title):
+        return True
+    return bool(toc_lines) and candidate.start < min(toc_lines)
 
 
 def _without_number(text: str) -> str:
@@ -172,7 +187,7 @@ def _text_heading(lines: list[Line], i: int, evidence: set[str],
     if markdown:
         label = markdown.group(2).strip()
         return Candidate(i, i + 1, label, parse_number(label), markdown=len(markdown.group(1)))
-    heading = heading_at(lines, i, pattern=ANY_NUMBERED)
+    heading = heading_at(lines, i, pattern=ANY_NUMBERED, max_chars=MAX_LINE_ALONE)
     if heading is None:
         if fold(_without_number(text)) in evidence and not text.endswith(NO_HEADING_END):
             return Candidate(i, i + 1, text, parse_number(text))
@@ -181,12 +196,26 @@ def _text_heading(lines: list[Line], i: int, evidence: set[str],
         " ".join(x.text for x in lines[i:heading.end] if not x.blank))
     label = _joined(lines, i, heading.end) if heading.end > i + 1 else label
     number = parse_number(label)
+    if number is None and len(label) > MAX_FIRST_LINE and not _alone(lines, i, heading.end):
+        return None  # a long line is a heading only when blank lines set it apart
     if number is None:
         known = fold(label) in evidence
         listed = _introduces_list(lines, heading.end)
-        if not known and (":" in label or repeated[text] > 1 or listed):
+        if not known and (":" in label or repeated[text] > 1 or listed
+                          or REFERENCE.match(label)):
             return None
     return Candidate(i, heading.end, label, number)
+
+
+def _alone(lines: list[Line], start: int, end: int) -> bool:
+    before = start == 0 or lines[start - 1].blank
+    return before and (end >= len(lines) or lines[end].blank)
+
+
+def _introduces_list(lines: list[Line], end: int) -> bool:
+    """A short line right before bullets introduces them; it is not a heading."""
+    following = next((x for x in lines[end:] if not x.blank), None)
+    return following is not None and bool(BULLET.match(following.text))
 
 
 def _joined(lines: list[Line], start: int, end: int) -> str:
@@ -195,11 +224,6 @@ def _joined(lines: list[Line], start: int, end: int) -> str:
     for text in texts[1:]:
         label = join_broken(label, text)
     return label
-
-
-def _introduces_list(lines: list[Line], end: int) -> bool:
-    following = next((x for x in lines[end:] if not x.blank), None)
-    return following is not None and bool(BULLET.match(following.text))
 
 
 def _classify(candidate: Candidate) -> None:
@@ -218,9 +242,18 @@ def _classify(candidate: Candidate) -> None:
         candidate.names = collapse(agreement.group(1))  # a container if it ranks at the top
 
 
-def check_numbering(found: list[Candidate]) -> list[Candidate]:
+def toc_numbers(entries) -> set[str]:
+    """The numbers a table of contents lists ("1", "2.3", "B.4")."""
+    numbers = (parse_number(e.title) for e in entries)
+    return {n.number for n in numbers if n is not None and n.style in ("decimal", "letter")}
+
+
+def check_numbering(found: list[Candidate], listed: set[str] = frozenset(),
+                    evidence: set[str] = frozenset()) -> list[Candidate]:
     """Keep numbered headings whose numbers follow in their container; a restart at 1 right
-    after an unnumbered heading makes that heading a container; other strays are text."""
+    after an unnumbered heading makes that heading a container (in a PDF, or when it names an
+överenskommelse); other strays are text. Where
+    a table of contents lists the chapters, a chapter number it does not list is text too."""
     kept: list[Candidate] = []
     last: dict[str, tuple] = {}
     pending: Candidate | None = None
@@ -235,18 +268,26 @@ def check_numbering(found: list[Candidate]) -> list[Candidate]:
             kept.append(candidate)
             continue
         family, key = number.family, number.key
+        known = fold(number.title) in evidence
+        if (len(listed) >= MIN_LISTED and number.style in ("decimal", "letter")
+                and number.depth == 1 and number.number not in listed
+                and candidate.style is None):
+            continue
         if key in ((1,), (1, 1)) and pending is not None and pending.names:
             pending.container, pending.agreement = True, pending.names
             last = {}  # "Överenskommelse om …" and its numbering from 1
         previous = last.get(family)
         near = candidate.style is not None or key[0] <= previous[0] + MAX_NUMBER_JUMP \
             if previous is not None else True
-        if previous is None or (key > previous and near):
+        if previous is None or (key > previous and near) or (key == previous and known):
             if (previous is None and key[0] > MAX_NUMBER_JUMP and number.style == "decimal"
                     and candidate.style is None):
                 continue  # in text numbering starts low: "45 kommuner" is a sentence
             last[family] = key
-        elif key in ((1,), (1, 1)) and pending is not None:
+        elif (key in ((1,), (1, 1)) and pending is not None and pending.style is not None
+              and candidate.style is not None and len(number.title) <= MAX_RESTART_TITLE):
+            # In a PDF a restart at 1 under a heading set in type: a new part. (In text a
+            # list numbered from 1 is as likely; only "Överenskommelse om …" opens a part.)
             pending.container, pending.agreement = True, pending.names
             last = {family: key}
         else:

@@ -39,7 +39,7 @@ class Heading:
 
 
 def heading_at(lines: list[Line], i: int, numbered_only: bool = False,
-               pattern: re.Pattern = NUMBERED) -> Heading | None:
+               pattern: re.Pattern = NUMBERED, max_chars: int = MAX_FIRST_LINE) -> Heading | None:
     """The heading starting at line i: numbered (`pattern`: group 1 the number, group 2 the
     title) or a short line starting a block; None when line i starts none."""
     line = lines[i]
@@ -48,14 +48,16 @@ def heading_at(lines: list[Line], i: int, numbered_only: bool = False,
     match = pattern.match(line.text)
     if not match:
         block_start = i == 0 or lines[i - 1].blank or line.lead
-        if numbered_only or not block_start or not _shaped(line.text, MAX_FIRST_LINE):
+        if numbered_only or not block_start or not _shaped(line.text, max_chars):
             return None
     for end in range(_wrap_end(lines, i), i, -1):
         texts = [x.text for x in lines[i:end] if not x.blank]
         title = texts[0]
         for text in texts[1:]:
             title = join_broken(title, text)
-        if _valid(title, _next(lines, end)):
+        # "1. Inledning": the number's dot does not end a sentence
+        unnumbered = title[len(match.group(1)):].strip() if match else title
+        if _valid(unnumbered or title, _next(lines, end)):
             number = match.group(1) if match else None
             if match:
                 title = title[len(number):].strip()
