@@ -15,7 +15,7 @@ from assistant.config import settings as default_settings
 from assistant.errors import UserError
 from assistant.index import store
 from assistant.ingest.manifest import DocumentInfo
-from assistant.ingest.structure import AGREEMENT_KEYS
+from assistant.ingest.scopes import agreement_keys, scope_choices
 from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.hybrid import AgreementRetriever, HybridSearch, Scope
 from assistant.types import Answer, Section
@@ -109,26 +109,35 @@ class Assistant:
                                   scope=self.parse_scope(scope), k=k)
 
     def scopes(self) -> list[tuple[str, str]]:
-        """Filter choices for the web chat: (value, Swedish label)."""
-        choices = [("alla", "Alla"), ("A", "Del A"), ("B", "Del B"),
-                   ("C", "Del C – alla överenskommelser")]
-        choices += [(f"C:{key}", f"Del C – {title}") for key, title in AGREEMENT_KEYS.items()]
-        choices.append(("fardplan", "Färdplan"))
-        return choices
+        """Filter choices for the web chat, (value, Swedish label): the parts, överenskommelser
+        and binding documents of the documents in the index."""
+        return scope_choices(self.documents, self.sections)
 
     def parse_scope(self, scope: str | None) -> Scope:
         value = (scope or "alla").strip()
         if value.lower() == "alla":
             return Scope()
-        if value in ("A", "B", "C"):
+        parts = {s.part for s in self.sections if s.part}
+        if value in parts:
             return Scope(part=value)
-        if value.startswith("C:") and value[2:] in AGREEMENT_KEYS:
-            return Scope(part="C", agreement=AGREEMENT_KEYS[value[2:]])
-        if value.lower() == "fardplan":
-            return Scope(document=next((d.id for d in self.documents if d.kind == "strategi"),
-                                       "fardplan-2022"))
-        raise UserError(f"Okänt urval: {scope!r}. Välj Alla, A, B, C, C:<överenskommelse> "
-                        "eller fardplan.")
+        part, _, key = value.partition(":")
+        keys = agreement_keys(self.documents, self.sections)
+        if key and part in parts and key in keys:
+            return Scope(part=part, agreement=keys[key])
+        for choice, _label in self.scopes():
+            if choice.lower() == value.lower() and choice not in parts:
+                document = self._scope_document(choice)
+                if document:
+                    return Scope(document=document)
+        if any(d.id == value for d in self.documents):
+            return Scope(document=value)
+        allowed = ", ".join(choice for choice, _ in self.scopes())
+        raise UserError(f"Okänt urval: {scope!r}. Välj ett av: {allowed}.")
+
+    def _scope_document(self, choice: str) -> str | None:
+        if choice == "fardplan":
+            return next((d.id for d in self.documents if d.kind == "strategi"), None)
+        return choice if any(d.id == choice for d in self.documents) else None
 
     def banner(self) -> str:
         """Which agreement answers come from, and what is planned next (from the manifest)."""

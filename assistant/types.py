@@ -12,6 +12,8 @@ class Page:
     number: int | None
     text: str
     label: str | None = None
+    # For PDFs: (font size, bold) of each line of `text`, in order; empty for text files.
+    styles: tuple[tuple[float, bool], ...] = ()
 
 
 @dataclass
@@ -37,6 +39,9 @@ class Section:
     spans: list[tuple[int, int | None]] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     parent: str | None = None
+    # Printed page labels of the pages the section spans, as (page, label), where the PDF
+    # defines labels that differ from the physical page numbers.
+    page_labels: list[tuple[int, str]] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         page = None
@@ -45,6 +50,11 @@ class Section:
                 break
             page = number
         return page
+
+    def page_label_at(self, offset: int) -> str | None:
+        """The printed label of the page at `offset` of `body`, where the PDF has one."""
+        page = self.page_at(offset)
+        return next((label for number, label in self.page_labels if number == page), None)
 
     @property
     def page_start(self) -> int | None:

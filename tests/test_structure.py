@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.clean import READ_MORE, collapse, page_lines
+from assistant.ingest.manifest import load_manifest
 from assistant.ingest.pages import read_pages
-from assistant.ingest.structure import AGREEMENT_KEYS, DECORATION, load_corpus
+from assistant.ingest.structure import load_corpus
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 PACKET = CORPUS / "004_5245c9c2ebab2e83.txt"
@@ -56,6 +57,9 @@ DEL_C_NUMBERED = {
         "7.1": "Öka andel intyg om N-tandvård",
     },
 }
+AGREEMENT = next(d for d in load_manifest(CORPUS) if d.id == "hos-avtal-2023")
+AGREEMENT_KEYS = AGREEMENT.agreements
+DECORATION = {line for d in load_manifest(CORPUS) for line in d.hint("decoration")}
 PACKET_DOCUMENTS = {"tjansteskrivelse-2022", "hos-avtal-2023", "fardplan-2022", "protokoll-2022"}
 FARDPLAN_NUMBERS = (
     [str(n) for n in range(1, 14)] + ["3.1", "3.2", "3.3"] + [f"9.{n}" for n in range(1, 7)]
@@ -134,7 +138,10 @@ def test_context_documents_are_split_at_their_headings(tree):
         for section in of(tree, document=document):
             assert ":" not in section.title or section.level == 1, section.title
             assert section.title != "SRO noterar informationen"  # a repeated formula
-            assert section.section is None, section.title
+            if section.section:  # only numbers the text prints: "1. Mötets öppnande"
+                text = collapse((CORPUS / next(d.file for d in load_manifest(CORPUS)
+                                               if d.id == document)).read_text("utf-8"))
+                assert f"{section.section}. {section.title}" in text, section.title
 
 
 def test_numbers_are_never_invented(tree):
@@ -150,6 +157,9 @@ def test_every_character_in_exactly_one_section(tree):
     lines = page_lines(read_pages(PACKET))
     expected = Counter(_letters(x.text for x in lines
                                 if x.text not in DECORATION and not READ_MORE.match(x.text)))
+    # A part's title repeated at the top of a page is a running header, left out of the tree.
+    parts = {s.title for s in tree if s.level == 1}
+    headers = Counter(_letters(x.text for x in lines if x.text in parts))
     found = Counter()
     for section in tree:
         if section.document in PACKET_DOCUMENTS:
@@ -157,7 +167,8 @@ def test_every_character_in_exactly_one_section(tree):
             if section.title == section.document_title:
                 heading = ""  # a document's root is named by the manifest, not by the text
             found += Counter(_letters([heading, section.body, *section.references]))
-    assert found == expected, (found - expected, expected - found)
+    assert not found - expected, found - expected
+    assert expected - found <= headers, expected - found
 
 
 def _letters(texts) -> str:

@@ -164,7 +164,7 @@ class Answerer:
             document=section.document, document_title=section.document_title,
             part=section.part, agreement=section.agreement, section=section.section,
             title=section.title, page=section.page_at(start), quote=quote,
-            section_id=section.id,
+            section_id=section.id, page_label=section.page_label_at(start),
         )
 
     def _window(self, candidates: list[Candidate]) -> tuple[int, int]:

@@ -8,6 +8,7 @@ by its contract fields. Text comparisons collapse whitespace; titles and facts a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -47,12 +48,22 @@ def document_of(section: Section) -> str:
 
 
 def agreement_titles() -> dict[str, str] | None:
-    """The lead's key → printed title table for Del C, or None while it is not there."""
+    """Key → printed title of the överenskommelser named in the corpus manifest, or None."""
+    from assistant.config import settings
+
+    return _manifest_agreements(settings().corpus_dir) or None
+
+
+@functools.lru_cache(maxsize=4)
+def _manifest_agreements(corpus_dir: Path) -> dict[str, str]:
+    from assistant.errors import UserError
+    from assistant.ingest.manifest import load_manifest
+
     try:
-        from assistant.ingest.structure import AGREEMENT_KEYS
-    except ImportError:
-        return None
-    return dict(AGREEMENT_KEYS)
+        documents = load_manifest(corpus_dir)
+    except (UserError, OSError):
+        return {}
+    return {key: title for doc in documents for key, title in (doc.agreements or {}).items()}
 
 
 def agreement_matches(key: str, printed: str | None) -> bool:
@@ -62,7 +73,11 @@ def agreement_matches(key: str, printed: str | None) -> bool:
     titles = agreement_titles()
     if titles is not None and key in titles:
         return _title_key(titles[key]) == _title_key(printed)
-    return _AGREEMENT_STEMS[key] in fold(printed)
+    if key in _AGREEMENT_STEMS:
+        return _AGREEMENT_STEMS[key] in fold(printed)
+    from assistant.ingest.scopes import agreement_key
+
+    return agreement_key(printed) == key  # a key derived from the title (scopes.py)
 
 
 def _source_matches(source: str, section: Section, source_file: str | None) -> bool:
@@ -80,7 +95,7 @@ def _number_key(number: str) -> str:
 
 def gold_matches(gold: GoldRef, section: Section, source_file: str | None = None) -> bool:
     """Does `section` itself carry the gold reference (number, or title when no number)?"""
-    if document_of(section) != gold.document or section.part != gold.part:
+    if gold.document not in (document_of(section), section.document) or section.part != gold.part:
         return False
     if gold.agreement is None:
         if section.agreement is not None:

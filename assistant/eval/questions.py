@@ -6,6 +6,8 @@ person fixing a file of a hundred questions sees every mistake in one run, never
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,9 +31,12 @@ QUESTION_TYPES = (
 GOLDLESS_TYPES = ("out_of_scope", "adversarial")
 DOCUMENTS = ("agreement", "fardplan", "memo", "context")
 PARTS = ("A", "B", "C")
-# The question-file keys of the four överenskommelser in Del C (their printed titles live in
-# assistant.ingest.structure.AGREEMENT_KEYS).
+# The question-file keys of the four överenskommelser of the shipped agreement (their titles
+# live in corpus/manifest.yaml). Any other document id, part or key may be named too: it is
+# resolved against the index (assistant.ingest.scopes), not against these constants.
 AGREEMENT_KEYS = ("lakarmedverkan", "in_utskrivning", "psykisk_missbruk", "munhalsa")
+_ID_SHAPE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+_PART_SHAPE = re.compile(r"^[A-ZÅÄÖ0-9]{1,3}$")
 
 _QUESTION_FIELDS = {"id", "question", "type", "gold", "key_facts", "note"}
 _GOLD_FIELDS = {"document", "part", "agreement", "section", "title", "source"}
@@ -106,8 +111,11 @@ def load_questions(path: Path) -> list[Question]:
     return parse_questions(text, source=str(path))
 
 
-def parse_questions(text: str, source: str = "frågefilen") -> list[Question]:
-    """Parse YAML text of a question file (see load_questions)."""
+def parse_questions(text: str, source: str = "frågefilen",
+                    documents: Collection[str] | None = None) -> list[Question]:
+    """Parse YAML text of a question file (see load_questions). A gold `document` may be one
+    of DOCUMENTS or any id in `documents` (default: the documents of the project's corpus)."""
+    known = set(documents) if documents is not None else corpus_documents()
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
@@ -123,7 +131,7 @@ def parse_questions(text: str, source: str = "frågefilen") -> list[Question]:
     questions: list[Question] = []
     seen: set[str] = set()
     for number, item in enumerate(data, start=1):
-        question = _parse_item(item, number, problems)
+        question = _parse_item(item, number, problems, known)
         if question is None:
             continue
         if question.id in seen:
@@ -143,7 +151,8 @@ def _problem_message(source: str, problems: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _parse_item(item: Any, number: int, problems: list[str]) -> Question | None:
+def _parse_item(item: Any, number: int, problems: list[str],
+                known: set[str] = frozenset()) -> Question | None:
     if not isinstance(item, dict):
         problems.append(f"fråga {number}: ska vara en mappning (id, question, type, gold).")
         return None
@@ -175,7 +184,7 @@ def _parse_item(item: Any, number: int, problems: list[str]) -> Question | None:
         bad("gold", "ska vara en lista.")
     elif gold_raw:
         for index, entry in enumerate(gold_raw, start=1):
-            ref = _parse_gold(entry, lambda f, m, i=index: bad(f"gold[{i}].{f}", m))
+            ref = _parse_gold(entry, lambda f, m, i=index: bad(f"gold[{i}].{f}", m), known)
             if ref is not None:
                 gold.append(ref)
     if qtype == "out_of_scope" and gold_raw:
@@ -210,7 +219,18 @@ def _parse_item(item: Any, number: int, problems: list[str]) -> Question | None:
     )
 
 
-def _parse_gold(entry: Any, bad) -> GoldRef | None:
+def corpus_documents() -> set[str]:
+    """Ids of the documents in the project's corpus (manifest entries and unlisted files)."""
+    from assistant.config import settings
+    from assistant.ingest.manifest import load_manifest
+
+    try:
+        return {doc.id for doc in load_manifest(settings().corpus_dir)}
+    except (UserError, OSError):
+        return set()
+
+
+def _parse_gold(entry: Any, bad, known: set[str] = frozenset()) -> GoldRef | None:
     if not isinstance(entry, dict):
         bad("", "ska vara en mappning {document: …, part: …, section: …, title: …}.")
         return None
@@ -233,24 +253,27 @@ def _parse_gold(entry: Any, bad) -> GoldRef | None:
     section = _text(entry.get("section"))
     title = _text(entry.get("title"))
     source = _text(entry.get("source"))
-    if document not in DOCUMENTS:
-        fail("document", f'okänt dokument "{document}" (tillåtna: {", ".join(DOCUMENTS)}).')
-    if part is not None and part not in PARTS:
+    named = isinstance(document, str) and document not in DOCUMENTS and document in known
+    if document not in DOCUMENTS and not named:
+        fail("document", f'okänt dokument "{document}" (tillåtna: {", ".join(DOCUMENTS)} '
+             "eller ett dokument-id i indexet).")
+    if part is not None and not (part in PARTS or (named and _PART_SHAPE.match(part))):
         fail("part", f'okänd del "{part}" (tillåtna: A, B, C eller null).')
-    if part is not None and document != "agreement":
+    if part is not None and document not in ("agreement",) and not named:
         fail("part", "del (A/B/C) finns bara för document: agreement.")
-    if agreement is not None and agreement not in AGREEMENT_KEYS:
+    if agreement is not None and agreement not in AGREEMENT_KEYS and not (
+            named and _ID_SHAPE.match(agreement.lower())):
         fail(
             "agreement",
             f'okänd överenskommelse "{agreement}" (tillåtna: {", ".join(AGREEMENT_KEYS)}).',
         )
-    if agreement is not None and part != "C":
+    if agreement is not None and part != "C" and not named:
         fail("agreement", "överenskommelse anges bara för part: C.")
-    if part == "C" and agreement is None:
+    if part == "C" and agreement is None and not named:
         fail("agreement", f"saknas för del C (en av {', '.join(AGREEMENT_KEYS)}).")
     if section is None and title is None:
         fail("title", "ange section eller title (eller båda).")
-    if source is not None and document != "context":
+    if source is not None and document != "context" and not named:
         fail("source", "källfil anges bara för document: context.")
     if count:
         return None

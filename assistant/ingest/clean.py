@@ -8,14 +8,12 @@ Cleaning keeps every line's page so citations can name it.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
+from assistant.ingest.furniture import furniture_flags
 from assistant.types import Page
 
-PAGE_LABEL = re.compile(r"^\s*(Sida\s*\|\s*\d+|\d+\s*\(\d+\))\s*$")
 URL_LINE = re.compile(r"^\s*https?://\S+\s*$")
-PART_HEADER = re.compile(r"^\s*Del [ABC],")
 READ_MORE = re.compile(r"^\s*\*\s*L\s*Ä\s*S\s+M\s*E\s*R\s*$")
 BULLET = re.compile(r"^\s*[•\-–]\s+")
 SENTENCE_END = (".", "!", "?", ":", ";")
@@ -25,11 +23,14 @@ CONJUNCTIONS = {"och", "eller", "samt", "respektive", "till", "som"}
 
 @dataclass(frozen=True)
 class Line:
-    """One line of text with the page it stands on; `lead` is a leading space (new text box)."""
+    """One line of text with the page it stands on; `lead` is a leading space (new text box).
+    From a PDF, `size` and `bold` give the line's font (None/False for text files)."""
 
     text: str
     page: int | None
     lead: bool = False
+    size: float | None = None
+    bold: bool = False
 
     @property
     def blank(self) -> bool:
@@ -41,31 +42,21 @@ def collapse(text: str) -> str:
 
 
 def page_lines(pages: list[Page]) -> list[Line]:
-    """All lines of all pages, without page labels, link lines and running headers."""
-    headers = running_headers(pages)
+    """All lines of all pages, without page furniture (running headers, footers, page
+    numbers: see furniture.py) and link lines."""
+    raw_pages = [page.text.splitlines() for page in pages]
+    flags = furniture_flags(raw_pages)
     lines: list[Line] = []
-    for index, page in enumerate(pages):
-        top = True
-        for raw in page.text.splitlines():
+    for page, raws, furniture in zip(pages, raw_pages, flags, strict=True):
+        styles = page.styles if len(page.styles) == len(raws) else ()
+        for n, raw in enumerate(raws):
             text = collapse(raw)
-            if PAGE_LABEL.match(raw) or URL_LINE.match(raw) or text in headers:
+            if furniture[n] or URL_LINE.match(raw):
                 continue
-            if top and index > 0 and PART_HEADER.match(raw):
-                continue  # a part's name repeated at the top of a page
-            if text:
-                top = False
             lead = raw[:1].isspace() and bool(text)
-            lines.append(Line(text, page.number, lead))
+            size, bold = styles[n] if styles else (None, False)
+            lines.append(Line(text, page.number, lead, size or None, bold))
     return lines
-
-
-def running_headers(pages: list[Page]) -> set[str]:
-    """Short lines that open several pages: headers of the PDF, not text."""
-    tops: Counter[str] = Counter()
-    for page in pages[1:]:
-        first = [collapse(x) for x in page.text.splitlines() if x.strip()][:4]
-        tops.update(set(x for x in first if len(x) <= 60))
-    return {text for text, count in tops.items() if count >= 2}
 
 
 def join_broken(previous: str, following: str) -> str:

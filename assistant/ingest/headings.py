@@ -38,21 +38,26 @@ class Heading:
         return f"{self.number} {self.title}" if self.number else self.title
 
 
-def heading_at(lines: list[Line], i: int, numbered_only: bool = False) -> Heading | None:
+def heading_at(lines: list[Line], i: int, numbered_only: bool = False,
+               pattern: re.Pattern = NUMBERED, max_chars: int = MAX_FIRST_LINE) -> Heading | None:
+    """The heading starting at line i: numbered (`pattern`: group 1 the number, group 2 the
+    title) or a short line starting a block; None when line i starts none."""
     line = lines[i]
     if line.blank or BULLET.match(line.text) or READ_MORE.match(line.text):
         return None
-    match = NUMBERED.match(line.text)
+    match = pattern.match(line.text)
     if not match:
         block_start = i == 0 or lines[i - 1].blank or line.lead
-        if numbered_only or not block_start or not _shaped(line.text, MAX_FIRST_LINE):
+        if numbered_only or not block_start or not _shaped(line.text, max_chars):
             return None
     for end in range(_wrap_end(lines, i), i, -1):
         texts = [x.text for x in lines[i:end] if not x.blank]
         title = texts[0]
         for text in texts[1:]:
             title = join_broken(title, text)
-        if _valid(title, _next(lines, end)):
+        # "1. Inledning": the number's dot does not end a sentence
+        unnumbered = title[len(match.group(1)):].strip() if match else title
+        if _valid(unnumbered or title, _next(lines, end)):
             number = match.group(1) if match else None
             if match:
                 title = title[len(number):].strip()
@@ -116,3 +121,84 @@ def _valid(title: str, following: tuple[Line | None, Line | None]) -> bool:
 
 def _continues_sentence(text: str) -> bool:
     return text[:1].islower() or text[:1] == "("
+
+
+# Numbering styles of Swedish agreements, guidelines and laws. Containers ("Del A", "Bilaga
+# 3", "Kapitel 2") hold numbered headings whose numbers restart inside them.
+ROMAN = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
+STYLES = (
+    ("part", re.compile(r"^Del\s+([A-ZÅÄÖ]|\d{1,2}|" + ROMAN + r")\b(?:\s*[,.:–-])?\s*(.*)$")),
+    ("appendix", re.compile(r"^(Bilaga\s+(?:\d{1,2}|[A-Z]))\b(?:\s*[,.:–-])?\s*(.*)$")),
+    ("chapter", re.compile(r"^(Kapitel\s+(?:\d{1,2}|" + ROMAN + r"))\b(?:\s*[,.:–-])?\s*(.*)$")),
+    ("paragraph", re.compile(r"^(§\s*\d{1,3}\s?[a-z]?)\.?\s+([A-ZÅÄÖ].*)$")),
+    ("letter", re.compile(r"^([A-Z]\.\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+([A-ZÅÄÖ].*)$")),
+    ("decimal", re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ].*)$")),
+    ("roman", re.compile(r"^(" + ROMAN + r")\.\s+([A-ZÅÄÖ].*)$")),
+    ("roman", re.compile(r"^((?:X{0,3})(?:IX|IV|V?I{1,3}|V)(?<!^I))\s+([A-ZÅÄÖ].*)$")),
+)
+CONTAINERS = ("part", "appendix", "chapter")
+# Any numbered heading line, for heading_at: group 1 the number, group 2 the title.
+ANY_NUMBERED = re.compile(
+    r"^((?:Del|Bilaga|Kapitel)\s+(?:[A-ZÅÄÖ]|\d{1,2}|[IVX]{1,4})\b,?|§\s*\d{1,3}\s?[a-z]?\.?"
+    r"|[A-Z]\.\d{1,2}(?:\.\d{1,2}){0,2}\.?|\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.)\s+(\S.*)$")
+AGREEMENT_WORD = re.compile(r"^(?:Del)?[Öö]verenskommelse(?:n|r)?\b\s*(?:om\s+)?(.*)$")
+
+
+@dataclass(frozen=True)
+class Number:
+    """A heading's printed number, its style and how deep it sits in its numbering."""
+
+    style: str  # part | appendix | chapter | paragraph | letter | decimal | roman
+    number: str  # as printed: "B.12", "5.1", "§ 5", "Bilaga 3", "IV"; the letter for a part
+    title: str  # the heading text after the number
+
+    @property
+    def depth(self) -> int:
+        """1 for "1", "B.1", "IV", "§ 5"; 2 for "1.1", "B.1.2"; containers are 1."""
+        if self.style in ("decimal", "letter"):
+            return self.number.count(".") + (1 if self.style == "decimal" else 0)
+        return 1
+
+    @property
+    def key(self) -> tuple:
+        """Comparable value of the number within its style ("1.10" after "1.9")."""
+        if self.style in ("decimal", "letter"):
+            return tuple(int(x) for x in re.findall(r"\d+", self.number))
+        if self.style == "paragraph":
+            return (int(re.search(r"\d+", self.number).group()),)
+        if self.style == "roman" or (self.style in CONTAINERS and _is_roman(self.number)):
+            return (roman_value(self.number.split()[-1]),)
+        last = self.number.split()[-1]
+        return (int(last),) if last.isdigit() else (ord(last[0]),)
+
+    @property
+    def family(self) -> str:
+        """Numbers of one family continue each other: "B.1" … "B.15"; "1", "1.1", "2"."""
+        if self.style == "letter":
+            return f"letter:{self.number[0]}"
+        return self.style
+
+
+def _is_roman(number: str) -> bool:
+    last = number.split()[-1]
+    return bool(last) and re.fullmatch(ROMAN, last) is not None and last.isupper()
+
+
+def roman_value(text: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50}
+    total = 0
+    for i, ch in enumerate(text):
+        value = values.get(ch, 0)
+        total += -value if i + 1 < len(text) and values.get(text[i + 1], 0) > value else value
+    return total
+
+
+def parse_number(text: str) -> Number | None:
+    """The printed number of a heading line in any of the common styles, or None."""
+    for style, pattern in STYLES:
+        match = pattern.match(text)
+        if match and match.group(1):
+            if style == "part":
+                return Number(style, match.group(1), match.group(2).strip())
+            return Number(style, " ".join(match.group(1).split()), match.group(2).strip())
+    return None

@@ -12,6 +12,10 @@ from assistant.errors import UserError
 from assistant.ingest.pages import SUPPORTED
 
 MANIFEST = "manifest.yaml"
+LIST_HINTS = {"decoration", "top_headings"}
+# Kinds whose text binds (the rest is context: older or planned material, news, notes).
+BINDING_KINDS = {"avtal", "överenskommelse", "strategi", "riktlinje", "rutin", "policy",
+                 "tjänsteskrivelse", "protokoll"}
 
 
 @dataclass(frozen=True)
@@ -27,11 +31,26 @@ class DocumentInfo:
     valid_to: str | None = None
     source: str | None = None
     note: str | None = None
+    # Question-file key → printed title of each överenskommelse the document holds, where a
+    # key other than the title's slug must keep resolving (eval files, --scope values).
+    agreements: dict[str, str] | None = None
+    # Layout hints for this document only (see corpus/manifest.yaml): lines of cover
+    # decoration, the outline its unnumbered headings follow, cover and intro markers.
+    hints: dict | None = None
+    # How the title/kind/validity were found: "manifest" or "text" (read from the document).
+    origin: str = "manifest"
+
+    def hint(self, name: str):
+        """A layout hint: a list of lines (empty when not given) or one string (or None)."""
+        value = (self.hints or {}).get(name)
+        if value is None:
+            return () if name in LIST_HINTS else None
+        return tuple(value) if isinstance(value, list) else value
 
     @property
     def is_context(self) -> bool:
         """Older or planned material: answers drawn from it must say so."""
-        return self.kind not in {"avtal", "strategi", "tjänsteskrivelse", "protokoll"}
+        return self.kind not in BINDING_KINDS
 
     def describe(self) -> str:
         """Short Swedish provenance, e.g. for answers drawn from context documents."""
@@ -52,12 +71,14 @@ def load_manifest(corpus_dir: Path) -> list[DocumentInfo]:
     for file in sorted(corpus_dir.iterdir()):
         if file.suffix.lower() in SUPPORTED and file.name not in listed:
             entries.append(DocumentInfo(id=slug(file.stem), file=file.name, title=file.stem,
-                                        kind="övrigt"))
+                                        kind="övrigt", origin="text"))
     return entries
 
 
 def _stringify(item: dict) -> dict:
-    return {key: (str(value) if value is not None else None) for key, value in item.items()}
+    """Scalar values as text (dates stay as printed); mappings and lists as given."""
+    return {key: (str(value) if value is not None and not isinstance(value, dict | list)
+                  else value) for key, value in item.items()}
 
 
 def slug(text: str) -> str:

@@ -16,6 +16,7 @@ from assistant.types import Page
 
 log = logging.getLogger(__name__)
 
+BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 PAGE_MARKER = re.compile(r"^\s*Page (\d+) of (\d+)\s*$")
 SUPPORTED = {".txt", ".md", ".pdf"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -62,17 +63,22 @@ def split_marked_pages(text: str) -> list[Page]:
 
 
 def _pdf_pages(path: Path) -> list[Page]:
+    """Pages of a PDF with each line's font size and weight (pdfplumber reads them) and the
+    printed page labels (pypdf). A gap wider than a line between two lines is a blank line,
+    as in text files: it ends a block."""
+    import pdfplumber
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(path)
-        labels = _page_labels(reader)
+        labels = _page_labels(PdfReader(path))
         pages = []
-        for index, page in enumerate(reader.pages):
-            text = page.extract_text() or ""
-            pages.append(Page(index + 1, text, labels[index] if labels else None))
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        with pdfplumber.open(path) as pdf:
+            for index, page in enumerate(pdf.pages):
+                lines = styled_lines(page.dedupe_chars().extract_text_lines(return_chars=True))
+                label = labels[index] if labels and index < len(labels) else None
+                pages.append(Page(index + 1, "\n".join(t for t, _ in lines), label,
+                                  tuple(style for _, style in lines)))
+    except Exception as error:  # noqa: BLE001 - pypdf and pdfminer raise many kinds on bad files
         log.warning("could not read PDF %s: %s", path.name, type(error).__name__)
         raise UserError(
             f"{path.name}: PDF-filen är trasig eller krypterad och kunde inte läsas."
@@ -80,6 +86,72 @@ def _pdf_pages(path: Path) -> list[Page]:
     if not any(p.text.strip() for p in pages):
         raise UserError(f"{path.name}: PDF-filen innehåller ingen text (skannad bild?).")
     return pages
+
+
+def styled_lines(lines: list[dict]) -> list[tuple[str, tuple[float, bool]]]:
+    """(text, (size, bold)) per pdfplumber line, with ("", …) where a gap ends a block."""
+    result: list[tuple[str, tuple[float, bool]]] = []
+    previous = None
+    for line in lines:
+        text = line["text"]
+        if not text.strip():
+            continue
+        style = line_style(line.get("chars") or [])
+        if previous is not None:
+            height = max(style[0], 1.0)
+            if line["top"] - previous["bottom"] > 0.8 * height:
+                result.append(("", (0.0, False)))
+        result.append((text, style))
+        previous = line
+    return result
+
+
+def line_style(chars: list[dict]) -> tuple[float, bool]:
+    """A line's dominant font size (rounded to half points) and whether it is all bold."""
+    letters = [c for c in chars if c.get("text", "").strip()]
+    if not letters:
+        return 0.0, False
+    sizes: dict[float, int] = {}
+    for char in letters:
+        size = round(float(char.get("size", 0)) * 2) / 2
+        sizes[size] = sizes.get(size, 0) + 1
+    bold = all(BOLD.search(str(c.get("fontname", ""))) for c in letters)
+    return max(sizes, key=sizes.get), bold
+
+
+def read_outline(path: Path) -> list[tuple[int, str]]:
+    """A PDF's bookmarks as (depth, title), depth 1 for the top; [] when it has none."""
+    if path.suffix.lower() != ".pdf":
+        return []
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(path)
+        return list(_walk_outline(reader.outline, 1))
+    except Exception:  # noqa: BLE001 - an outline is evidence, never required
+        return []
+
+
+def _walk_outline(items, depth: int):
+    for item in items:
+        if isinstance(item, list):
+            yield from _walk_outline(item, depth + 1)
+        elif getattr(item, "title", None):
+            yield depth, " ".join(str(item.title).split())
+
+
+def read_metadata_title(path: Path) -> str | None:
+    """The title a PDF's metadata gives, if any."""
+    if path.suffix.lower() != ".pdf":
+        return None
+    from pypdf import PdfReader
+
+    try:
+        title = (PdfReader(path).metadata or {}).get("/Title")
+    except Exception:  # noqa: BLE001 - metadata is optional
+        return None
+    title = " ".join(str(title or "").split())
+    return title or None
 
 
 def _page_labels(reader) -> list[str] | None:

@@ -14,58 +14,36 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.errors import UserError
+from assistant.ingest.auto import build_auto
 from assistant.ingest.clean import (
     BULLET,
     READ_MORE,
     Line,
-    body_text,
     collapse,
     join_broken,
     page_lines,
 )
 from assistant.ingest.headings import Heading, heading_at
-from assistant.ingest.manifest import DocumentInfo, load_manifest, slug
-from assistant.ingest.pages import read_pages
+from assistant.ingest.manifest import DocumentInfo, load_manifest
+from assistant.ingest.pages import read_metadata_title, read_outline, read_pages
+from assistant.ingest.tree import Tree
+from assistant.ingest.versions import kind_of, title_from_lines, validity
 from assistant.types import Section
 
 log = logging.getLogger(__name__)
 
-# The four överenskommelser of Del C: question-set key → title as printed.
-AGREEMENT_KEYS = {
-    "lakarmedverkan": "Läkarmedverkan i kommunal primärvård i Västra Götaland",
-    "in_utskrivning": "Samverkan vid in- och utskrivning från sluten hälso- och sjukvård",
-    "psykisk_missbruk": "Samverkan kring personer med psykisk funktionsnedsättning och "
-    "personer med missbruk och beroende",
-    "munhalsa": "Samverkan om Munhälsa - uppsökande och nödvändig tandvård",
-}
-# The överenskommelser share one outline (implicitly numbered 1–7; their subsections carry
-# the numbers, e.g. 5.1 under "Parternas ansvar"). In extracted text a page's first line also
-# starts with a space, so a top-level heading is told from a subheading by this outline.
-DEL_C_TOP_HEADINGS = {
-    "Inledning", "Målgrupp", "Målgrupper", "Syfte", "Lagstiftning", "Gemensamt ansvar",
-    "Gemensamt ansvar och samverkan", "Parternas ansvar", "Kommunens betalningsansvar",
-    "Uppföljning", "Uppföljning och utvärdering", "Utveckling och gemensamma utmaningar",
-}
-# A municipal memo (tjänsteskrivelse) has a standard outline; other headings in it are
-# subheadings of the one before (e.g. "Del C innehåller överenskommelser" under "Ärendet").
-MEMO_TOP_HEADINGS = {
-    "Förslag till beslut", "Sammanfattning av ärendet", "Beslutsunderlag", "Ärendet",
-    "Bakgrund", "Förvaltningens bedömning", "Ekonomiska konsekvenser",
-    "Beredning av ärendet i välfärdsnämnden och kommunstyrelsen",
-}
-DECORATION = {"A V T A L", "Avtal", "Överenskommelse", "STRATEGI"}
-DEL_C_HEAD = re.compile(r"^Del C, Överenskommelse\b\s*(.*)$")
-COVER_MARK = "Bilaga till Hälso- och sjukvårdsavtalet"
-C_INTRO = "Denna överenskommelse"
+# What is specific to one document (its cover decoration, the outline its unnumbered headings
+# follow, the line that marks an överenskommelse's cover page) is data: the `hints` of its
+# manifest entry (see corpus/manifest.yaml). A part that is an överenskommelse:
+PART_AGREEMENT_HEAD = re.compile(r"^Del ([A-Z]), (?:Del)?[Öö]verenskommelse\b\s*(.*)$")
 PARAGRAPH_SIGN = re.compile(r"^§\s*\d+")
 MARKDOWN_HEADING = re.compile(r"^(#{1,4})\s+(.+)$")
 REFERENCE_END = re.compile(r"(PDF|\))\s*$")
 HTML_TAG = re.compile(r"<[^>]+>")
-PART_LABELS = {"A": "Del A", "B": "Del B", "C": "Del C"}
 
 
 def load_corpus(corpus_dir: Path,
@@ -78,17 +56,31 @@ def load_corpus(corpus_dir: Path,
     sections: list[Section] = []
     for file in dict.fromkeys(doc.file for doc in documents):
         try:
-            lines = page_lines(read_pages(corpus_dir / file))
+            pages = read_pages(corpus_dir / file)
+            lines = page_lines(pages)
         except UserError as error:
             log.warning("skipped %s", file)
             if problems is not None:
                 problems.append(str(error))
             documents = [doc for doc in documents if doc.file != file]
             continue
+        documents = [described(doc, lines, corpus_dir / file) if doc.origin == "text" else doc
+                     for doc in documents]
         docs = [doc for doc in documents if doc.file == file]
+        labels = {p.number: p.label for p in pages if p.number and p.label}
+        outline = [title for _, title in read_outline(corpus_dir / file)]
         for doc, part in split_documents(docs, lines):
-            sections.extend(build_sections(doc, part))
+            sections.extend(build_sections(doc, part, outline, labels))
     return documents, sections
+
+
+def described(doc: DocumentInfo, lines: list[Line], path: Path) -> DocumentInfo:
+    """A document without a manifest entry, with title, kind and validity read from it."""
+    text = "\n".join(x.text for x in lines)
+    title = read_metadata_title(path) or title_from_lines(lines) or doc.title
+    valid_from, valid_to = validity(text)
+    return replace(doc, title=title, kind=kind_of(title, text), valid_from=valid_from,
+                   valid_to=valid_to)
 
 
 def split_documents(docs: list[DocumentInfo], lines: list[Line]):
@@ -108,100 +100,43 @@ def split_documents(docs: list[DocumentInfo], lines: list[Line]):
 
 
 @dataclass
-class _Open:
-    """A section being filled while the document is read."""
-
-    section: Section
-    lines: list[Line] = field(default_factory=list)
-
-
-@dataclass
 class _State:
     part: str | None = None
     agreement: str | None = None
     last_number: tuple = ()
-    c_heads: dict[int, tuple[int, int, str]] = field(default_factory=dict)
+    c_heads: dict[int, tuple[int, int, str, str]] = field(default_factory=dict)
     repeated: set[str] = field(default_factory=set)  # lines that occur more than once
 
 
-class _Tree:
-    """Collects sections in reading order with their parents (a stack of open headings)."""
-
-    def __init__(self, doc: DocumentInfo):
-        self.doc = doc
-        self.items: list[_Open] = []
-        self.stack: list[_Open] = []
-        self.ids: set[str] = set()
-
-    @property
-    def current(self) -> _Open:
-        if not self.items:
-            self.open(1, None, self.doc.title, None, None)
-        return self.items[-1]
-
-    def open(self, level: int, number: str | None, title: str, part: str | None,
-             agreement: str | None) -> None:
-        while self.stack and self.stack[-1].section.level >= level:
-            self.stack.pop()
-        parent = self.stack[-1].section if self.stack else None
-        label = f"{number} {title}" if number else title
-        path = (parent.path if parent else self._root_path(part, agreement)) + [label]
-        if parent is None and title == self.doc.title:
-            path = [title]  # a document's root is named once
-        if level == 1 and part:
-            path = self._root_path(part, agreement) if part == "C" else [PART_LABELS[part]]
-        section = Section(
-            id=self._unique_id(path), document=self.doc.id, document_title=self.doc.title,
-            kind=self.doc.kind, part=part, agreement=agreement, section=number,
-            title=title, level=level, path=path, parent=parent.id if parent else None,
-        )
-        item = _Open(section)
-        self.items.append(item)
-        self.stack.append(item)
-
-    def _root_path(self, part: str | None, agreement: str | None) -> list[str]:
-        if part == "C":
-            return ["Del C", agreement or ""]
-        if part:
-            return [PART_LABELS[part]]
-        return [self.doc.title] if self.doc.kind != "avtal" else []
-
-    def _unique_id(self, path: list[str]) -> str:
-        base = f"{self.doc.id}/{slug('-'.join(path[-3:]))[:80]}"
-        candidate, n = base, 2
-        while candidate in self.ids:
-            candidate, n = f"{base}-{n}", n + 1
-        self.ids.add(candidate)
-        return candidate
-
-    def finish(self) -> list[Section]:
-        for item in self.items:
-            item.section.body, item.section.spans = body_text(item.lines)
-        return [item.section for item in self.items]
-
-
-def build_sections(doc: DocumentInfo, lines: list[Line]) -> list[Section]:
-    if doc.layout == "plain":
-        lines = [Line(collapse(HTML_TAG.sub(" ", x.text)), x.page, x.lead) for x in lines]
-    tree = _Tree(doc)
+def build_sections(doc: DocumentInfo, lines: list[Line], outline: list[str] | None = None,
+                   labels: dict[int, str] | None = None) -> list[Section]:
+    """The sections of one logical document. Documents without layout hints (the default)
+    are read by the layout-agnostic builder (auto.py); `outline` holds the PDF's bookmark
+    titles and `labels` its printed page labels (page → label)."""
+    if doc.layout in ("plain", "auto"):
+        return build_auto(doc, lines, outline, labels)
+    tree = Tree(doc)
     if doc.layout != "agreement":
         tree.open(1, None, doc.title, None, None)
-    state = _State(c_heads=_del_c_heads(lines) if doc.layout == "agreement" else {},
+    state = _State(c_heads=_del_c_heads(doc, lines) if doc.layout == "agreement" else {},
                    repeated=_repeated(lines) if doc.layout == "plain" else set())
-    head_ends = {start: end for start, end, _ in state.c_heads.values()}
+    head_ends = {start: end for start, end, _, _ in state.c_heads.values()}
     skip_until = 0
     i = 0
     while i < len(lines):
         line = lines[i]
         if i in state.c_heads:
-            head_start, head_end, title = state.c_heads[i]
-            state.part, state.agreement, state.last_number = "C", title, ()
-            tree.open(1, None, f"Del C, Överenskommelse {title}", "C", title)
+            head_start, head_end, title, part = state.c_heads[i]
+            state.part, state.agreement, state.last_number = part, title, ()
+            tree.open(1, None, f"Del {part}, Överenskommelse {title}", part, title)
             skip_until = head_start  # the cover page is body text of the överenskommelse
         if i in head_ends:
             i = head_ends[i]  # the heading itself, already taken as the section's title
             continue
-        if line.text in DECORATION or (line.blank and not tree.items):
+        if any(line.text == item.section.title for item in tree.stack[:1]):
+            i += 1  # a running header repeating the heading of the part the page is in
+            continue
+        if line.text in doc.hint("decoration") or (line.blank and not tree.items):
             i += 1
             continue
         if READ_MORE.match(line.text):
@@ -215,7 +150,7 @@ def build_sections(doc: DocumentInfo, lines: list[Line]) -> list[Section]:
                 continue
         tree.current.lines.append(line)
         i += 1
-    return tree.finish()
+    return tree.finish(labels)
 
 
 def _repeated(lines: list[Line]) -> set[str]:
@@ -223,38 +158,39 @@ def _repeated(lines: list[Line]) -> set[str]:
     return {text for text, n in counts.items() if n > 1}
 
 
-def _del_c_heads(lines: list[Line]) -> dict[int, tuple[int, int, str]]:
-    """For each överenskommelse: cover start → (heading start, heading end, title)."""
+def _del_c_heads(doc: DocumentInfo, lines: list[Line]) -> dict[int, tuple[int, int, str, str]]:
+    """For each överenskommelse: cover start → (heading start, heading end, title, part)."""
     heads = {}
+    intro_start = doc.hint("agreement_intro") or "\0"
     for i, line in enumerate(lines):
-        match = DEL_C_HEAD.match(line.text)
+        match = PART_AGREEMENT_HEAD.match(line.text)
         if not match:
             continue
         intro = next((k for k in range(i + 1, min(i + 8, len(lines)))
-                      if lines[k].text.startswith(C_INTRO)), None)
+                      if lines[k].text.startswith(intro_start)), None)
         if intro is None:
             continue  # the name repeated as a running header, not a new överenskommelse
-        title = match.group(1)
+        title = match.group(2)
         for text in (x.text for x in lines[i + 1:intro] if x.text):
             title = join_broken(title, text) if title else text
-        heads[_cover_start(lines, i)] = (i, intro, collapse(title))
+        heads[_cover_start(doc, lines, i)] = (i, intro, collapse(title), match.group(1))
     return heads
 
 
-def _cover_start(lines: list[Line], head: int) -> int:
+def _cover_start(doc: DocumentInfo, lines: list[Line], head: int) -> int:
     """Where the överenskommelse's cover page (its title, "Bilaga till …") begins."""
     before = head - 1
     if before >= 0 and lines[before].lead and heading_at(lines, before):
         return before
     for i in range(head - 1, max(head - 12, 0), -1):
-        if lines[i].text == COVER_MARK:
+        if lines[i].text == doc.hint("cover_mark"):
             while i > 0 and not lines[i - 1].blank and not lines[i].lead:
                 i -= 1  # back to the cover's first line, which opens a new page
             return i
     return head
 
 
-def _open_heading(layout: str, lines: list[Line], i: int, state: _State, tree: _Tree) -> int:
+def _open_heading(layout: str, lines: list[Line], i: int, state: _State, tree: Tree) -> int:
     """Open a section if a heading starts at line i; returns the next line index or 0."""
     if layout == "protocol":
         return _open_paragraph_sign(lines, i, tree)
@@ -280,7 +216,7 @@ def _introduces_list(lines: list[Line], end: int) -> bool:
     return following is not None and bool(BULLET.match(following.text))
 
 
-def _place(layout: str, heading: Heading, state: _State, tree: _Tree):
+def _place(layout: str, heading: Heading, state: _State, tree: Tree):
     """(level, printed number) of a heading in its document, or None if it is not one."""
     number = heading.number
     if number and not _number_follows(number, state):
@@ -298,11 +234,12 @@ def _place(layout: str, heading: Heading, state: _State, tree: _Tree):
     if layout == "memo":
         if number:
             return None
-        return (2 if heading.title in MEMO_TOP_HEADINGS or len(tree.stack) < 2 else 3), None
+        top = heading.title in tree.doc.hint("top_headings")
+        return (2 if top or len(tree.stack) < 2 else 3), None
     return _place_in_agreement(heading, state, tree)
 
 
-def _place_in_agreement(heading: Heading, state: _State, tree: _Tree):
+def _place_in_agreement(heading: Heading, state: _State, tree: Tree):
     number, title = heading.number, heading.title
     for part in ("A", "B"):
         if not number and title.startswith(f"Del {part},"):
@@ -324,7 +261,7 @@ def _place_in_agreement(heading: Heading, state: _State, tree: _Tree):
             return None
         state.last_number = _number_key(number)
         return (3 if 2 in open_levels else 2), number
-    if heading.lead and title in DEL_C_TOP_HEADINGS:
+    if heading.lead and title in tree.doc.hint("top_headings"):
         return 2, None
     deepest = max(open_levels, default=1)
     return min(deepest + 1, 4), None
@@ -339,7 +276,7 @@ def _number_follows(number: str, state: _State) -> bool:
     return not state.last_number or _number_key(number) > state.last_number
 
 
-def _open_paragraph_sign(lines: list[Line], i: int, tree: _Tree) -> int:
+def _open_paragraph_sign(lines: list[Line], i: int, tree: Tree) -> int:
     if not PARAGRAPH_SIGN.match(lines[i].text):
         return 0
     title, end = lines[i].text, i + 1

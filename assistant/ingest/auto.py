@@ -1,0 +1,356 @@
+"""One layout-agnostic tree builder: headings and their levels from the document's own evidence.
+
+Used for every document whose manifest entry gives no layout hints (and for files without an
+entry). The evidence, strongest first:
+- printed numbers in the common Swedish styles (headings.parse_number): "1.", "1.1", "B.12",
+  "§ 5", "IV."; containers ("Del A", "Bilaga 3", "Kapitel 2", "Överenskommelse om …") hold
+  numbering that restarts inside them, and an unnumbered heading right before a restart at 1
+  is such a container too (a number is unique only within its parent);
+- for a PDF, the font: a line set larger than the body text, or bold where the body is not,
+  is a heading, and bigger type sits higher in the tree;
+- the table of contents and the PDF outline (titles that are headings);
+- for text, a short line alone in its block (not repeated, not a "Label: value" line).
+The table of contents itself is recognised and left out of the tree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from assistant.ingest.clean import BULLET, READ_MORE, Line, collapse, join_broken
+from assistant.ingest.headings import (
+    AGREEMENT_WORD,
+    ANY_NUMBERED,
+    CONTAINERS,
+    MAX_FIRST_LINE,
+    NO_HEADING_END,
+    Number,
+    _next,
+    _valid,
+    heading_at,
+    parse_number,
+)
+from assistant.ingest.manifest import DocumentInfo
+from assistant.ingest.toc import find_toc
+from assistant.ingest.tree import Tree
+from assistant.types import Section
+
+MARKDOWN_HEADING = re.compile(r"^(#{1,4})\s+(.+)$")
+HTML_TAG = re.compile(r"<[^>]+>")
+# A line pointing elsewhere ("Se bilaga 3 …", "Se även rutin …") is a reference, not a heading.
+REFERENCE = re.compile(r"^(?:Se|Läs)\s", re.IGNORECASE)
+# A line at least this much larger than the body text (points) is set as a heading.
+SIZE_STEP = 0.9
+MAX_HEADING_CHARS = 160
+MAX_HEADING_LINES = 3
+MAX_LINE_ALONE = 100  # a line alone in its block up to this long may be a heading (text)
+MAX_RESTART_TITLE = 80  # "1 …" that restarts numbering is a heading, not a list's long item
+MIN_STYLED_HEADINGS = 2
+# Ranks: smaller sits higher. Parts above other containers above numbered headings.
+PART_RANK, CONTAINER_RANK, HEADING_RANK, STEP = 0, 5, 10, 10
+MIN_LISTED = 5  # numbered entries a table of contents needs to vouch for chapter numbers
+MAX_NUMBER_JUMP = 3  # "7" may follow "4"; "45" after "4" is a number in the text
+
+
+@dataclass
+class Candidate:
+    start: int
+    end: int
+    label: str  # the heading as printed (number and title)
+    number: Number | None
+    style: tuple[float, bool] | None = None
+    markdown: int = 0
+    container: bool = False
+    part: str | None = None
+    agreement: str | None = None
+    rank: float | None = None  # None: one below the deepest open numbered heading (text)
+    names: str | None = None  # the överenskommelse an "Överenskommelse om …" heading names
+
+    @property
+    def title(self) -> str:
+        if self.number is None or self.number.style == "part":
+            return self.label
+        return self.number.title or self.label
+
+    @property
+    def printed_number(self) -> str | None:
+        if self.number is None or self.number.style == "part":
+            return None
+        return self.number.number
+
+
+def fold(text: str) -> str:
+    return collapse(text).casefold().strip(" .:")
+
+
+def build_auto(doc: DocumentInfo, lines: list[Line], outline: list[str] | None = None,
+               labels: dict[int, str] | None = None) -> list[Section]:
+    """The section tree of one document from its lines (see the module docstring)."""
+    lines = [Line(collapse(HTML_TAG.sub(" ", x.text)), x.page, x.lead, x.size, x.bold)
+             for x in lines]
+    toc_lines, entries = find_toc(lines)
+    evidence = {fold(_without_number(t)) for t in [e.title for e in entries] + (outline or [])}
+    body = body_style(lines)
+    found = find_headings(lines, toc_lines, evidence, body)
+    found = [c for c in found if not _front_matter(c, doc, toc_lines)]
+    found = check_numbering(found, toc_numbers(entries), evidence)
+    assign_ranks(found, body is not None)
+    return build_tree(doc, lines, found, toc_lines, labels)
+
+
+def _front_matter(candidate: Candidate, doc: DocumentInfo, toc_lines: set[int]) -> bool:
+    """The document's own title, and lines of the title page before a table of contents,
+    are the root's text, not sections."""
+    if fold(candidate.label) == fold(doc.title):
+        return True
+    return bool(toc_lines) and candidate.start < min(toc_lines)
+
+
+def _without_number(text: str) -> str:
+    number = parse_number(text)
+    return number.title if number and number.style not in ("part",) and number.title else text
+
+
+def body_style(lines: list[Line]) -> tuple[float, bool] | None:
+    """The font of the body text (the most characters); None for text without fonts and for
+    a PDF set in one font throughout (its headings are then read as in text)."""
+    sizes: Counter[tuple[float, bool]] = Counter()
+    for line in lines:
+        if line.size:
+            sizes[(line.size, line.bold)] += len(line.text)
+    if not sizes:
+        return None
+    body = sizes.most_common(1)[0][0]
+    styled = sum(1 for x in lines if is_styled(x, body) and len(x.text) <= MAX_HEADING_CHARS)
+    return body if styled >= MIN_STYLED_HEADINGS else None
+
+
+def is_styled(line: Line, body: tuple[float, bool]) -> bool:
+    if not line.size:
+        return False
+    return line.size >= body[0] + SIZE_STEP or (line.bold and not body[1]
+                                                and line.size >= body[0] - 0.1)
+
+
+def find_headings(lines: list[Line], toc_lines: set[int], evidence: set[str],
+                  body: tuple[float, bool] | None) -> list[Candidate]:
+    repeated = Counter(x.text for x in lines if not x.blank)
+    found: list[Candidate] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if (i in toc_lines or line.blank or BULLET.match(line.text)
+                or READ_MORE.match(line.text)):
+            i += 1
+            continue
+        candidate = (_styled_heading(lines, i, body, evidence) if body is not None
+                     else _text_heading(lines, i, evidence, repeated))
+        if candidate is None:
+            i += 1
+            continue
+        _classify(candidate)
+        found.append(candidate)
+        i = candidate.end
+    return found
+
+
+def _styled_heading(lines: list[Line], i: int, body: tuple[float, bool],
+                    evidence: set[str]) -> Candidate | None:
+    """A heading in a PDF: set in a heading font (or named by the table of contents)."""
+    line = lines[i]
+    known = fold(_without_number(line.text)) in evidence
+    if not is_styled(line, body) and not known:
+        return None
+    end = i + 1
+    while (end < len(lines) and end - i < MAX_HEADING_LINES and not lines[end].blank
+           and (lines[end].size, lines[end].bold) == (line.size, line.bold)
+           and is_styled(lines[end], body) and parse_number(lines[end].text) is None
+           and not known):
+        end += 1
+    label = line.text
+    for following in lines[i + 1:end]:
+        label = join_broken(label, following.text)
+    if len(label) > MAX_HEADING_CHARS or label.endswith(NO_HEADING_END):
+        return None
+    if not known and not _valid(label, _next(lines, end)):
+        return None
+    return Candidate(i, end, label, parse_number(label), style=(line.size or 0.0, line.bold))
+
+
+def _text_heading(lines: list[Line], i: int, evidence: set[str],
+                  repeated: Counter) -> Candidate | None:
+    """A heading in text: markdown, numbered, or a short line alone in its block."""
+    text = lines[i].text
+    markdown = MARKDOWN_HEADING.match(text)
+    if markdown:
+        label = markdown.group(2).strip()
+        return Candidate(i, i + 1, label, parse_number(label), markdown=len(markdown.group(1)))
+    heading = heading_at(lines, i, pattern=ANY_NUMBERED, max_chars=MAX_LINE_ALONE)
+    if heading is None:
+        if fold(_without_number(text)) in evidence and not text.endswith(NO_HEADING_END):
+            return Candidate(i, i + 1, text, parse_number(text))
+        return None
+    label = heading.label if heading.number is None else collapse(
+        " ".join(x.text for x in lines[i:heading.end] if not x.blank))
+    label = _joined(lines, i, heading.end) if heading.end > i + 1 else label
+    number = parse_number(label)
+    if number is None and len(label) > MAX_FIRST_LINE and not _alone(lines, i, heading.end):
+        return None  # a long line is a heading only when blank lines set it apart
+    if number is None:
+        known = fold(label) in evidence
+        listed = _introduces_list(lines, heading.end)
+        if not known and (":" in label or repeated[text] > 1 or listed
+                          or REFERENCE.match(label)):
+            return None
+    return Candidate(i, heading.end, label, number)
+
+
+def _alone(lines: list[Line], start: int, end: int) -> bool:
+    before = start == 0 or lines[start - 1].blank
+    return before and (end >= len(lines) or lines[end].blank)
+
+
+def _introduces_list(lines: list[Line], end: int) -> bool:
+    """A short line right before bullets introduces them; it is not a heading."""
+    following = next((x for x in lines[end:] if not x.blank), None)
+    return following is not None and bool(BULLET.match(following.text))
+
+
+def _joined(lines: list[Line], start: int, end: int) -> str:
+    texts = [x.text for x in lines[start:end] if not x.blank]
+    label = texts[0]
+    for text in texts[1:]:
+        label = join_broken(label, text)
+    return label
+
+
+def _classify(candidate: Candidate) -> None:
+    """Containers: parts ("Del C, Överenskommelse …"), bilagor, kapitel, överenskommelser."""
+    number = candidate.number
+    if number is not None and number.style in CONTAINERS:
+        candidate.container = True
+        if number.style == "part":
+            candidate.part = number.number
+            agreement = AGREEMENT_WORD.match(number.title)
+            if agreement and agreement.group(1):
+                candidate.agreement = collapse(agreement.group(1))
+        return
+    agreement = AGREEMENT_WORD.match(candidate.label) if number is None else None
+    if agreement and agreement.group(1) and len(candidate.label.split()) >= 3:
+        candidate.names = collapse(agreement.group(1))  # a container if it ranks at the top
+
+
+def toc_numbers(entries) -> set[str]:
+    """The numbers a table of contents lists ("1", "2.3", "B.4")."""
+    numbers = (parse_number(e.title) for e in entries)
+    return {n.number for n in numbers if n is not None and n.style in ("decimal", "letter")}
+
+
+def check_numbering(found: list[Candidate], listed: set[str] = frozenset(),
+                    evidence: set[str] = frozenset()) -> list[Candidate]:
+    """Keep numbered headings whose numbers follow in their container; a restart at 1 right
+    after an unnumbered heading makes that heading a container (in a PDF, or when it names an
+överenskommelse); other strays are text. Where
+    a table of contents lists the chapters, a chapter number it does not list is text too."""
+    kept: list[Candidate] = []
+    last: dict[str, tuple] = {}
+    pending: Candidate | None = None
+    for candidate in found:
+        number = candidate.number
+        if candidate.container:
+            last, pending = {}, None
+            kept.append(candidate)
+            continue
+        if number is None:
+            pending = candidate
+            kept.append(candidate)
+            continue
+        family, key = number.family, number.key
+        known = fold(number.title) in evidence
+        if (len(listed) >= MIN_LISTED and number.style in ("decimal", "letter")
+                and number.depth == 1 and number.number not in listed
+                and candidate.style is None):
+            continue
+        if key in ((1,), (1, 1)) and pending is not None and pending.names:
+            pending.container, pending.agreement = True, pending.names
+            last = {}  # "Överenskommelse om …" and its numbering from 1
+        previous = last.get(family)
+        near = candidate.style is not None or key[0] <= previous[0] + MAX_NUMBER_JUMP \
+            if previous is not None else True
+        if previous is None or (key > previous and near) or (key == previous and known):
+            if (previous is None and key[0] > MAX_NUMBER_JUMP and number.style == "decimal"
+                    and candidate.style is None):
+                continue  # in text numbering starts low: "45 kommuner" is a sentence
+            last[family] = key
+        elif (key in ((1,), (1, 1)) and pending is not None and pending.style is not None
+              and candidate.style is not None and len(number.title) <= MAX_RESTART_TITLE):
+            # In a PDF a restart at 1 under a heading set in type: a new part. (In text a
+            # list numbered from 1 is as likely; only "Överenskommelse om …" opens a part.)
+            pending.container, pending.agreement = True, pending.names
+            last = {family: key}
+        else:
+            continue
+        pending = None
+        kept.append(candidate)
+    return kept
+
+
+def assign_ranks(found: list[Candidate], styled: bool) -> None:
+    """Smaller rank = higher in the tree. In a PDF bigger type ranks higher; numbers deepen."""
+    heading_styles = sorted({c.style for c in found if c.style and not c.container},
+                            key=lambda s: (-s[0], not s[1]))
+    order = {style: n for n, style in enumerate(heading_styles)}
+    for candidate in found:
+        if candidate.names and order.get(candidate.style) == 0:
+            candidate.container, candidate.agreement = True, candidate.names
+        number = candidate.number
+        if candidate.container:
+            candidate.rank = PART_RANK if candidate.part else CONTAINER_RANK
+        elif candidate.markdown:
+            candidate.rank = HEADING_RANK + STEP * (candidate.markdown - 1)
+        elif styled and candidate.style in order:
+            depth = number.depth if number else 1
+            candidate.rank = HEADING_RANK + STEP * order[candidate.style] + (depth - 1)
+        elif number is not None:
+            candidate.rank = HEADING_RANK + STEP * (number.depth - 1)
+        else:
+            candidate.rank = None
+
+
+def build_tree(doc: DocumentInfo, lines: list[Line], found: list[Candidate],
+               toc_lines: set[int], labels: dict[int, str] | None) -> list[Section]:
+    tree = Tree(doc)
+    first_page = next((x.page for x in lines if x.page is not None), None)
+    tree.open(1, None, doc.title, None, None, page=first_page)
+    starts = {c.start: c for c in found}
+    stack: list[Candidate] = []
+    i = 0
+    while i < len(lines):
+        candidate = starts.get(i)
+        if candidate is not None:
+            rank = candidate.rank
+            if rank is None:
+                numbered = [c.rank for c in stack if c.number is not None and c.rank is not None]
+                rank = (numbered[-1] if numbered else HEADING_RANK - 1) + 1
+            while stack and stack[-1].rank >= rank:
+                stack.pop()
+            candidate.rank = rank
+            part = next((c.part for c in reversed(stack) if c.part), None)
+            agreement = next((c.agreement for c in reversed(stack) if c.agreement), None)
+            tree.open(len(stack) + 2, candidate.printed_number, candidate.title,
+                      candidate.part or part, candidate.agreement or agreement,
+                      page=lines[i].page)
+            stack.append(candidate)
+            i = candidate.end
+            continue
+        if i not in toc_lines and not _repeats_open_heading(lines[i], stack):
+            tree.current.lines.append(lines[i])
+        i += 1
+    return tree.finish(labels)
+
+
+def _repeats_open_heading(line: Line, stack: list[Candidate]) -> bool:
+    """A running header repeating the heading of the part the page belongs to."""
+    return bool(line.text) and any(line.text == c.label for c in stack)

@@ -1,0 +1,96 @@
+"""What a document says about itself: its title, its kind and the period it is valid for.
+
+Used for files without a manifest entry (the manifest only overrides). Validity is read from
+phrases such as "gäller från och med 1 januari 2023 till och med 31 december 2026", "under
+perioden 2023-01-01 – 2026-12-31" or "gäller 2023–2026".
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.ingest.clean import Line, collapse
+
+MONTHS = {name: n for n, name in enumerate(
+    ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+     "oktober", "november", "december"), start=1)}
+ISO = r"(?:19|20)\d\d-[01]\d-[0-3]\d"
+WRITTEN = r"\d{1,2}\s+(?:" + "|".join(MONTHS) + r")\s+(?:19|20)\d\d"
+DATE = f"(?:{ISO}|{WRITTEN})"
+YEAR = r"(?:19|20)\d\d"
+DASH = r"\s*(?:[-–—]|till\s+och\s+med|t\.\s?o\.\s?m\.?|till)\s*"
+VALID_CUE = r"(?:gäller|giltig\w*|giltighetstid|period\w*|avtalstid\w*|avtalsperiod\w*)"
+# Cue, then at most a few words, then a range of dates or of years.
+DATE_RANGE = re.compile(
+    VALID_CUE + r"[^.\n]{0,60}?(?:från\s+och\s+med\s+|fr\.\s?o\.\s?m\.?\s+)?(" + DATE + ")"
+    + DASH + "(" + DATE + ")", re.IGNORECASE)
+YEAR_RANGE = re.compile(VALID_CUE + r"[^.\n]{0,40}?\b(" + YEAR + r")\s*[-–—]\s*(" + YEAR
+                        + r")\b", re.IGNORECASE)
+FROM_ONLY = re.compile(VALID_CUE + r"[^.\n]{0,40}?från\s+och\s+med\s+(" + DATE + ")",
+                       re.IGNORECASE)
+# Kinds by the words a document's title or opening uses, most specific first.
+KINDS = (
+    ("överenskommelse", "överenskommelse"), ("avtal", "avtal"), ("riktlinje", "riktlinje"),
+    ("rutin", "rutin"), ("strategi", "strategi"), ("färdplan", "strategi"),
+    ("policy", "policy"), ("protokoll", "protokoll"), ("tjänsteskrivelse", "tjänsteskrivelse"),
+    ("minnesanteckning", "minnesanteckning"), ("presentation", "presentation"),
+)
+OPENING_CHARS = 3000
+MAX_TITLE_CHARS = 160
+
+
+def iso_date(text: str) -> str:
+    """A date as YYYY-MM-DD, from ISO or written Swedish form ("1 januari 2023")."""
+    text = collapse(text).lower()
+    if re.fullmatch(ISO, text):
+        return text
+    day, month, year = text.split()
+    return f"{year}-{MONTHS[month]:02d}-{int(day):02d}"
+
+
+def validity(text: str) -> tuple[str | None, str | None]:
+    """(valid_from, valid_to) as YYYY-MM-DD, from the first phrase that states them."""
+    text = collapse(text)
+    match = DATE_RANGE.search(text)
+    if match:
+        return iso_date(match.group(1)), iso_date(match.group(2))
+    match = YEAR_RANGE.search(text)
+    if match and match.group(1) <= match.group(2):
+        return f"{match.group(1)}-01-01", f"{match.group(2)}-12-31"
+    match = FROM_ONLY.search(text)
+    if match:
+        return iso_date(match.group(1)), None
+    return None, None
+
+
+def kind_of(title: str, opening: str) -> str:
+    """The document's kind from its title, else from its opening text."""
+    for text in (title, opening[:OPENING_CHARS]):
+        folded = text.casefold()
+        found = [(folded.find(word), kind) for word, kind in KINDS if word in folded]
+        if found:
+            return min(found)[1]
+    return "övrigt"
+
+
+def title_from_lines(lines: list[Line]) -> str | None:
+    """The first page's most prominent line (largest font; for text the first line), with
+    the lines of the same font right after it."""
+    first = [x for x in lines if x.text][:40]
+    if not first:
+        return None
+    page = first[0].page
+    first = [x for x in first if x.page == page] or first
+    sized = [x for x in first if x.size]
+    if sized:
+        top = max(sized, key=lambda x: x.size)
+        start = lines.index(top)
+        parts = [top.text]
+        for line in lines[start + 1:start + 4]:
+            if not line.text or (line.size, line.bold) != (top.size, top.bold):
+                break
+            parts.append(line.text)
+        title = collapse(" ".join(parts))
+    else:
+        title = first[0].text
+    return title if len(title) <= MAX_TITLE_CHARS else None
