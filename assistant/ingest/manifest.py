@@ -27,6 +27,9 @@ class DocumentInfo:
     valid_to: str | None = None
     source: str | None = None
     note: str | None = None
+    # Documents that are versions of one another share a series (default: the title without
+    # years and dates, see assistant/versions.py); set it when a new version is retitled.
+    series: str | None = None
 
     @property
     def is_context(self) -> bool:
