@@ -39,7 +39,7 @@ TITLE_RENAMED = 50.0
 BODY_SAME = 80.0
 BODY_RENAMED = 60.0
 NUMBER_BONUS = 10.0
-_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[\"”'(]?[A-ZÅÄÖ0-9•·–-])|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[\"”'(]?[A-ZÅÄÖ•·–-])|\n+")
 
 
 @dataclass
