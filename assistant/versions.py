@@ -20,7 +20,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from assistant.ingest.manifest import DocumentInfo
+
+SERIES_SIMILARITY = 95.0  # RapidFuzz token_set_ratio of two titles (years and dates removed)
+SERIES_MIN_CHARS = 12  # shorter titles ("avtal") say too little to tie documents together
 
 _DAY = r"(?:19|20)\d\d(?:-\d\d-\d\d)?"
 _YEAR_SPAN = re.compile(rf"\b{_DAY}(?:\s*[–—-]\s*{_DAY})?")
@@ -71,12 +76,39 @@ def in_force(doc: DocumentInfo, day: datetime.date) -> bool:
 
 
 def series_groups(documents: Iterable[DocumentInfo]) -> dict[str, list[DocumentInfo]]:
-    """Series with more than one versioned document, oldest version first."""
+    """Series with more than one versioned document, oldest version first.
+
+    Without a manifest `series`, two documents whose periods do not overlap are also versions
+    of one another when one title holds the other's words (a file dropped into corpus/ gets its
+    title from its first heading, which may be shorter than the manifest's title)."""
     groups: dict[str, list[DocumentInfo]] = defaultdict(list)
     for doc in documents:
         if is_versioned(doc):
             groups[series_of(doc)].append(doc)
+    keys = sorted(groups, key=len, reverse=True)
+    for key in keys:
+        if key not in groups:
+            continue
+        for other in keys:
+            if other != key and other in groups and _same_series(groups[key], groups[other],
+                                                                key, other):
+                groups[key] += groups.pop(other)
     return {key: sorted(docs, key=start_of) for key, docs in groups.items() if len(docs) > 1}
+
+
+def _same_series(docs: list[DocumentInfo], others: list[DocumentInfo], key: str,
+                 other: str) -> bool:
+    if any(d.series for d in docs + others) or min(len(key), len(other)) < SERIES_MIN_CHARS:
+        return False
+    if fuzz.token_set_ratio(key, other) < SERIES_SIMILARITY:
+        return False
+    return all(d.valid_from and o.valid_from and not _overlap(d, o) for d in docs for o in others)
+
+
+def _overlap(a: DocumentInfo, b: DocumentInfo) -> bool:
+    a_end = day_of(a.valid_to, end=True) or datetime.date.max
+    b_end = day_of(b.valid_to, end=True) or datetime.date.max
+    return start_of(a) <= b_end and start_of(b) <= a_end
 
 
 def version_on(versions: list[DocumentInfo], day: datetime.date) -> DocumentInfo:

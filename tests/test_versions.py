@@ -38,6 +38,17 @@ def test_versions_share_a_series_by_title_without_years_unless_the_manifest_name
     assert versions.series_of(STRATEGY) != versions.series_of(CURRENT)
 
 
+def test_a_file_titled_by_its_first_heading_joins_the_series_when_periods_do_not_overlap():
+    dropped = DocumentInfo(id="dropped", file="d.txt", title="SAMVERKANSAVTAL",
+                           kind="övrigt", valid_from="2027-01-01", valid_to="2030-12-31")
+    groups = versions.series_groups([CURRENT, dropped])
+    assert [[d.id for d in docs] for docs in groups.values()] == [["avtal-a", "dropped"]]
+    overlapping = dataclasses.replace(dropped, valid_from="2026-01-01")
+    assert versions.series_groups([CURRENT, overlapping]) == {}
+    other = dataclasses.replace(dropped, title="Överenskommelse om munhälsa")
+    assert versions.series_groups([CURRENT, other]) == {}
+
+
 def test_the_version_in_force_answers_and_the_other_is_left_out():
     docs = [CURRENT, NEXT, STRATEGY, ANNOUNCED, MEMO]
     assert versions.superseded(docs, D(2026, 11, 30)) == {"avtal-b"}
