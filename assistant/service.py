@@ -154,16 +154,17 @@ class Assistant:
         """Which agreement answers come from on `day` (today), and what comes next; it
         switches by itself when a newer version's validity starts (from the manifest)."""
         day = day or datetime.date.today()
-        agreements = [d for d in self.documents if d.kind == "avtal"]
+        agreements = {v.id: v for d in self.documents if d.kind == "avtal"
+                      for v in versions.versions_of(d, self.documents)}
         if not agreements:
             return "Svaren bygger på dokumenten i corpus/."
-        current = versions.version_on(sorted(agreements, key=versions.start_of), day)
+        current = versions.version_on(sorted(agreements.values(), key=versions.start_of), day)
         period = (f"{current.valid_from} – {current.valid_to}" if current.valid_to
                   else f"från {current.valid_from}")
         ended = not versions.in_force(current, day)
         text = f"Svaren bygger på {current.title}, som {'gällde' if ended else 'gäller'} {period}."
-        newer = [d for d in agreements if versions.series_of(d) == versions.series_of(current)
-                 and versions.start_of(d) > day]
+        newer = [d for d in versions.versions_of(current, self.documents)
+                 if versions.start_of(d) > day]
         if newer:
             nxt = min(newer, key=versions.start_of)
             text += (f" Från {nxt.valid_from} gäller en ny version, som också finns bland "

@@ -111,6 +111,12 @@ def _overlap(a: DocumentInfo, b: DocumentInfo) -> bool:
     return start_of(a) <= b_end and start_of(b) <= a_end
 
 
+def versions_of(doc: DocumentInfo, documents: Iterable[DocumentInfo]) -> list[DocumentInfo]:
+    """All versions of `doc`'s series, oldest first (just `doc` when it has no other)."""
+    return next((docs for docs in series_groups(documents).values()
+                 if any(d.id == doc.id for d in docs)), [doc])
+
+
 def version_on(versions: list[DocumentInfo], day: datetime.date) -> DocumentInfo:
     """The version in force on `day`; else the latest that had started; else the first."""
     current = [doc for doc in versions if in_force(doc, day)]
@@ -141,10 +147,10 @@ def asked_day(question: str, documents: list[DocumentInfo],
         return None
     starts = [start_of(doc) for docs in series_groups(documents).values() for doc in docs
               if start_of(doc) > day]
-    return min(starts) if starts else plannedstart_of(documents, day)
+    return min(starts) if starts else planned_start(documents, day)
 
 
-def plannedstart_of(documents: Iterable[DocumentInfo], day: datetime.date) -> datetime.date | None:
+def planned_start(documents: Iterable[DocumentInfo], day: datetime.date) -> datetime.date | None:
     """The start of a coming version that the corpus only announces (a context document such as
     a presentation of the next agreement, with a `valid_from` after `day`)."""
     starts = [start_of(doc) for doc in documents

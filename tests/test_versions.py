@@ -93,6 +93,32 @@ def test_scope_leaves_out_other_versions_in_chroma_and_in_bm25():
     assert Scope().where() is None
 
 
+def _banner(documents: list[DocumentInfo], day: datetime.date) -> str:
+    from types import SimpleNamespace
+
+    from assistant.service import Assistant
+
+    assistant = Assistant.__new__(Assistant)  # the banner reads only the manifest records
+    assistant.index = SimpleNamespace(documents=documents)
+    return assistant.banner(day)
+
+
+def test_banner_switches_to_the_new_version_on_its_first_day():
+    assert "gäller 2023-01-01 – 2026-12-31. Från 2027-01-01 gäller en ny version" in _banner(
+        [CURRENT, NEXT, MEMO], D(2026, 12, 31))
+    assert _banner([CURRENT, NEXT, MEMO], D(2027, 1, 1)).startswith(
+        "Svaren bygger på Samverkansavtal för länet 2027–2030, som gäller 2027-01-01 – 2030-12-31.")
+
+
+def test_banner_says_when_the_announced_version_is_due_but_missing():
+    announced = dataclasses.replace(ANNOUNCED, note="Ett nytt avtal planeras från 2027-01-01.")
+    assert _banner([CURRENT, announced], D(2026, 11, 30)).endswith(
+        "gäller 2023-01-01 – 2026-12-31. Ett nytt avtal planeras från 2027-01-01.")
+    assert _banner([CURRENT, announced], D(2027, 1, 2)).endswith(
+        "gällde 2023-01-01 – 2026-12-31. Det avtal som gäller från 2027-01-01 finns ännu inte "
+        "bland dokumenten.")
+
+
 # --- slow: a real index holding both versions ------------------------------------------------
 
 NOTICE_QUESTION = "Hur lång uppsägningstid har hälso- och sjukvårdsavtalet?"
