@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import time
 
 import torch
 
+from assistant import versions
+from assistant.answer.compose import missing_version_note
 from assistant.answer.extractive import Answerer, Query
 from assistant.answer.guard import check_question, instruction_topic, strip_instructions
 from assistant.config import Settings
@@ -80,15 +83,32 @@ class Assistant:
         holds the earlier questions, oldest first; `date` (YYYY-MM-DD) picks the version of
         the documents in force that day (today when None)."""
         started = time.perf_counter()
-        parse_date(date)
+        day = parse_date(date)
         text = check_question(question, self.settings.max_question_chars)
         query = self.query(text, history)
         if query is None:
             answer = Answer(text, NOT_A_QUESTION, abstained=True)
         else:
-            answer = self.answerer.answer(text, query, self.parse_scope(scope))
+            day = versions.asked_day(text, self.documents, day) or day
+            answer = self.answerer.answer(text, query,
+                                          self.versioned_scope(self.parse_scope(scope), day))
+            self._note_missing_versions(answer, day)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def versioned_scope(self, scope: Scope, day: datetime.date) -> Scope:
+        """`scope` without the versions of a document that are not the one for `day`."""
+        return dataclasses.replace(scope, excluded=versions.superseded(self.documents, day))
+
+    def _note_missing_versions(self, answer: Answer, day: datetime.date) -> None:
+        """Say plainly when the day asked about needs a version the corpus does not hold yet:
+        when the question asks about a new version, or the answer quotes the older one."""
+        cited = {versions.series_of(d) for d in self.documents
+                 if any(c.document == d.id for c in answer.citations)}
+        asks_new = bool(versions.NEW_VERSION.search(answer.question))
+        for missing in versions.missing_versions(self.documents, day):
+            if asks_new or versions.series_of(missing.answered_by) in cited:
+                answer.answer += "\n\n" + missing_version_note(missing.answered_by, day)
 
     def query(self, text: str, history: list[str] | None = None) -> Query | None:
         """The question as searched: instructions stripped, the previous question as context,
@@ -139,14 +159,33 @@ class Assistant:
             return next((d.id for d in self.documents if d.kind == "strategi"), None)
         return choice if any(d.id == choice for d in self.documents) else None
 
-    def banner(self) -> str:
-        """Which agreement answers come from, and what is planned next (from the manifest)."""
-        agreement = next((d for d in self.documents if d.kind == "avtal"), None)
-        upcoming = next((d for d in self.documents if d.is_context and d.valid_from), None)
-        if agreement is None:
+    def banner(self, day: datetime.date | None = None) -> str:
+        """Which agreement answers come from on `day` (today), and what comes next; it
+        switches by itself when a newer version's validity starts (from the manifest)."""
+        day = day or datetime.date.today()
+        agreements = {v.id: v for d in self.documents if d.kind == "avtal"
+                      for v in versions.versions_of(d, self.documents)}
+        if not agreements:
             return "Svaren bygger på dokumenten i corpus/."
-        text = (f"Svaren bygger på {agreement.title}, som gäller "
-                f"{agreement.valid_from} – {agreement.valid_to}.")
-        if upcoming and upcoming.note:
-            text += f" {upcoming.note}"
+        current = versions.version_on(sorted(agreements.values(), key=versions.start_of), day)
+        period = (f"{current.valid_from} – {current.valid_to}" if current.valid_to
+                  else f"från {current.valid_from}")
+        ended = not versions.in_force(current, day)
+        text = f"Svaren bygger på {current.title}, som {'gällde' if ended else 'gäller'} {period}."
+        newer = [d for d in versions.versions_of(current, self.documents)
+                 if versions.start_of(d) > day]
+        if newer:
+            nxt = min(newer, key=versions.start_of)
+            text += (f" Från {nxt.valid_from} gäller en ny version, som också finns bland "
+                     "dokumenten; välj datum för att få svar ur den.")
+            return text
+        planned = versions.planned_start(self.documents, versions.start_of(current))
+        if ended and planned is not None and planned <= day:
+            text += (f" Det avtal som gäller från {planned.isoformat()} finns ännu inte bland "
+                     "dokumenten.")
+        elif planned is not None:
+            upcoming = next((d for d in self.documents if d.is_context and d.valid_from
+                             and versions.start_of(d) == planned), None)
+            if upcoming and upcoming.note:
+                text += f" {upcoming.note}"
         return text

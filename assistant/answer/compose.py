@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from assistant.ingest.manifest import DocumentInfo
 from assistant.retrieve.hybrid import Hit
 from assistant.types import Citation, Section
@@ -48,7 +50,18 @@ def _provenance(citations: list[Citation], documents: dict[str, DocumentInfo]) -
                          "inte från det gällande avtalet.")
         elif doc.valid_from and doc.valid_to:
             notes.append(f"({doc.title} gäller {doc.valid_from} – {doc.valid_to}.)")
+        elif doc.valid_from:
+            notes.append(f"({doc.title} gäller från {doc.valid_from}.)")
     return notes
+
+
+def missing_version_note(answered_by: DocumentInfo, day: datetime.date) -> str:
+    """Says plainly that the version for `day` is not among the documents, and which
+    version the answer quotes instead."""
+    period = (f"{answered_by.valid_from} – {answered_by.valid_to}" if answered_by.valid_to
+              else f"från {answered_by.valid_from}")
+    return (f"Obs! Den version av {answered_by.title} som gäller {day.isoformat()} finns ännu "
+            f"inte bland dokumenten. Svaret bygger på versionen som gäller {period}.")
 
 
 def abstention_text(nearest: list[Hit], english: bool = False) -> str:

@@ -31,6 +31,9 @@ class DocumentInfo:
     valid_to: str | None = None
     source: str | None = None
     note: str | None = None
+    # Documents that are versions of one another share a series (default: the title without
+    # years and dates, see assistant/versions.py); set it when a new version is retitled.
+    series: str | None = None
     # Question-file key → printed title of each överenskommelse the document holds, where a
     # key other than the title's slug must keep resolving (eval files, --scope values).
     agreements: dict[str, str] | None = None

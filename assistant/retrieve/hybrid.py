@@ -48,10 +48,16 @@ class Scope:
     part: str | None = None
     agreement: str | None = None
     document: str | None = None
+    # Other versions of a document than the one in force on the day asked about
+    # (assistant/versions.py): left out of both searches.
+    excluded: frozenset[str] = frozenset()
 
     def where(self) -> dict | None:
-        clauses = [{k: v} for k, v in (("part", self.part), ("agreement", self.agreement),
-                                        ("document", self.document)) if v]
+        clauses: list[dict] = [{k: v} for k, v in (("part", self.part),
+                                                   ("agreement", self.agreement),
+                                                   ("document", self.document)) if v]
+        if self.excluded:
+            clauses.append({"document": {"$nin": sorted(self.excluded)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -59,7 +65,8 @@ class Scope:
     def admits(self, section: Section) -> bool:
         return ((not self.part or section.part == self.part)
                 and (not self.agreement or section.agreement == self.agreement)
-                and (not self.document or section.document == self.document))
+                and (not self.document or section.document == self.document)
+                and section.document not in self.excluded)
 
 
 class HybridSearch:
