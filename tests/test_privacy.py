@@ -140,3 +140,27 @@ def test_reported_forms_are_redacted(text):
 def test_date_ranges_are_kept():
     text = "Avtalet gäller 2023-01-01 – 2026-12-31 och 2027-01-01–2030-12-31."
     assert redact_personnummer(text) == text
+
+
+# --- eval reports: questions redacted unless --keep-questions ----------------------------
+
+from test_eval_run import _eval, fake_setup  # noqa: E402,F401  (the eval tests' fake set-up)
+
+PATIENT_QUESTION = """
+- id: p1
+  question: "Patient 19370619 – 4821 ska skrivas ut, vem betalar läkemedel i kommunal vård?"
+  type: responsibility
+  gold: [{document: agreement, part: B, section: B.9, title: Läkemedel}]
+"""
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_eval_reports_redact_questions_unless_kept(fake_setup, keep):  # noqa: F811
+    questions, out = fake_setup
+    questions.write_text(PATIENT_QUESTION, encoding="utf-8")
+    assert _eval(["--questions", str(questions), "--out", str(out)]
+                 + (["--keep-questions"] if keep else [])) == 0
+    written = "".join((out / name).read_text(encoding="utf-8")
+                      for name in ("results.jsonl", "report.md", "report.html"))
+    assert ("4821" in written) is keep
+    assert (REDACTED in written) is not keep
