@@ -51,11 +51,16 @@ def read_pages(path: Path, max_bytes: int | None = None,
     pages = _pdf_pages(path) if suffix == ".pdf" else split_marked_pages(_read_text(path))
     chars = sum(len(p.text) for p in pages)
     if chars > max_chars:
-        raise UserError(f"{path.name}: texten är för lång ({chars:,} tecken, högst "
-                        f"{max_chars:,} tecken per fil).".replace(",", " "))
+        raise UserError(f"{path.name}: texten är för lång ({thousands(chars)} tecken, högst "
+                        f"{thousands(max_chars)} tecken per fil).")
     if not any(p.text.strip() for p in pages):
         raise UserError(f"{path.name}: filen innehåller ingen text.")
     return pages
+
+
+def thousands(number: int) -> str:
+    """A count written the Swedish way: 1 000 000."""
+    return f"{number:,}".replace(",", "\u00a0")
 
 
 def _read_text(path: Path) -> str:
