@@ -368,6 +368,7 @@ def ensure(settings: Settings, progress: bool = False, background: bool = True) 
     is read-only); without, build now and fall back to the old index if the build fails."""
     found = state(settings)
     if found is None:
+        _say("Inget index finns ännu: bygger det nu ur korpusen (det kan ta några minuter) …")
         try:
             build(settings, progress=progress, force=False)
         except UserError as error:
