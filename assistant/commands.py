@@ -38,7 +38,11 @@ def run_index(args: argparse.Namespace) -> int:
     if store.is_current(config) and not args.rebuild:
         print(f"Indexet är aktuellt: {store.current_build(config)}")
         return 0
-    path = store.build(config, progress=True)
+    try:
+        path = store.build(config, progress=True, force=args.rebuild)
+    except UserError as error:
+        raise UserError(f"Indexet kunde inte byggas: {error}"
+                        + _kept_note(store.current_build(config))) from None
     manifest = json.loads((path / "manifest.json").read_text())
     print(f"Index byggt på {manifest['seconds']} s: {manifest['sections']} avsnitt, "
           f"{manifest['chunks']} textbitar, {manifest['sentences']} meningar → {path}")
@@ -47,39 +51,96 @@ def run_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_ask(args: argparse.Namespace) -> int:
-    from assistant.service import Assistant
+def _kept_note(path) -> str:
+    return " Det förra indexet används tills vidare." if path else ""
 
+
+def run_ask(args: argparse.Namespace) -> int:
+    """Questions are checked (empty, too long, unreadable) before the model is loaded."""
+    from assistant.answer.guard import check_question
+
+    config = settings()
     if not args.jsonl:
         if args.question is None or not args.question.strip():
             raise UserError("Frågan är tom. Skriv en fråga inom citattecken, till exempel: "
                             'assistant ask "Vem betalar hjälpmedel till barn?"')
+        check_question(args.question, config.max_question_chars)
+        assistant = _load_assistant()
+        answer = assistant.ask(args.question, scope=args.scope, date=args.date)
+        if args.json:
+            _emit(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            _emit(_readable(answer))
+        return 0
+    return _ask_lines(_lazy(_load_assistant), args.scope, args.date, config.max_question_chars)
+
+
+def _load_assistant():
+    from assistant.service import Assistant
+
     assistant = Assistant.load(progress=sys.stderr.isatty())
-    if args.jsonl:
-        return _ask_lines(assistant, args.scope, args.date)
-    answer = assistant.ask(args.question, scope=args.scope, date=args.date)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
-    else:
-        print(_readable(answer))
-    return 0
+    if assistant.index_notice:  # once per run, never per question
+        print(f"Obs: {assistant.index_notice}", file=sys.stderr, flush=True)
+    return assistant
 
 
-def _ask_lines(assistant, scope: str, date: str | None) -> int:
+def _lazy(load):
+    """`load()` on first call, the same object after: an all-invalid batch loads no model."""
+    loaded = []
+
+    def get():
+        if not loaded:
+            loaded.append(load())
+        return loaded[0]
+    return get
+
+
+def _emit(text: str) -> None:
+    """Print `text` as valid UTF-8 whatever it holds (lone surrogates become U+FFFD)."""
+    sys.stdout.buffer.write(safe_text(text).encode("utf-8") + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def safe_text(text: str) -> str:
+    """`text` without what cannot be written as UTF-8 or shown on a terminal: surrogates
+    (undecodable bytes of an argument) become U+FFFD, control characters other than line
+    breaks and tabs are removed."""
+    return "".join(
+        "\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch
+        for ch in text if ch in "\n\t" or not (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0)
+    )
+
+
+NOT_UTF8 = ("Raden är inte giltig UTF-8 och kunde inte läsas. Spara frågorna som UTF-8 "
+            "(t.ex. ”Spara som … UTF-8” i textredigeraren).")
+
+
+def _ask_lines(assistant, scope: str, date: str | None, max_chars: int) -> int:
     """One JSON object per input line, in order; a bad line gets an error object, not a stop.
 
-    A line is a plain question, or a JSON object {"question", "history"?, "scope"?, "date"?}
-    (DESIGN.md): the answer the chat gives at that point of a conversation."""
-    for line in sys.stdin:
-        question = line.rstrip("\n")
+    Lines are read as bytes and decoded one by one, so a line that is not UTF-8 is answered
+    with a Swedish error and the batch goes on. A line is a plain question, or a JSON object
+    {"question", "history"?, "scope"?, "date"?} (DESIGN.md): the answer the chat gives at that
+    point of a conversation. `assistant` is called to get the Assistant when a line passes
+    the checks (so the model loads only when needed)."""
+    from assistant.answer.guard import check_question
+
+    for raw in sys.stdin.buffer:
+        raw = raw.rstrip(b"\n").rstrip(b"\r")
+        question = raw.decode("utf-8", errors="replace")
         try:
-            request = parse_request(question, scope, date)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise UserError(NOT_UTF8) from None
+            request = parse_request(line, scope, date)
             question = request["question"]
-            row = assistant.ask(**request).to_dict()
+            check_question(question, max_chars)
+            row = assistant().ask(**request).to_dict()
         except UserError as error:
             row = {"question": question, "answer": str(error), "abstained": True,
                    "citations": [], "latency_ms": 0.0, "error": str(error)}
-        print(json.dumps(row, ensure_ascii=False), flush=True)
+        _emit(json.dumps(row, ensure_ascii=False))
     return 0
 
 
@@ -122,12 +183,15 @@ def _readable(answer) -> str:
 def run_sections(args: argparse.Namespace) -> int:
     from assistant.ingest.structure import load_corpus
 
-    _, sections = load_corpus(settings().corpus_dir)
+    problems: list[str] = []
+    _, sections = load_corpus(settings().corpus_dir, problems)
+    for problem in problems:  # once, before the tree
+        print(f"Hoppade över: {problem}", file=sys.stderr)
     for section in sections:
         row = section.summary()
         if args.jsonl:
-            print(json.dumps(row, ensure_ascii=False))
+            _emit(json.dumps(row, ensure_ascii=False))
         else:
             number = f"{row['section']} " if row["section"] else ""
-            print(f"{'  ' * (row['level'] - 1)}{number}{row['title']}  ({row['chars']} tecken)")
+            _emit(f"{'  ' * (row['level'] - 1)}{number}{row['title']}  ({row['chars']} tecken)")
     return 0

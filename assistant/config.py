@@ -34,6 +34,18 @@ class Settings:
 
     # Questions longer than this are refused (a question, not a document).
     max_question_chars: int = 1000
+    # Bounded work: a corpus file over `max_file_mb` on disk or `max_file_chars` of text is
+    # skipped with a Swedish message naming it; a build whose readable text passes
+    # `max_corpus_chars` fails (and the last good index keeps answering). The shipped corpus
+    # is about 170 000 characters; a million characters take minutes to embed on two cores.
+    max_file_mb: int = 50
+    max_file_chars: int = 1_000_000
+    max_corpus_chars: int = 3_000_000
+    # The web chat: request bodies over this are refused (413); beyond loopback each client
+    # may send `rate_per_minute` requests a minute (a burst of `rate_burst`).
+    max_request_bytes: int = 64 * 1024
+    rate_per_minute: int = 120
+    rate_burst: int = 30
     # Chunking: target size of a chunk's own text, in characters.
     chunk_chars: int = 700
     # Retrieval: candidates taken from each retriever before fusion, and the RRF constant.

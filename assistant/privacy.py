@@ -10,22 +10,47 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 REDACTED = "[personnummer borttaget]"
 
 # Month 01-12; day 01-31, or 61-91 for samordningsnummer (day + 60).
 _MONTH = r"(?:0[1-9]|1[0-2])"
 _DAY = r"(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
+# Between the parts: nothing, spaces, or one dash-like mark (any Unicode dash, minus, "+",
+# "/", "_", ".") with spaces around it: "19370619 - 4821", "1937-06-19-4821", "45 03 12-1234".
+_MARK = r"[-+/_.\u2010-\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63]"
+_SPACE = r"[^\S\n]"
+_SEP = rf"(?:{_SPACE}{{0,3}}{_MARK}{_SPACE}{{0,3}}|{_SPACE}{{1,3}})?"
 _PERSONNUMMER = re.compile(
-    rf"(?<![\d])(?:(?:18|19|20)\d{{2}}|\d{{2}}){_MONTH}{_DAY}[-+ ]?\d{{4}}(?![\d])"
+    rf"(?<![\d])(?:(?:18|19|20)\d{{2}}|\d{{2}}){_SEP}{_MONTH}{_SEP}{_DAY}{_SEP}\d{{4}}"
+    # not a date range ("2023-01-01 – 2026-12-31"): no further date part after the four digits
+    rf"(?![\d]|{_SPACE}{{0,3}}{_MARK}{_SPACE}{{0,3}}\d)"
 )
 
 
+def _fold(text: str) -> str:
+    """`text` with full-width and other non-ASCII digits, dashes and spaces folded as NFKC
+    does, one character for one, so that match positions stay those of the original."""
+    folded = []
+    for ch in text:
+        digit = None if ch.isascii() else unicodedata.digit(ch, None)
+        simple = ch if ch.isascii() else unicodedata.normalize("NFKC", ch)
+        folded.append(str(digit) if digit is not None else simple if len(simple) == 1 else ch)
+    return "".join(folded)
+
+
 def redact_personnummer(text: str) -> str:
-    """Replace every personnummer-like string (YYMMDD-XXXX, YYYYMMDDXXXX, …) in `text`."""
+    """Replace every personnummer-like string in `text`: YYMMDD-XXXX and YYYYMMDDXXXX, with
+    any dash, space, "+", "/" or "_" between the parts (or none), samordningsnummer (day +
+    60), full-width digits. The one redaction every sink uses."""
     if not text:
         return text
-    return _PERSONNUMMER.sub(REDACTED, text)
+    folded = _fold(text)
+    spans = [m.span() for m in _PERSONNUMMER.finditer(folded)]
+    for start, end in reversed(spans):
+        text = text[:start] + REDACTED + text[end:]
+    return text
 
 
 def redact_value(value: object) -> object:

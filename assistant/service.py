@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+import threading
 import time
 
 import torch
@@ -50,21 +51,48 @@ class Assistant:
         self.search = HybridSearch(index, settings, retriever)
         self.answerer = Answerer(index, self.search, settings)
         self._sections = {s.id: s for s in index.sections}
+        self.retriever_name = retriever
+        self.index_state: store.IndexState | None = None
+        self._swap_lock = threading.Lock()
 
     @classmethod
     def load(cls, settings: Settings | None = None, retriever: str = "hybrid",
-             progress: bool = False) -> Assistant:
-        """Open the index, building it first when it is missing or the corpus changed."""
+             progress: bool = False, background: bool = True) -> Assistant:
+        """Open the index, building it first when there is none. When the corpus changed, the
+        last good index answers while a new one is built in the background (`background`) or
+        now (falling back to the last good one if that fails); `index_notice` says so."""
         settings = settings or default_settings()
-        if not store.is_current(settings):
-            log.info("building index in %s", settings.index_dir)
-            store.build(settings, progress=progress, force=False)
+        index_state = store.ensure(settings, progress=progress, background=background)
         # One thread per question: with the web chat's parallel questions (or anything else
         # on the machine) two threads each slow a 26 ms query to about a second.
         torch.set_num_threads(1)
         assistant = cls(store.open_index(settings), settings, retriever)
+        assistant.index_state = index_state
         assistant.ask("Vem betalar hjälpmedel?")  # load the model and word lists now, not later
         return assistant
+
+    @property
+    def index_notice(self) -> str:
+        """Swedish notice about skipped files and an old or rebuilding index ('' if none)."""
+        return self.index_state.notice() if self.index_state else ""
+
+    def refresh(self) -> bool:
+        """Swap in a build that became current since this one was opened (a background
+        build finished); True when it did. Questions in flight finish on the old one."""
+        path = store.current_build(self.settings)
+        if path is None or path == self.index.path:
+            return False
+        with self._swap_lock:
+            if store.current_build(self.settings) == self.index.path:
+                return False
+            index = store.open_index(self.settings)
+            search = HybridSearch(index, self.settings, self.retriever_name)
+            answerer = Answerer(index, search, self.settings)
+            self.index, self.search, self.answerer = index, search, answerer
+            self._sections = {s.id: s for s in index.sections}
+            self.index_state = store.state(self.settings)
+        log.info("answering from the new index %s", path.name)
+        return True
 
     @property
     def sections(self) -> list[Section]:
@@ -166,7 +194,8 @@ class Assistant:
         agreements = {v.id: v for d in self.documents if d.kind == "avtal"
                       for v in versions.versions_of(d, self.documents)}
         if not agreements:
-            return "Svaren bygger på dokumenten i corpus/."
+            return " ".join(x for x in ("Svaren bygger på dokumenten i corpus/.",
+                                        self.index_notice) if x)
         current = versions.version_on(sorted(agreements.values(), key=versions.start_of), day)
         period = (f"{current.valid_from} – {current.valid_to}" if current.valid_to
                   else f"från {current.valid_from}")
@@ -188,4 +217,6 @@ class Assistant:
                              and versions.start_of(d) == planned), None)
             if upcoming and upcoming.note:
                 text += f" {upcoming.note}"
+        if self.index_notice:
+            text += f" {self.index_notice}"
         return text

@@ -77,3 +77,90 @@ def test_log_filter_redacts_tracebacks():
         logger.removeHandler(handler)
     text = stream.getvalue()
     assert "ValueError" in text and REDACTED in text and "850101" not in text
+
+
+# --- every written form, generated (Hypothesis) -----------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
+SEPARATORS = ["", "-", "+", "–", "—", "‐", "−", "/", "_", " ", " - ", " – ", "  "]
+SENTENCES = [
+    "Patienten {} skrivs ut i morgon, vem ringer kommunen?",
+    "Gäller hemsjukvård för {} som bor på särskilt boende",
+    "{}: vem betalar hjälpmedlet",
+    "Brukaren ({}) har fått en rullator – vad gäller?",
+    "fråga om {}.",
+]
+
+
+@st.composite
+def personnummer(draw) -> tuple[str, str]:
+    """(written form, its four last digits) with or without century, coordination numbers."""
+    year = draw(st.integers(1900, 2025))
+    month = draw(st.integers(1, 12))
+    day = draw(st.integers(1, 28)) + draw(st.sampled_from([0, 60]))
+    serial = f"{draw(st.integers(0, 9999)):04d}"
+    century = draw(st.booleans())
+    inner = draw(st.sampled_from(["", "", "-", " "]))
+    date = inner.join([f"{year:04d}" if century else f"{year % 100:02d}",
+                       f"{month:02d}", f"{day:02d}"])
+    text = date + draw(st.sampled_from(SEPARATORS)) + serial
+    if draw(st.booleans()):
+        text = text.translate(FULL_WIDTH)
+    return text, serial
+
+
+@settings(max_examples=200, deadline=None)
+@given(personnummer(), st.sampled_from(SENTENCES))
+def test_generated_forms_inside_sentences_are_redacted(form, sentence):
+    text, serial = form
+    redacted = redact_personnummer(sentence.format(text))
+    assert REDACTED in redacted
+    folded = redacted.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    assert serial not in folded and redacted.count(REDACTED) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(), st.sampled_from(SENTENCES), st.integers(1, 15))
+def test_dates_and_section_numbers_are_kept(date, sentence, section):
+    text = sentence.format(f"{date.isoformat()} enligt B.{section} och 9.4.3")
+    assert redact_personnummer(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "370619–4821", "19370619 - 4821", "1937-06-19-4821", "370619—4821", "370619/4821",
+    "370619_4821", "３７０６１９－４８２１", "45 03 12-1234", "450372-1234",
+])
+def test_reported_forms_are_redacted(text):
+    assert redact_personnummer(f"Gäller {text} i Borås?") == f"Gäller {REDACTED} i Borås?"
+
+
+def test_date_ranges_are_kept():
+    text = "Avtalet gäller 2023-01-01 – 2026-12-31 och 2027-01-01–2030-12-31."
+    assert redact_personnummer(text) == text
+
+
+# --- eval reports: questions redacted unless --keep-questions ----------------------------
+
+from test_eval_run import _eval, fake_setup  # noqa: E402,F401  (the eval tests' fake set-up)
+
+PATIENT_QUESTION = """
+- id: p1
+  question: "Patient 19370619 – 4821 ska skrivas ut, vem betalar läkemedel i kommunal vård?"
+  type: responsibility
+  gold: [{document: agreement, part: B, section: B.9, title: Läkemedel}]
+"""
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_eval_reports_redact_questions_unless_kept(fake_setup, keep):  # noqa: F811
+    questions, out = fake_setup
+    questions.write_text(PATIENT_QUESTION, encoding="utf-8")
+    assert _eval(["--questions", str(questions), "--out", str(out)]
+                 + (["--keep-questions"] if keep else [])) == 0
+    written = "".join((out / name).read_text(encoding="utf-8")
+                      for name in ("results.jsonl", "report.md", "report.html"))
+    assert ("4821" in written) is keep
+    assert (REDACTED in written) is not keep

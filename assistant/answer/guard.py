@@ -28,7 +28,8 @@ def check_question(question: str | None, max_chars: int) -> str:
     if len(text) > max_chars:
         raise UserError(f"Frågan är för lång ({len(text)} tecken). Korta ner den till högst "
                         f"{max_chars} tecken.")
-    if any(ord(ch) < 32 for ch in text) or "\ufffd" in text:
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or 0xD800 <= ord(ch) <= 0xDFFF
+           for ch in text) or "\ufffd" in text:
         raise UserError("Frågan innehåller tecken som inte kan läsas. Skriv den som vanlig text.")
     return text
 

@@ -13,7 +13,7 @@ from assistant.eval.matching import SectionTree, check_questions
 from assistant.eval.metrics import threshold_failures
 from assistant.eval.questions import Question, load_questions
 from assistant.eval.report import pct, write_report
-from assistant.eval.runner import Run, run, write_json, write_results
+from assistant.eval.runner import Run, redacted, run, write_json, write_results
 
 DEFAULT_QUESTIONS = ROOT / "eval" / "questions.yaml"
 REPORTS_DIR = ROOT / "eval" / "reports"
@@ -54,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--baseline",
         action="store_true",
         help="poängsätt också LangChains standardrecept på samma frågor",
+    )
+    parser.add_argument(
+        "--keep-questions",
+        action="store_true",
+        help="skriv frågorna ordagrant i rapporterna (annars tas personnummer bort)",
     )
     parser.add_argument(
         "--fail-under",
@@ -151,6 +156,8 @@ def evaluate(args: argparse.Namespace) -> int:
     out_dir = _out_dir(args.out)
     result = run("Assistenten", assistant, questions, tree)
     baseline = _run_baseline(questions, tree) if args.baseline else None
+    if not getattr(args, "keep_questions", False):
+        result, baseline = redacted(result), baseline and redacted(baseline)
     _write(out_dir, result, baseline, _about(args, questions))
     if args.out is None:
         _point_latest(out_dir)

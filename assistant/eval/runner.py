@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from assistant.errors import UserError
 from assistant.eval.matching import SectionTree
 from assistant.eval.metrics import Verdict, aggregate, judge
 from assistant.eval.questions import Question
+from assistant.privacy import redact_personnummer
 from assistant.types import Answer
 
 
@@ -59,6 +60,18 @@ def run(
         answers.append(answer)
         verdicts.append(judge(question, answer, tree))
     return Run(name, list(questions), answers, verdicts, aggregate(verdicts))
+
+
+def redacted(result: Run) -> Run:
+    """The run with personnummer removed from every question and answer text, as written to
+    reports and results.jsonl unless `assistant eval --keep-questions` asks for them verbatim."""
+    return replace(
+        result,
+        questions=[replace(q, question=redact_personnummer(q.question)) for q in result.questions],
+        answers=[replace(a, question=redact_personnummer(a.question),
+                         answer=redact_personnummer(a.answer)) for a in result.answers],
+        verdicts=[replace(v, question=redact_personnummer(v.question)) for v in result.verdicts],
+    )
 
 
 def result_rows(result: Run) -> list[dict]:

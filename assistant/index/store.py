@@ -8,13 +8,18 @@ corpus is detected at start.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,8 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
+from assistant.errors import UserError
 from assistant.index.chunking import Sentence, chunk_section, sentences
 from assistant.ingest.manifest import DocumentInfo
+from assistant.ingest.pages import thousands
 from assistant.ingest.structure import load_corpus
 from assistant.types import Chunk, Section
 
@@ -32,6 +39,8 @@ log = logging.getLogger(__name__)
 INDEX_VERSION = "6"
 COLLECTION = "chunks"
 POINTER = "CURRENT"
+FAILED = "FAILED.json"
+LOCK = ".build.lock"
 
 
 @dataclass
@@ -84,26 +93,98 @@ def is_current(settings: Settings) -> bool:
     return manifest.get("fingerprint") == fingerprint(settings)
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 @contextmanager
-def _build_lock(settings: Settings):
-    """One build at a time per index folder (the chat, CLI and tests may start together)."""
+def _build_lock(settings: Settings, notify: Callable[[str], None] = _say):
+    """One build at a time per index folder (the chat, CLI and tests may start together).
+
+    Yields True when another build held the lock and this one waited for it."""
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.index_dir / ".build.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with open(settings.index_dir / LOCK, "w") as handle:
+        waited = False
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            notify("Ett annat bygge av indexet pågår; väntar tills det är klart …")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            waited = True
+        try:
+            yield waited
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build(settings: Settings, progress: bool = False, force: bool = True) -> Path:
+def building(settings: Settings) -> bool:
+    """Whether a build holds the index folder's lock right now (never waits, never writes)."""
+    try:
+        with open(settings.index_dir / LOCK) as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def build(settings: Settings, progress: bool = False, force: bool = True,
+          notify: Callable[[str], None] = _say) -> Path:
     """Build a new index aside and make it current; returns its folder.
 
-    With `force=False` an index that became current while waiting for the lock is kept."""
-    with _build_lock(settings):
-        if not force and is_current(settings):
+    With `force=False` an index that became current while waiting for the lock is kept; so is
+    one that another build made current while this one waited (no build repeats another).
+    A failed build leaves the index in use untouched and records why (`failure`)."""
+    with _build_lock(settings, notify) as waited:
+        if (waited or not force) and is_current(settings):
+            if waited:
+                notify("Det andra bygget gjorde indexet aktuellt; inget nytt bygge behövs.")
             return current_build(settings)
-        return _build(settings, progress)
+        try:
+            path = _build(settings, progress)
+        except Exception as error:
+            _record_failure(settings, error)
+            raise
+        (settings.index_dir / FAILED).unlink(missing_ok=True)
+        return path
+
+
+def _record_failure(settings: Settings, error: Exception) -> None:
+    from assistant.privacy import redact_personnummer
+
+    reason = str(error) if isinstance(error, UserError) else \
+        f"{type(error).__name__}: {str(error)[:300]}"
+    try:
+        _write_json(settings.index_dir / FAILED, {
+            "fingerprint": fingerprint(settings), "reason": redact_personnummer(reason),
+            "at": time.strftime("%Y-%m-%d %H:%M"),
+        })
+    except OSError:
+        log.warning("could not record the failed build")
+
+
+def failure(settings: Settings) -> dict | None:
+    """The last failed build's record ({"fingerprint", "reason", "at"}), if any."""
+    try:
+        return json.loads((settings.index_dir / FAILED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def check_corpus_size(sections: list[Section], settings: Settings) -> None:
+    """A Swedish UserError naming the largest documents when the corpus passes its limit."""
+    sizes: dict[str, int] = {}
+    for section in sections:
+        sizes[section.document] = sizes.get(section.document, 0) + len(section.body)
+    total = sum(sizes.values())
+    if total > settings.max_corpus_chars:
+        largest = ", ".join(f"{doc} ({thousands(chars)} tecken)" for doc, chars in
+                            sorted(sizes.items(), key=lambda item: -item[1])[:3])
+        raise UserError(f"Korpusen är för stor: {thousands(total)} tecken, högst "
+                        f"{thousands(settings.max_corpus_chars)} (Settings.max_corpus_chars). "
+                        f"Störst: {largest}.")
 
 
 def _build(settings: Settings, progress: bool) -> Path:
@@ -112,6 +193,7 @@ def _build(settings: Settings, progress: bool) -> Path:
     started = time.perf_counter()
     problems: list[str] = []
     documents, all_sections = load_corpus(settings.corpus_dir, problems)
+    check_corpus_size(all_sections, settings)
     chunks = [c for s in all_sections for c in chunk_section(s, settings.chunk_chars)]
     quotable = [x for s in all_sections for x in sentences(s)]
     by_id = {s.id: s for s in all_sections}
@@ -216,8 +298,112 @@ def _swap(settings: Settings, name: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+@dataclass
+class IndexState:
+    """What the answering side should tell users about the index it answers from."""
+
+    built: str | None  # "2026-11-30 09:12", from the build folder's name
+    current: bool  # built from the corpus as it is now
+    skipped: list[str]  # Swedish messages of files the build could not read
+    building: bool = False  # a new build runs in the background
+    failed: str | None = None  # why the last build for this corpus failed
+    read_only: bool = False  # the index folder cannot be written: no rebuild
+
+    def notice(self) -> str:
+        """Swedish text to show once (stderr, web banner); empty when all is well."""
+        lines = []
+        if self.skipped:
+            lines.append("Filer som inte kunde läsas och inte finns i indexet: "
+                         + "; ".join(self.skipped))
+        if not self.current:
+            since = f"indexet från {self.built}" if self.built else "det förra indexet"
+            if self.failed:
+                lines.append(f"Det senaste bygget av indexet misslyckades ({self.failed}). "
+                             f"Svaren kommer från {since}.")
+            elif self.building:
+                lines.append("Korpusen har ändrats: ett nytt index byggs i bakgrunden. "
+                             f"Tills det är klart kommer svaren från {since}.")
+            elif self.read_only:
+                lines.append("Korpusen har ändrats men indexmappen är skrivskyddad, så "
+                             f"indexet kan inte byggas om. Svaren kommer från {since}.")
+            else:
+                lines.append(f"Korpusen har ändrats sedan {since} byggdes; kör "
+                             "”assistant index” för att bygga om det.")
+        elif self.skipped and self.built:
+            lines.append(f"Indexet byggdes {self.built}.")
+        return "\n".join(lines)
+
+
+def _built_at(path: Path) -> str | None:
+    stamp = path.name.split("-")
+    try:
+        return time.strftime("%Y-%m-%d %H:%M", time.strptime("-".join(stamp[:2]),
+                                                             "%Y%m%d-%H%M%S"))
+    except ValueError:
+        return None
+
+
+def state(settings: Settings) -> IndexState | None:
+    """The state of the current build (None when there is none); never writes."""
+    path = current_build(settings)
+    if path is None:
+        return None
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    now = fingerprint(settings)
+    failed = failure(settings)
+    return IndexState(
+        built=_built_at(path), current=manifest.get("fingerprint") == now,
+        skipped=list(manifest.get("skipped", [])), building=building(settings),
+        failed=failed["reason"] if failed and failed.get("fingerprint") == now else None,
+        read_only=not os.access(settings.index_dir, os.W_OK),
+    )
+
+
+def ensure(settings: Settings, progress: bool = False, background: bool = True) -> IndexState:
+    """An index to answer from, and what to tell users about it.
+
+    No index yet: build one now (a Swedish UserError if that fails). An index for an older
+    corpus: with `background`, keep answering from it while a separate process builds the new
+    one (unless one already runs, the last attempt for this very corpus failed, or the folder
+    is read-only); without, build now and fall back to the old index if the build fails."""
+    found = state(settings)
+    if found is None:
+        _say("Inget index finns ännu: bygger det nu ur korpusen (det kan ta några minuter) …")
+        try:
+            build(settings, progress=progress, force=False)
+        except UserError as error:
+            raise UserError(f"Indexet kunde inte byggas: {error}") from None
+        except Exception as error:  # noqa: BLE001 - the reason is recorded; say it in Swedish
+            raise UserError(f"Indexet kunde inte byggas ({type(error).__name__}). Kör "
+                            "”assistant -v index” för detaljer.") from None
+        return state(settings)
+    if found.current or found.failed or found.read_only or found.building:
+        return found
+    if background:
+        start_background_build(settings)
+        found.building = True
+        return found
+    try:
+        build(settings, progress=progress, force=False)
+    except Exception:  # noqa: BLE001 - recorded by build(); the last good index answers
+        log.warning("index build failed; answering from the last good index")
+    return state(settings)
+
+
+def start_background_build(settings: Settings) -> subprocess.Popen:
+    """`assistant index` in its own process (and session), its output in index/build.log."""
+    env = dict(os.environ, AVTAL_CORPUS_DIR=str(settings.corpus_dir),
+               AVTAL_INDEX_DIR=str(settings.index_dir), AVTAL_MODEL_DIR=str(settings.model_dir),
+               AVTAL_DATA_DIR=str(settings.data_dir))
+    with open(settings.index_dir / "build.log", "w", encoding="utf-8") as out:
+        return subprocess.Popen([sys.executable, "-m", "assistant.cli", "index"], env=env,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                start_new_session=True)
+
+
 def open_index(settings: Settings) -> Index:
-    """Open the current build (the caller makes sure one exists)."""
+    """Open the current build (the caller makes sure one exists). Nothing is written to the
+    index folder: Chroma, which rewrites its files on open, gets a private copy."""
     import bm25s
 
     path = current_build(settings)
@@ -232,8 +418,17 @@ def open_index(settings: Settings) -> Index:
         sentences=[Sentence(**row) for row in _read_json(path / "sentences.json")],
         sentence_vectors=np.load(path / "sentences.npy"),
         bm25=bm25s.BM25.load(str(path / "bm25"), show_progress=False),
-        collection=_chroma_client(path).get_collection(COLLECTION, embedding_function=None),
+        collection=_chroma_client(_private_copy(path)).get_collection(
+            COLLECTION, embedding_function=None),
     )
+
+
+def _private_copy(path: Path) -> Path:
+    """A temporary copy of the build's Chroma folder, removed when the process ends."""
+    copy = Path(tempfile.mkdtemp(prefix="avtal-index-"))
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    shutil.copytree(path / "chroma", copy / "chroma")
+    return copy
 
 
 def _read_json(path: Path):

@@ -71,11 +71,27 @@ def load_manifest(corpus_dir: Path) -> list[DocumentInfo]:
         except (yaml.YAMLError, TypeError) as error:
             raise UserError(f"{MANIFEST} kunde inte läsas: {error}") from error
     listed = {entry.file for entry in entries}
-    for file in sorted(corpus_dir.iterdir()):
-        if file.suffix.lower() in SUPPORTED and file.name not in listed:
-            entries.append(DocumentInfo(id=slug(file.stem), file=file.name, title=file.stem,
-                                        kind="övrigt", origin="text"))
+    unlisted = [file for file in sorted(corpus_dir.iterdir())
+                if file.is_file() and file.suffix.lower() in SUPPORTED
+                and file.name not in listed]
+    taken = {entry.id for entry in entries}
+    for file in unlisted:
+        entries.append(DocumentInfo(id=_unique_id(file, unlisted, taken), file=file.name,
+                                    title=file.stem, kind="övrigt", origin="text"))
+        taken.add(entries[-1].id)
     return entries
+
+
+def _unique_id(file: Path, files: list[Path], taken: set[str]) -> str:
+    """The slug of the file's stem; with the suffix when another file or entry shares it
+    ("Rutin.txt" and "rutin.md" become "rutin-txt" and "rutin-md"), numbered as a last resort."""
+    base = slug(file.stem)
+    if base in taken or any(slug(other.stem) == base for other in files if other != file):
+        base = slug(file.name)
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
 
 
 def _stringify(item: dict) -> dict:

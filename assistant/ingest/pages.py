@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from pathlib import Path
 
+from assistant.config import settings
 from assistant.errors import UserError
 from assistant.types import Page
 
@@ -19,19 +21,47 @@ log = logging.getLogger(__name__)
 BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 PAGE_MARKER = re.compile(r"^\s*Page (\d+) of (\d+)\s*$")
 SUPPORTED = {".txt", ".md", ".pdf"}
-MAX_FILE_BYTES = 50 * 1024 * 1024
+# Plausibility of text: prose has few control characters, spaces between its words and
+# mostly letters. Random bytes, base64 blobs and binary formats fail at least one of these.
+MAX_UNREADABLE_SHARE = 0.01
+MIN_SPACE_SHARE = 0.05
+MIN_LETTER_SHARE = 0.4
+PLAUSIBLE_FROM_CHARS = 200
 
 
-def read_pages(path: Path) -> list[Page]:
-    """Pages of one file; raises UserError (Swedish) for files we cannot read."""
+def read_pages(path: Path, max_bytes: int | None = None,
+               max_chars: int | None = None) -> list[Page]:
+    """Pages of one file; raises UserError (Swedish, naming the file) for files we cannot
+    read: missing, unsupported, over the size limits (Settings.max_file_mb and
+    max_file_chars by default), empty, not text, broken or without text."""
+    config = settings()
+    max_bytes = config.max_file_mb * 1024 * 1024 if max_bytes is None else max_bytes
+    max_chars = config.max_file_chars if max_chars is None else max_chars
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise UserError(f"{path.name}: filtypen stöds inte (endast .txt, .md och .pdf).")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise UserError(f"{path.name}: filen är för stor (högst 50 MB).")
-    if suffix == ".pdf":
-        return _pdf_pages(path)
-    return split_marked_pages(_read_text(path))
+    if not path.is_file():
+        raise UserError(f"{path.name}: filen finns inte i korpusmappen (den nämns i "
+                        "manifest.yaml men saknas).")
+    size = path.stat().st_size
+    if size == 0:
+        raise UserError(f"{path.name}: filen är tom (0 byte) och hoppades över.")
+    if size > max_bytes:
+        raise UserError(f"{path.name}: filen är för stor ({size / 1024 / 1024:.1f} MB, "
+                        f"högst {max_bytes / 1024 / 1024:.0f} MB per fil).")
+    pages = _pdf_pages(path) if suffix == ".pdf" else split_marked_pages(_read_text(path))
+    chars = sum(len(p.text) for p in pages)
+    if chars > max_chars:
+        raise UserError(f"{path.name}: texten är för lång ({thousands(chars)} tecken, högst "
+                        f"{thousands(max_chars)} tecken per fil).")
+    if not any(p.text.strip() for p in pages):
+        raise UserError(f"{path.name}: filen innehåller ingen text.")
+    return pages
+
+
+def thousands(number: int) -> str:
+    """A count written the Swedish way: 1 000 000."""
+    return f"{number:,}".replace(",", "\u00a0")
 
 
 def _read_text(path: Path) -> str:
@@ -39,9 +69,28 @@ def _read_text(path: Path) -> str:
     if b"\x00" in data[:4096]:
         raise UserError(f"{path.name}: filen ser ut att vara binär, inte text.")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    if not looks_like_text(text):
+        raise UserError(f"{path.name}: filen ser ut att vara binär eller kodad data, inte "
+                        "läsbar text.")
+    return text
+
+
+def looks_like_text(text: str) -> bool:
+    """Whether `text` is plausibly prose: few unreadable characters, spaces, mostly letters."""
+    if not text:
+        return True
+    unreadable = sum(1 for ch in text if ch == "\ufffd" or (
+        unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs") and ch not in "\n\r\t\f"))
+    if unreadable / len(text) > MAX_UNREADABLE_SHARE:
+        return False
+    if len(text) < PLAUSIBLE_FROM_CHARS:
+        return True
+    spaces = sum(ch.isspace() for ch in text)
+    letters = sum(ch.isalpha() for ch in text)
+    return spaces / len(text) >= MIN_SPACE_SHARE and letters / len(text) >= MIN_LETTER_SHARE
 
 
 def split_marked_pages(text: str) -> list[Page]:
@@ -68,6 +117,8 @@ def _pdf_pages(path: Path) -> list[Page]:
     as in text files: it ends a block."""
     import pdfplumber
     from pypdf import PdfReader
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pypdf.errors import FileNotDecryptedError
 
     try:
         labels = _page_labels(PdfReader(path))
@@ -78,7 +129,10 @@ def _pdf_pages(path: Path) -> list[Page]:
                 label = labels[index] if labels and index < len(labels) else None
                 pages.append(Page(index + 1, "\n".join(t for t, _ in lines), label,
                                   tuple(style for _, style in lines)))
-    except Exception as error:  # noqa: BLE001 - pypdf and pdfminer raise many kinds on bad files
+    except (FileNotDecryptedError, PDFPasswordIncorrect):
+        raise UserError(f"{path.name}: PDF-filen är skyddad med lösenord och kunde inte "
+                        "läsas.") from None
+    except Exception as error:  # noqa: BLE001 - a hostile PDF may raise anything; skip it
         log.warning("could not read PDF %s: %s", path.name, type(error).__name__)
         raise UserError(
             f"{path.name}: PDF-filen är trasig eller krypterad och kunde inte läsas."

@@ -22,6 +22,7 @@ from assistant.privacy import redact_personnummer
 from assistant.types import Answer, Section
 from assistant.web import render
 from assistant.web.feedback import FeedbackStore, default_path
+from assistant.web.security import app_kwargs as protections
 
 log = logging.getLogger(__name__)
 
@@ -126,15 +127,18 @@ class Handlers:
         turn = next((t for t in turns or [] if t["index"] == index), None)
         if turn is None or evt.liked not in (True, False):
             return gr.update(), None, ""
-        feedback_id = self.store.rate(
-            session=_session(request),
-            turn=index,
-            rating="up" if evt.liked else "down",
-            question=turn["question"],
-            answer=turn["answer"],
-            citations=turn["citations"],
-            scope=turn["scope"],
-        )
+        try:
+            feedback_id = self.store.rate(
+                session=_session(request),
+                turn=index,
+                rating="up" if evt.liked else "down",
+                question=turn["question"],
+                answer=turn["answer"],
+                citations=turn["citations"],
+                scope=turn["scope"],
+            )
+        except UserError as error:  # data folder not writable: say so, keep the chat going
+            return gr.update(), None, render.message_html(str(error), "fel")
         thanks = "Tack för ditt omdöme! Lägg gärna till en kommentar nedan."
         return gr.update(visible=True), feedback_id, render.message_html(thanks, "ok")
 
@@ -144,7 +148,10 @@ class Handlers:
         if feedback_id is None or not text:
             note = "Skriv en kommentar först." if feedback_id else "Betygsätt ett svar först."
             return gr.update(), gr.update(), render.message_html(note, "fel")
-        self.store.comment(int(feedback_id), text[: self.max_chars * 2])
+        try:
+            self.store.comment(int(feedback_id), text[: self.max_chars * 2])
+        except UserError as error:
+            return gr.update(), gr.update(), render.message_html(str(error), "fel")
         done = render.message_html("Tack! Kommentaren är sparad.", "ok")
         return gr.update(visible=False, value=""), None, done
 
@@ -389,5 +396,6 @@ def launch(
         footer_links=[],
         prevent_thread_lock=True,
         quiet=quiet,
+        app_kwargs=protections(host),  # no uploads, size and rate limits
     )
     return local_url

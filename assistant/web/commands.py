@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -41,11 +42,18 @@ def serve_command(args: argparse.Namespace) -> int:
     from assistant.privacy import install_log_redaction
     from assistant.service import Assistant
     from assistant.web.app import build_app, launch
+    from assistant.web.feedback import FeedbackStore, default_path
+
+    store = FeedbackStore(default_path(settings().data_dir))
 
     install_log_redaction()  # questions may hold a personnummer: never in a log line
     print("Läser in modell och index …", file=sys.stderr, flush=True)
     assistant = Assistant.load(settings())
-    demo = build_app(assistant)
+    for notice in (assistant.index_notice, store.notice):  # once, at start
+        if notice:
+            print(f"Obs: {notice}", file=sys.stderr, flush=True)
+    demo = build_app(assistant, store=store)
+    _follow_index(assistant)
     url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency))
     print(f"Avtalsassistenten körs på {url}", flush=True)
     if args.host not in LOOPBACK:
@@ -62,11 +70,29 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _follow_index(assistant, every: float = 5.0) -> None:
+    """Swap in a new index when a background build makes one current (a daemon thread)."""
+    import threading
+
+    def follow() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                if assistant.refresh():
+                    print("Nytt index inläst; svaren kommer nu från det.", file=sys.stderr,
+                          flush=True)
+            except Exception as error:  # noqa: BLE001 - keep answering from the index in use
+                print(f"Det nya indexet kunde inte läsas in ({type(error).__name__}); "
+                      "svaren kommer från det förra.", file=sys.stderr, flush=True)
+
+    threading.Thread(target=follow, name="follow-index", daemon=True).start()
+
+
 def export_command(args: argparse.Namespace) -> int:
     from assistant.config import settings
     from assistant.web.feedback import FeedbackStore, default_path
 
-    store = FeedbackStore(default_path(settings().data_dir))
+    store = FeedbackStore(default_path(settings().data_dir), read_only=True)
     if args.out is None:
         store.export_csv(sys.stdout)
         return 0

@@ -1,0 +1,214 @@
+"""Server-level protections for the web chat, as one ASGI middleware in front of Gradio.
+
+- No uploads: the chat has no file field, so every upload route answers 403 and nothing is
+  written to the temp folder.
+- Bounded requests: a body over `Settings.max_request_bytes` gets 413 before Gradio reads it.
+- Malformed API calls (invalid JSON, wrong shapes, too few inputs for the event) get 4xx with
+  a short Swedish message, and Gradio's own error printing is reduced to one line without the
+  request's inputs (it prints them, personnummer included, in "Received inputs: [...]").
+- Served beyond loopback, each client gets a token bucket (`rate_per_minute`, `rate_burst`)
+  for everything that does work (every method but GET/HEAD/OPTIONS, and the answer stream).
+
+`app_kwargs(host)` is what `launch` passes to Gradio (FastAPI's `middleware=`), so the
+protection is in place before the server takes its first request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
+
+from assistant.config import Settings, settings
+from assistant.privacy import redact_personnummer
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+UPLOAD_SUFFIXES = ("/upload", "/upload_progress")
+# Gradio routes that start work with a JSON body {"data": [...], "fn_index": n, …}.
+EVENT_SUFFIXES = ("/queue/join",)
+WORK_STREAMS = ("/queue/data",)
+
+Scope = dict
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+
+
+class TokenBucket:
+    """Per-client token buckets: `rate` tokens a second, at most `burst` saved up."""
+
+    def __init__(self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            tokens, then = self._buckets.get(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - then) * self.rate)
+            allowed = tokens >= 1.0
+            self._buckets[client] = (tokens - 1.0 if allowed else tokens, now)
+            if len(self._buckets) > 10_000:  # forget idle clients rather than grow unbounded
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 600}
+            return allowed
+
+
+class Guard:
+    """The ASGI middleware (see the module docstring)."""
+
+    def __init__(self, app, max_body: int, limiter: TokenBucket | None = None):
+        self.app = app
+        self.max_body = max_body
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "").rstrip("/")
+        method = scope.get("method", "GET")
+        if path.endswith(UPLOAD_SUFFIXES):
+            await _reply(send, 403, "Uppladdning av filer är avstängd i Avtalsassistenten.")
+            return
+        if self.limiter and (method not in ("GET", "HEAD", "OPTIONS")
+                             or path.endswith(WORK_STREAMS)):
+            client = (scope.get("client") or ("okänd", 0))[0]
+            if not self.limiter.allow(client):
+                await _reply(send, 429, "För många förfrågningar. Vänta en stund och försök "
+                                        "igen.", [(b"retry-after", b"10")])
+                return
+        if method in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        if _declared_length(scope) > self.max_body:
+            await _reply(send, 413, _too_large(self.max_body))
+            return
+        body, more = await _read_body(receive, self.max_body)
+        if more:
+            await _reply(send, 413, _too_large(self.max_body))
+            return
+        if path.endswith(EVENT_SUFFIXES):
+            problem = _event_problem(body, scope.get("app"))
+            if problem:
+                await _reply(send, 422, problem)
+                return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _too_large(limit: int) -> str:
+    return f"Förfrågan är för stor (högst {limit // 1024} kB)."
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return sys.maxsize
+    return 0
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The request body, up to `limit` bytes; True as second value when there was more."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+    return replay
+
+
+def _event_problem(body: bytes, app) -> str | None:
+    """Why a Gradio event call is malformed (Swedish), or None when it may go through."""
+    try:
+        data = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return "Förfrågan är inte giltig JSON."
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        return 'Förfrågan saknar "data" (en lista).'
+    fn_index = data.get("fn_index")
+    if fn_index is None:
+        return None
+    if not isinstance(fn_index, int) or isinstance(fn_index, bool):
+        return '"fn_index" ska vara ett heltal.'
+    fns = getattr(getattr(app, "get_blocks", lambda: None)(), "fns", None)
+    if fns is None:
+        return None
+    fn = fns.get(fn_index)
+    if fn is None:
+        return "Okänd händelse."
+    if len(data["data"]) < len(fn.inputs):
+        return "Förfrågan har för få värden för händelsen."
+    return None
+
+
+async def _reply(send: Send, status: int, message: str,
+                 headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps({"detail": message}, ensure_ascii=False).encode("utf-8")
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()), *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def middleware(config: Settings, public: bool) -> list:
+    """Starlette middleware entries for the Gradio app (rate limit only when `public`)."""
+    from starlette.middleware import Middleware
+
+    limiter = TokenBucket(config.rate_per_minute, config.rate_burst) if public else None
+    return [Middleware(Guard, max_body=config.max_request_bytes, limiter=limiter)]
+
+
+def app_kwargs(host: str, config: Settings | None = None) -> dict:
+    """What `launch` passes as Gradio's `app_kwargs`; also quiets Gradio's error printing."""
+    quiet_gradio_tracebacks()
+    return {"middleware": middleware(config or settings(), public=host not in LOOPBACK)}
+
+
+def _quiet_print_exc(*_args, **_kwargs) -> None:
+    """One redacted line instead of a traceback that may quote the request's inputs."""
+    kind = sys.exc_info()[0]
+    log.warning("en förfrågan kunde inte behandlas (%s)",
+                redact_personnummer(kind.__name__ if kind else "okänt fel"))
+
+
+def quiet_gradio_tracebacks() -> None:
+    """Gradio prints every event error with `traceback.print_exc()` straight to stderr,
+    inputs included. Give its modules a `traceback` whose print_exc logs one line instead."""
+    import gradio.queueing
+    import gradio.routes
+    import gradio.utils
+
+    shim = SimpleNamespace(**{name: getattr(traceback, name) for name in dir(traceback)
+                              if not name.startswith("__")})
+    shim.print_exc = _quiet_print_exc
+    for module in (gradio.queueing, gradio.routes, gradio.utils):
+        module.traceback = shim
