@@ -116,8 +116,8 @@ def _pdf_pages(path: Path) -> list[Page]:
     printed page labels (pypdf). A gap wider than a line between two lines is a blank line,
     as in text files: it ends a block."""
     import pdfplumber
-    from pypdf import PdfReader
     from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
     try:
