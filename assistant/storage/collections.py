@@ -8,7 +8,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from assistant.config import Settings, settings as default_settings
+from assistant.config import Settings
+from assistant.config import settings as default_settings
 from assistant.errors import UserError
 from assistant.ingest.clean import collapse
 from assistant.privacy import redact_personal, redact_value

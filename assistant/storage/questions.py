@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from assistant.config import Settings, settings as default_settings
+from assistant.config import Settings
+from assistant.config import settings as default_settings
 from assistant.ingest.clean import collapse
 from assistant.privacy import redact_personal
 from assistant.storage import db

@@ -47,6 +47,8 @@ def to_markdown(doc: Printable) -> str:
             lines += ["", f"{'#' * block.level} {block.text}{note}", ""]
         elif block.kind == "item":
             lines.append(f"- {block.text}")
+        elif block.kind == "image":
+            lines += ["", f"![{block.note or ''}]({block.text})"]
         elif block.kind == "quote":
             lines += ["", f"> {block.text}"]
             if block.note:
