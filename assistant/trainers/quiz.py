@@ -205,7 +205,7 @@ def _nearby(match: re.Match, taken: set[str]) -> list[str]:
     space = match.group(0)[len(match.group("number")):-len(match.group("unit"))]
     steps = (1, 2, -1, 3, -2, 5) if value > 2 else (1, 2, 3, 5)
     return [f"{value + s}{space}{match.group('unit')}" for s in steps
-            if value + s > 0 and f"{value + s}{space}{match.group('unit')}" not in taken]
+            if value + s > 1 and f"{value + s}{space}{match.group('unit')}" not in taken]
 
 
 def cloze_items(library: Library, sections: list[Section]) -> list[tuple]:
@@ -252,7 +252,8 @@ def section_items(library: Library, sections: list[Section]) -> list[tuple]:
         pool = library.siblings(section)
         if len(pool) < 3:
             pool += [s for s in library.sections if s.document == section.document
-                     and s.part == section.part and s.id != section.id and s not in pool]
+                     and s.part == section.part and s.agreement == section.agreement
+                     and s.id != section.id and s not in pool]
         others = []
         for other in pool:
             for _, text in _quotable(other):
@@ -261,10 +262,19 @@ def section_items(library: Library, sections: list[Section]) -> list[tuple]:
                     break
         if len(others) < 2:
             continue
-        for start, text in own:
+        for start, text in _not_naming(own, section.title):
             question = f"Vilken av meningarna står i {_label(library, section)}?"
             items.append((section, start, text, "avsnitt", question, text, others))
     return items
+
+
+def _not_naming(own: list[tuple[int, str]], title: str) -> list[tuple[int, str]]:
+    """Sentences that do not repeat a long word of the heading (that would give the answer
+    away); all of them when every one does."""
+    words = {w.casefold() for w in re.findall(r"[\wåäöÅÄÖ]{6,}", title)}
+    hidden = [(start, text) for start, text in own
+              if not any(w in text.casefold() for w in words)]
+    return hidden or own
 
 
 # --- the quiz ---------------------------------------------------------------------------
