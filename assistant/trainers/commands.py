@@ -46,8 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cexport = actions.add_parser("export", help="skriv en samling som md, html, pdf, docx "
                                                 "eller som frågefil för utvärdering (eval)")
     cexport.add_argument("name", metavar="NAMN")
-    cexport.add_argument("--format", choices=(*FORMATS, "eval"), default="md")
-    cexport.add_argument("--out", type=Path)
+    cexport.add_argument("--format", choices=(*FORMATS, "eval"), default="md",
+                         help="eval: frågefil (gold = citerade avsnitt) för assistant eval")
+    cexport.add_argument("--out", type=Path, help="fil att skriva (md/eval: standard skärmen)")
     cexport.set_defaults(func=collection_export)
 
     quiz = subparsers.add_parser(
@@ -58,10 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "citatet med avsnitt och sida. Samma --seed ger samma quiz."))
     quiz.add_argument("--scope", default="alla",
                       help="del, överenskommelse, avsnitt eller dokument-id (standard: avtalet)")
-    quiz.add_argument("--count", type=int, default=10)
-    quiz.add_argument("--seed", type=int, default=1)
+    quiz.add_argument("--count", type=int, default=10, help="antal frågor (10)")
+    quiz.add_argument("--seed", type=int, default=1, help="frö: samma frö ger samma quiz (1)")
     quiz.add_argument("--format", choices=("json", *FORMATS), default="md")
-    quiz.add_argument("--out", type=Path)
+    quiz.add_argument("--out", type=Path, help="fil att skriva (json/md: standard skärmen)")
     quiz.set_defaults(func=quiz_command)
 
     insights = subparsers.add_parser(
@@ -72,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "diagram (PNG) bredvid rapporten."))
     insights.add_argument("--since", type=date.fromisoformat, help="från datum (ÅÅÅÅ-MM-DD)")
     insights.add_argument("--format", choices=("md", "html"), default="md")
-    insights.add_argument("--out", type=Path)
+    insights.add_argument("--out", type=Path, help="rapportfil; diagrammen skrivs bredvid")
     insights.set_defaults(func=insights_command)
 
 
