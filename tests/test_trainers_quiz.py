@@ -22,13 +22,20 @@ def library():
 
 
 @pytest.fixture(scope="module")
+def raw_corpus() -> str:
+    """Every shipped text file, whitespace collapsed: quotes must be in the source itself."""
+    files = sorted(settings().corpus_dir.glob("*.txt"))
+    return "\n".join(collapse(f.read_text(encoding="utf-8")) for f in files)
+
+
+@pytest.fixture(scope="module")
 def corpus_sections():
     """The sections parsed afresh from corpus/ (not the index's copy)."""
     _, sections = load_corpus(settings().corpus_dir)
     return {s.id: s for s in sections}
 
 
-def _assert_proven(item: dict, corpus_sections) -> None:
+def _assert_proven(item: dict, corpus_sections, raw_corpus: str) -> None:
     assert item["answer"] in item["options"]
     assert len(set(item["options"])) == len(item["options"]) >= 3
     citation = item["citation"]
@@ -36,26 +43,28 @@ def _assert_proven(item: dict, corpus_sections) -> None:
     section = corpus_sections[citation["section_id"]]
     assert quote_in_section(citation["quote"], section)
     assert collapse(citation["quote"]) in collapse(section.body)
+    assert collapse(citation["quote"]) in raw_corpus
     assert (citation["part"], citation["section"], citation["title"]) == (
         section.part, section.section, section.title)
     assert citation["page"] == section.page_at(section.body.index(citation["quote"]))
 
 
-def test_ten_items_from_del_b_are_each_proven_by_their_quote(library, corpus_sections):
+def test_ten_items_from_del_b_are_each_proven_by_their_quote(library, corpus_sections,
+                                                           raw_corpus):
     items = [i.to_dict() for i in quiz.make_quiz(library, "B", count=10, seed=3)]
     assert len(items) == 10
     assert {i["citation"]["part"] for i in items} == {"B"}
     assert {i["kind"] for i in items} == set(quiz.KINDS)
     for item in items:
-        _assert_proven(item, corpus_sections)
+        _assert_proven(item, corpus_sections, raw_corpus)
         if item["kind"] != "avsnitt":
             assert quiz.BLANK in item["question"] and item["answer"] not in item["question"]
 
 
 @pytest.mark.parametrize("scope", ["alla", "A", "C", "munhalsa", "fardplan-2022"])
-def test_every_scope_gives_proven_items(library, corpus_sections, scope):
+def test_every_scope_gives_proven_items(library, corpus_sections, raw_corpus, scope):
     for item in quiz.make_quiz(library, scope, count=12, seed=7):
-        _assert_proven(item.to_dict(), corpus_sections)
+        _assert_proven(item.to_dict(), corpus_sections, raw_corpus)
 
 
 def test_same_seed_same_quiz_other_seed_other_quiz(library):
@@ -108,13 +117,14 @@ def test_a_defective_item_is_refused(library):
         quiz.check_item(forged, section)
 
 
-def test_quiz_command_prints_json_and_writes_pdf(tmp_path, capsys, corpus_sections):
+def test_quiz_command_prints_json_and_writes_pdf(tmp_path, capsys, corpus_sections,
+                                                 raw_corpus):
     assert main(["quiz", "--scope", "B", "--count", "5", "--seed", "2", "--format", "json"]) == 0
     items = json.loads(capsys.readouterr().out)
     assert len(items) == 5
     assert all(set(i) == {"question", "kind", "options", "answer", "citation"} for i in items)
     for item in items:
-        _assert_proven(item, corpus_sections)
+        _assert_proven(item, corpus_sections, raw_corpus)
     out = tmp_path / "quiz.pdf"
     assert main(["quiz", "--scope", "B", "--count", "3", "--format", "pdf",
                  "--out", str(out)]) == 0

@@ -125,10 +125,12 @@ def _citation(section: Section, start: int, quote: str) -> Citation:
                     section_id=section.id)
 
 
-def _quotable(section: Section):
+def _quotable(section: Section, library: Library):
+    """Sentences of a fitting length that are verbatim in the section and in the source file
+    too (not re-joined across a page break or a hyphen)."""
     for sentence in sentences(section):
         text = sentence.text.strip()
-        if MIN_SENTENCE <= len(text) <= MAX_SENTENCE:
+        if MIN_SENTENCE <= len(text) <= MAX_SENTENCE and library.in_source_text(section, text):
             yield sentence.start + sentence.text.index(text), text
 
 
@@ -163,7 +165,7 @@ def _responsible(text: str) -> tuple[str, re.Match] | None:
 def responsibility_items(library: Library, sections: list[Section]) -> list[tuple]:
     items = []
     for section in sections:
-        for start, text in _quotable(section):
+        for start, text in _quotable(section, library):
             found = _responsible(text)
             if found is None:
                 continue
@@ -212,7 +214,7 @@ def cloze_items(library: Library, sections: list[Section]) -> list[tuple]:
     facts_by_unit: dict[tuple[str, str], list[str]] = {}
     found = []
     for section in sections:
-        for start, text in _quotable(section):
+        for start, text in _quotable(section, library):
             for match in _FACT.finditer(text):
                 key = (section.document, _unit(match))
                 facts_by_unit.setdefault(key, [])
@@ -245,7 +247,7 @@ def cloze_items(library: Library, sections: list[Section]) -> list[tuple]:
 def section_items(library: Library, sections: list[Section]) -> list[tuple]:
     items = []
     for section in sections:
-        own = list(_quotable(section))
+        own = list(_quotable(section, library))
         if not own:
             continue
         body = collapse(section.body)
@@ -256,7 +258,7 @@ def section_items(library: Library, sections: list[Section]) -> list[tuple]:
                      and s.id != section.id and s not in pool]
         others = []
         for other in pool:
-            for _, text in _quotable(other):
+            for _, text in _quotable(other, library):
                 if collapse(text) not in body and text not in others:
                     others.append(text)
                     break

@@ -28,8 +28,10 @@ class Library:
 
     documents: list[DocumentInfo]
     sections: list[Section]
+    corpus_dir: Path | None = None
     by_id: dict[str, Section] = field(init=False)
     children: dict[str, list[str]] = field(init=False)
+    _raw: dict[str, str | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_id = {s.id: s for s in self.sections}
@@ -44,6 +46,21 @@ class Library:
     @property
     def documents_by_id(self) -> dict[str, DocumentInfo]:
         return {d.id: d for d in self.documents}
+
+    def in_source_text(self, section: Section, text: str) -> bool:
+        """Is `text` also verbatim (whitespace collapsed) in the raw source file? True for
+        sources that are not plain text (PDF) or cannot be read: the section body decides."""
+        doc = self.document(section.document)
+        if doc is None or self.corpus_dir is None:
+            return True
+        if doc.file not in self._raw:
+            path = self.corpus_dir / doc.file
+            raw = None
+            if path.suffix.lower() in (".txt", ".md") and path.is_file():
+                raw = collapse(path.read_text(encoding="utf-8", errors="replace"))
+            self._raw[doc.file] = raw
+        raw = self._raw[doc.file]
+        return raw is None or collapse(text) in raw
 
     def subtree(self, section_id: str) -> list[Section]:
         """The section and all sections under it, in document order."""
@@ -72,20 +89,20 @@ def load_library(settings: Settings) -> Library:
 
     build = store.current_build(settings)
     if build is not None and store.is_current(settings):
-        return _from_build(build)
+        return _from_build(build, settings.corpus_dir)
     from assistant.ingest.structure import load_corpus
 
     documents, sections = load_corpus(settings.corpus_dir)
-    return Library(documents, sections)
+    return Library(documents, sections, settings.corpus_dir)
 
 
-def _from_build(build: Path) -> Library:
+def _from_build(build: Path, corpus_dir: Path) -> Library:
     documents = [DocumentInfo(**row) for row in _read(build / "documents.json")]
     sections = []
     for row in _read(build / "sections.json"):
         row["spans"] = [tuple(span) for span in row["spans"]]
         sections.append(Section(**row))
-    return Library(documents, sections)
+    return Library(documents, sections, corpus_dir)
 
 
 def _read(path: Path):
