@@ -53,6 +53,7 @@ def test_selection_by_number_part_agreement_document_and_title(library):
     munhalsa = select(library, "munhalsa")
     assert munhalsa.sections and all("Munhälsa" in s.agreement for s in munhalsa.sections)
     assert select(library, munhalsa.sections[0].agreement).sections == munhalsa.sections
+    assert select(library, "C:munhalsa").sections == munhalsa.sections
     document = library.documents[0]
     assert {s.document for s in select(library, document.id).sections} == {document.id}
     assert select(library, "Avtalstid").sections[0].part == "A"

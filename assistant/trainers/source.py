@@ -144,7 +144,7 @@ def select(library: Library, what: str) -> Selection:
         return Selection(f"Del {part}", chosen)
     titles = dict(AGREEMENT_KEYS)
     for agreement_key, title in titles.items():
-        if key in (agreement_key, _key(title)):
+        if key in (agreement_key, f"c:{agreement_key}", _key(title)):
             chosen = [s for s in library.sections
                       if s.agreement and _key(s.agreement) == _key(title)]
             if chosen:
