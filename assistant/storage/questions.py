@@ -66,7 +66,7 @@ def log_question(question: str, answer=None, *, scope: str = "", channel: str = 
             _purge(connection, moment, options.retention_days)
             result = connection.execute(sa.insert(db.question_log).values(**row))
             return int(result.inserted_primary_key[0])
-    except sa.exc.SQLAlchemyError:
+    except (sa.exc.SQLAlchemyError, OSError):
         import logging
 
         logging.getLogger(__name__).warning("frågeloggen kunde inte skrivas", exc_info=False)
