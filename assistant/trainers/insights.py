@@ -91,6 +91,7 @@ def plots(insights: Insights, folder: Path, stem: str) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     written = []
     if insights.per_day:
@@ -100,6 +101,7 @@ def plots(insights: Insights, folder: Path, stem: str) -> list[Path]:
         axes.set_title("Frågor per dag")
         axes.set_ylabel("antal frågor")
         axes.tick_params(axis="x", labelrotation=45, labelsize=8)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         figure.tight_layout()
         written.append(_save(figure, folder / f"{stem}-fragor-per-dag.png"))
     if insights.sections:
@@ -109,6 +111,7 @@ def plots(insights: Insights, folder: Path, stem: str) -> list[Path]:
         axes.set_title("Oftast citerade avsnitt")
         axes.set_xlabel("antal frågor")
         axes.tick_params(axis="y", labelsize=8)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         figure.tight_layout()
         written.append(_save(figure, folder / f"{stem}-avsnitt.png"))
     plt.close("all")
@@ -116,6 +119,12 @@ def plots(insights: Insights, folder: Path, stem: str) -> list[Path]:
 
 
 def _short(text: str, limit: int = 60) -> str:
+    """A plot label: the part and the lowest heading ("Del C … Munhälsobedömning")."""
+    if len(text) <= limit:
+        return text
+    pieces = text.split(", ")
+    if len(pieces) > 1:
+        text = f"{pieces[0]} … {pieces[-1]}"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
