@@ -116,3 +116,37 @@ def test_saved_answers_are_redacted_and_grouped_by_collection(local):
     assert len(collections.collection_items("Kurs vår", local)) == 1
     with pytest.raises(UserError):
         collections.collection_items("finns inte", local)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A real PostgreSQL on loopback (tests/postgres_server.py, Debian's postgresql)."""
+    server_module = pytest.importorskip("postgres_server")
+    if server_module.binaries() is None:
+        pytest.skip("Debian postgresql not installed")
+    with server_module.PostgresProcess() as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_the_same_storage_code_runs_on_postgresql(postgres, local, monkeypatch):
+    monkeypatch.setenv("AVTAL_DATABASE_URL", postgres.url)
+    assert db.database_url(local).startswith("postgresql+psycopg://")
+    engine = db.engine(local)
+    assert engine.dialect.name == "postgresql"
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM collection_items"))
+        connection.execute(sa.text("DELETE FROM collections"))
+        connection.execute(sa.text("DELETE FROM question_log"))
+    assert db.migrate(engine) == db.SCHEMA_VERSION
+    now = db.utcnow()
+    questions.log_question("Gammal fråga om 500101-2222", ANSWERED, settings=local,
+                           now=now - timedelta(days=200))
+    questions.log_question("Brukaren Lisa Ek undrar om 500101-2222", ANSWERED, settings=local)
+    [row] = questions.logged(local)
+    assert row.question == "Brukaren [namn borttaget] undrar om [personnummer borttaget]"
+    assert row.asked_at.tzinfo is not None and row.sections[0]["section"] == "B.9"
+    collections.save_answer("Kurs", "Fråga?", ANSWERED, key_facts=["citat"], settings=local)
+    [item] = collections.collection_items("Kurs", local)
+    assert item.citations == ANSWERED["citations"] and item.key_facts == ["citat"]
+    assert [(c.name, c.items) for c in collections.list_collections(local)] == [("Kurs", 1)]

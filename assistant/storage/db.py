@@ -87,7 +87,11 @@ def migrate(db: Engine) -> int:
 
 
 def database_url(settings: Settings) -> str:
+    """AVTAL_DATABASE_URL (plain postgresql:// URLs get the psycopg 3 driver), else SQLite."""
     url = os.environ.get("AVTAL_DATABASE_URL", "").strip()
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
     return url or f"sqlite:///{settings.data_dir / 'avtal.db'}"
 
 

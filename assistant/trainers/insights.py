@@ -71,14 +71,24 @@ def gather(settings: Settings, since: date | None = None) -> Insights:
     )
 
 
-def _thumbs_down(settings: Settings, since: date | None) -> list[tuple[str, str, str]]:
+def _feedback_rows(settings: Settings) -> list:
+    """The 👍/👎 rows from wherever the app stores them (the shared database when one is
+    configured and the web package supports it, else the local SQLite file)."""
     from assistant.web.feedback import FeedbackStore, default_path
 
+    try:
+        from assistant.web.feedback_db import database_url, open_feedback
+    except ImportError:
+        database_url = open_feedback = None
+    if open_feedback is not None and database_url():
+        return open_feedback(settings).rows()
     path = default_path(settings.data_dir)
-    if not path.exists():
-        return []
+    return FeedbackStore(path).rows() if path.exists() else []
+
+
+def _thumbs_down(settings: Settings, since: date | None) -> list[tuple[str, str, str]]:
     out = []
-    for row in FeedbackStore(path).rows():
+    for row in _feedback_rows(settings):
         day = row.created_at[:10]
         if row.rating == "down" and (since is None or day >= since.isoformat()):
             out.append((day, row.question, row.comment))
