@@ -128,3 +128,42 @@ def test_library_lookups_follow_the_section_tree(library):
     assert set(copy.by_id) == {s.id for s in library.sections}
     parent = next(s for s in copy.sections if copy.children.get(s.id))
     assert copy.subtree(parent.id)[0].id == parent.id and len(copy.subtree(parent.id)) > 1
+
+
+def test_a_pdf_source_gives_its_pages_to_the_handout_and_the_quiz(tmp_path, capsys,
+                                                                    monkeypatch):
+    """A PDF dropped into the corpus: handouts and quiz quotes carry its physical pages."""
+    from fpdf import FPDF
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pdf = FPDF()
+    pdf.add_font("dejavu", "", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    pdf.set_font("dejavu", size=11)
+    for text in ("1 Inledning\n\nDenna rutin gäller för alla enheter i kommunen och regionen.",
+                 "2 Ansvar för larm\n\nKommunen ansvarar för att trygghetslarmen fungerar "
+                 "dygnet runt.",
+                 "3 Uppföljning\n\nRutinen följs upp senast 30 dagar efter att den har "
+                 "börjat gälla."):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    pdf.output(str(corpus / "larmrutin.pdf"))
+    monkeypatch.setenv("AVTAL_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("AVTAL_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("AVTAL_DATA_DIR", str(tmp_path / "data"))
+    library = load_library(settings())
+    ansvar = select(library, "2").sections[0]
+    assert ansvar.title == "Ansvar för larm" and ansvar.page_start == 2
+    out = tmp_path / "ansvar.pdf"
+    assert main(["export", "2", "--format", "pdf", "--out", str(out)]) == 0
+    text = _words(_pdf_text(out.read_bytes()))
+    assert "2 Ansvar för larm (s. 2)" in text or "2 Ansvar för larm s. 2" in text
+    assert "Kommunen ansvarar för att trygghetslarmen fungerar dygnet runt." in text
+    from assistant.trainers.quiz import make_quiz
+
+    items = make_quiz(library, "larmrutin", count=5, seed=1)
+    duty = next(item for item in items if item.kind == "ansvar")
+    assert duty.answer == "Kommunen" and duty.citation.page == 2
+    for item in items:
+        section = library.by_id[item.citation.section_id]
+        assert item.citation.page == section.page_start
