@@ -84,3 +84,32 @@ def test_routes_save_list_and_export_on_this_computer(env):
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     missing = client.get("/api/trainers/export", params={"what": "Z.99"})
     assert missing.status_code == 400 and "hittar inget" in missing.json()["detail"]
+
+
+def test_the_trainer_page_asks_for_the_password_in_the_network(env):
+    client = _client(env, "0.0.0.0", TOKEN)
+    shut = client.get("/api/trainers/")
+    assert shut.status_code == 403 and 'type="password"' in shut.text
+    assert "Skapa quiz" not in shut.text
+    wrong = client.post("/api/trainers/login", data={"token": "fel"}, follow_redirects=False)
+    assert wrong.status_code == 403 and "Fel lösenord." in wrong.text
+    assert "avtal_utbildare" not in client.cookies
+    right = client.post("/api/trainers/login", data={"token": TOKEN}, follow_redirects=False)
+    assert right.status_code == 303
+    cookie = client.cookies.get("avtal_utbildare")
+    assert cookie and TOKEN not in cookie  # the browser keeps a derived value only
+    page = client.get("/api/trainers/")
+    assert page.status_code == 200 and "Skapa quiz" in page.text
+    quiz = client.get("/api/trainers/quiz", params={"scope": "B", "count": 3, "format": "html"})
+    assert quiz.status_code == 200 and "Facit" in quiz.text
+    client.cookies.clear()
+    assert client.get("/api/trainers/collections").status_code == 403
+    forged = client.get("/api/trainers/collections", headers={"Cookie": "avtal_utbildare=gissat"})
+    assert forged.status_code == 403
+
+
+def test_the_trainer_page_is_open_on_this_computer(env):
+    page = _client(env, "127.0.0.1", None).get("/api/trainers/")
+    assert page.status_code == 200
+    assert '<html lang="sv">' in page.text and "Inga samlingar än." in page.text
+    assert "http://" not in page.text and "https://" not in page.text

@@ -37,10 +37,7 @@ def trainer_allowed(bind_host: str | None, supplied: str | None,
     `token` defaults to AVTAL_TRAINER_TOKEN."""
     if is_loopback(bind_host):
         return True
-    if token is None:
-        from assistant.storage.db import StorageSettings
-
-        token = StorageSettings().trainer_token
+    token = configured_token(token)
     if not token or not supplied:
         return False
     return hmac.compare_digest(supplied.strip().encode(), token.encode())
@@ -51,3 +48,25 @@ def require_trainer(bind_host: str | None, supplied: str | None,
     if not trainer_allowed(bind_host, supplied, token):
         raise TrainerAccessDenied(
             "Utbildningsvyerna kräver utbildarlösenordet när appen delas i nätverket.")
+
+
+def configured_token(token: str | None = None) -> str:
+    if token is not None:
+        return token
+    from assistant.storage.db import StorageSettings
+
+    return StorageSettings().trainer_token
+
+
+def session_value(token: str) -> str:
+    """What the browser keeps after a trainer logs in: derived from the token, not the token."""
+    return hmac.new(token.encode(), b"avtal-utbildare-session", "sha256").hexdigest()
+
+
+def session_allowed(bind_host: str | None, cookie: str | None, token: str | None = None) -> bool:
+    if is_loopback(bind_host):
+        return True
+    expected = configured_token(token)
+    if not expected or not cookie:
+        return False
+    return hmac.compare_digest(cookie.encode(), session_value(expected).encode())
