@@ -150,3 +150,21 @@ def test_the_same_storage_code_runs_on_postgresql(postgres, local, monkeypatch):
     [item] = collections.collection_items("Kurs", local)
     assert item.citations == ANSWERED["citations"] and item.key_facts == ["citat"]
     assert [(c.name, c.items) for c in collections.list_collections(local)] == [("Kurs", 1)]
+
+
+@pytest.mark.parametrize("text, kept, removed", [
+    ("Patienten Anna-Lena Berg har fått en rullator", "har fått en rullator", "Anna-Lena"),
+    ("brukaren: Omar Said behöver stöd", "behöver stöd", "Omar"),
+    ("pat. Eriksson skrivs ut i dag", "skrivs ut i dag", "Eriksson"),
+    ("Patienten har fått en rullator", "Patienten har fått en rullator", None),
+    ("Brukare i särskilt boende", "Brukare i särskilt boende", None),
+])
+def test_names_after_patient_or_brukare_are_removed(text, kept, removed):
+    from assistant.privacy import NAME_REDACTED, redact_personal
+
+    redacted = redact_personal(text)
+    assert kept in redacted
+    if removed:
+        assert removed not in redacted and NAME_REDACTED in redacted
+    else:
+        assert redacted == text
