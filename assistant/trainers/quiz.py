@@ -9,8 +9,8 @@ Three kinds of item, each proven by one verbatim sentence (the citation's quote)
 - "avsnitt": which sentence stands in a given section; distractors are sentences of its
   sibling sections.
 Every item's answer is one of its options and occurs verbatim in its quote, and the quote
-occurs verbatim in the cited section: `check_item` asserts it, and defective candidates are
-never offered.
+occurs verbatim in the cited section (and in a text source file itself): `check_item` asserts
+it for every item made.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def _subject_patterns(words: str) -> list[re.Pattern]:
 _SUBJECTS = {group: _subject_patterns(words) for group, words in _PARTY_WORDS.items()}
 
 # Key facts: a number (digits or a Swedish number word) and a unit, or an ISO date.
-_NUMBER_WORDS = ("en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|"
+# ("en"/"ett" are left out: mostly articles, "en dag" is rarely a key fact.)
+_NUMBER_WORDS = ("två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|"
                  "femton|sexton|sjutton|arton|nitton|tjugo|trettio|fyrtio|femtio|sextio|hundra")
 _UNITS = {
     "år": "år", "månader": "månad", "månaders": "månad", "månad": "månad",
@@ -206,8 +207,12 @@ def _nearby(match: re.Match, taken: set[str]) -> list[str]:
     value = int(value)
     space = match.group(0)[len(match.group("number")):-len(match.group("unit"))]
     steps = (1, 2, -1, 3, -2, 5) if value > 2 else (1, 2, 3, 5)
-    return [f"{value + s}{space}{match.group('unit')}" for s in steps
-            if value + s > 1 and f"{value + s}{space}{match.group('unit')}" not in taken]
+    spelled = not match.group("number")[0].isdigit()  # "arton månader" → "nitton månader"
+    words = {n: w for w, n in _WORD_VALUES.items() if w not in ("en", "ett", "noll")}
+    shown = [words.get(value + s, str(value + s)) if spelled else str(value + s)
+             for s in steps if value + s > 1]
+    return [f"{n}{space}{match.group('unit')}" for n in shown
+            if f"{n}{space}{match.group('unit')}" not in taken]
 
 
 def cloze_items(library: Library, sections: list[Section]) -> list[tuple]:
