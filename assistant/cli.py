@@ -33,7 +33,8 @@ def _optional_feature_modules() -> list:
     import importlib
 
     modules = []
-    for name in ("assistant.web.commands", "assistant.eval.commands", "assistant.compare"):
+    for name in ("assistant.web.commands", "assistant.eval.commands", "assistant.compare",
+                 "assistant.trainers.commands"):
         try:
             modules.append(importlib.import_module(name))
         except ModuleNotFoundError as error:

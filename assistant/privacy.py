@@ -93,3 +93,21 @@ def install_log_redaction(logger: logging.Logger | None = None) -> None:
     for handler in target.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+# A name written after "patient"/"brukare" (and their forms, and the shorthand "pat"): one to
+# three capitalised words. Generous like the personnummer pattern.
+NAME_REDACTED = "[namn borttaget]"
+_NAME_WORD = r"[A-ZÅÄÖÉÜ][a-zåäöéüß]+(?:-[A-ZÅÄÖÉÜ][a-zåäöéüß]+)?"
+_NAMED = re.compile(
+    r"(?<![\wåäöÅÄÖ])((?i:patient(?:en|ens|er|erna)?|brukare(?:n|ns|na)?|pat\.?)[,:]?\s+)"
+    rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
+)
+
+
+def redact_personal(text: str) -> str:
+    """Personnummer, and a name following "patient"/"brukare", removed: for stored questions
+    (the question log, collections)."""
+    if not text:
+        return text
+    return _NAMED.sub(lambda m: m.group(1) + NAME_REDACTED, redact_personnummer(text))

@@ -22,6 +22,17 @@ if [ "${1:-}" = "test" ] && [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
 
+# WeasyPrint (PDF handouts) needs Pango and a font; pdftoppm (poppler-utils) renders pages.
+pdf_packages="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils"
+# shellcheck disable=SC2086
+if ! dpkg -s $pdf_packages >/dev/null 2>&1; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $pdf_packages >/dev/null
+fi
+
 export HF_HUB_OFFLINE=1
 .venv/bin/python -m assistant.index.convert_model
 .venv/bin/assistant index
