@@ -176,6 +176,25 @@ def test_failed_build_is_recorded_and_the_last_good_index_kept(tmp_path, monkeyp
     assert "misslyckades" in found.notice() and "manifest" in found.notice()
 
 
+def test_changed_corpus_notice_names_new_unreadable_files(tmp_path, monkeypatch):
+    from assistant.index import store
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(RUTIN_TXT, encoding="utf-8")
+    config = dataclasses.replace(settings(), corpus_dir=corpus, index_dir=tmp_path / "index")
+    monkeypatch.setattr(store, "_build", _fake_build(config, []))
+    store.build(config)
+    assert store.state(config).notice() == ""
+    (corpus / "nytt.txt").write_bytes(bytes(range(1, 256)) * 40)
+    (corpus / "enorm.txt").write_text(PROSE * 60_000, encoding="utf-8")
+    started = time.monotonic()
+    found = store.state(config)
+    assert time.monotonic() - started < 5  # an over-size file is not read to be refused
+    assert not found.current
+    assert "nytt.txt" in found.notice() and "enorm.txt: texten är för lång" in found.notice()
+
+
 # --- real builds and answers (model, Chroma) -----------------------------------------------
 
 

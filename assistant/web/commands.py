@@ -75,6 +75,7 @@ def _follow_index(assistant, every: float = 5.0) -> None:
     import threading
 
     def follow() -> None:
+        reported = None
         while True:
             time.sleep(every)
             try:
@@ -82,8 +83,10 @@ def _follow_index(assistant, every: float = 5.0) -> None:
                     print("Nytt index inläst; svaren kommer nu från det.", file=sys.stderr,
                           flush=True)
             except Exception as error:  # noqa: BLE001 - keep answering from the index in use
-                print(f"Det nya indexet kunde inte läsas in ({type(error).__name__}); "
-                      "svaren kommer från det förra.", file=sys.stderr, flush=True)
+                if type(error) is not reported:  # say it once, not every few seconds
+                    reported = type(error)
+                    print(f"Det nya indexet kunde inte läsas in ({reported.__name__}); "
+                          "svaren kommer från det förra.", file=sys.stderr, flush=True)
 
     threading.Thread(target=follow, name="follow-index", daemon=True).start()
 
