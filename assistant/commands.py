@@ -81,7 +81,7 @@ def run_ask(args: argparse.Namespace) -> int:
 def _load_assistant():
     from assistant.service import Assistant
 
-    assistant = Assistant.load(progress=sys.stderr.isatty())
+    assistant = Assistant.load(progress=sys.stderr.isatty(), background=True)
     if assistant.index_notice:  # once per run, never per question
         print(f"Obs: {assistant.index_notice}", file=sys.stderr, flush=True)
     return assistant

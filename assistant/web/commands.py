@@ -7,6 +7,7 @@ export stay fast.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
@@ -48,13 +49,15 @@ def serve_command(args: argparse.Namespace) -> int:
 
     install_log_redaction()  # questions may hold a personnummer: never in a log line
     print("Läser in modell och index …", file=sys.stderr, flush=True)
-    assistant = Assistant.load(settings())
+    assistant = Assistant.load(settings(), background=True)
     for notice in (assistant.index_notice, store.notice):  # once, at start
         if notice:
             print(f"Obs: {notice}", file=sys.stderr, flush=True)
     demo = build_app(assistant, store=store)
     _follow_index(assistant)
     url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # configured by launch
+        install_log_redaction(logging.getLogger(name))
     print(f"Avtalsassistenten körs på {url}", flush=True)
     if args.host not in LOOPBACK:
         print(
