@@ -402,3 +402,35 @@ def test_server_refuses_uploads_big_bodies_and_malformed_calls(server):
     assert "Traceback" not in text and "4821" not in text and "Received inputs" not in text
     stored = [p for p in temp.rglob("*") if p.is_file()] if temp.exists() else []
     assert not any(p.name.endswith((".pdf", ".txt")) for p in stored)
+
+
+def test_chat_rating_on_an_unwritable_folder_says_so_in_swedish(tmp_path):
+    import gradio as gr
+
+    from assistant.web.app import Handlers
+    from assistant.web.feedback import FeedbackStore, default_path
+
+    blocker = tmp_path / "data"
+    blocker.write_text("en fil, ingen mapp")
+    handlers = Handlers(assistant=None, store=FeedbackStore(default_path(blocker)),
+                        max_chars=1000)
+    turns = [{"index": 1, "question": "Fråga?", "answer": "Svar.", "citations": [],
+              "scope": "alla"}]
+    like = gr.LikeData(None, {"index": 1, "value": "Svar.", "liked": True})
+    _, feedback_id, status = handlers.rate(turns, None, like)
+    assert feedback_id is None and "Återkoppling är avstängd" in status
+
+
+def test_gradio_error_printing_leaves_out_the_inputs(capsys, caplog):
+    import gradio.queueing
+
+    from assistant.web.security import quiet_gradio_tracebacks
+
+    quiet_gradio_tracebacks()
+    try:
+        raise ValueError("Received inputs:\n    [\"Gäller 19370619-4821?\"]")
+    except ValueError:
+        gradio.queueing.traceback.print_exc()
+    printed = capsys.readouterr().err + caplog.text
+    assert "4821" not in printed and "Traceback" not in printed
+    assert "ValueError" in caplog.text
