@@ -355,8 +355,10 @@ def server(assistant, test_settings, tmp_path):
     port = _free_port()
     temp = tmp_path / "gradio-temp"
     log = tmp_path / "server.log"
+    private = tmp_path / "tmp"  # the server's own temp folder (index copies)
+    private.mkdir()
     env = dict(_env(test_settings.corpus_dir, test_settings.index_dir, tmp_path / "data"),
-               GRADIO_TEMP_DIR=str(temp))
+               GRADIO_TEMP_DIR=str(temp), TMPDIR=str(private))
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
@@ -371,9 +373,11 @@ def server(assistant, test_settings, tmp_path):
     finally:
         process.terminate()
         try:
-            process.wait(20)
+            process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+    assert process.returncode == 0  # SIGTERM ends it like Ctrl+C …
+    assert not list(private.glob("avtal-index-*"))  # … and its index copy is removed
 
 
 @pytest.mark.slow

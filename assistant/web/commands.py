@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -66,6 +67,8 @@ def serve_command(args: argparse.Namespace) -> int:
             flush=True,
         )
     print("Avsluta med Ctrl+C.", flush=True)
+    # SIGTERM (systemd, `kill`) ends like Ctrl+C, so temporary index copies are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         demo.block_thread()
     finally:
