@@ -43,6 +43,9 @@ def run_index(args: argparse.Namespace) -> int:
     except UserError as error:
         raise UserError(f"Indexet kunde inte byggas: {error}"
                         + _kept_note(store.current_build(config))) from None
+    except Exception as error:  # noqa: BLE001 - recorded in index/FAILED.json; no traceback
+        raise UserError(f"Indexet kunde inte byggas ({type(error).__name__}; kör med -v för "
+                        "detaljer)." + _kept_note(store.current_build(config))) from None
     manifest = json.loads((path / "manifest.json").read_text())
     print(f"Index byggt på {manifest['seconds']} s: {manifest['sections']} avsnitt, "
           f"{manifest['chunks']} textbitar, {manifest['sentences']} meningar → {path}")
@@ -78,7 +81,7 @@ def run_ask(args: argparse.Namespace) -> int:
 def _load_assistant():
     from assistant.service import Assistant
 
-    assistant = Assistant.load(progress=sys.stderr.isatty())
+    assistant = Assistant.load(progress=sys.stderr.isatty(), background=True)
     if assistant.index_notice:  # once per run, never per question
         print(f"Obs: {assistant.index_notice}", file=sys.stderr, flush=True)
     return assistant

@@ -57,10 +57,11 @@ class Assistant:
 
     @classmethod
     def load(cls, settings: Settings | None = None, retriever: str = "hybrid",
-             progress: bool = False, background: bool = True) -> Assistant:
-        """Open the index, building it first when there is none. When the corpus changed, the
-        last good index answers while a new one is built in the background (`background`) or
-        now (falling back to the last good one if that fails); `index_notice` says so."""
+             progress: bool = False, background: bool = False) -> Assistant:
+        """Open the index, building it first when there is none. When the corpus changed, a
+        new one is built now, and the last good one answers if that fails; with `background`
+        (the CLI and the chat) the last good one answers at once while a new one is built in
+        another process. `index_notice` says what users should know about it."""
         settings = settings or default_settings()
         index_state = store.ensure(settings, progress=progress, background=background)
         # One thread per question: with the web chat's parallel questions (or anything else

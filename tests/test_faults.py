@@ -176,6 +176,25 @@ def test_failed_build_is_recorded_and_the_last_good_index_kept(tmp_path, monkeyp
     assert "misslyckades" in found.notice() and "manifest" in found.notice()
 
 
+def test_changed_corpus_notice_names_new_unreadable_files(tmp_path, monkeypatch):
+    from assistant.index import store
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(RUTIN_TXT, encoding="utf-8")
+    config = dataclasses.replace(settings(), corpus_dir=corpus, index_dir=tmp_path / "index")
+    monkeypatch.setattr(store, "_build", _fake_build(config, []))
+    store.build(config)
+    assert store.state(config).notice() == ""
+    (corpus / "nytt.txt").write_bytes(bytes(range(1, 256)) * 40)
+    (corpus / "enorm.txt").write_text(PROSE * 60_000, encoding="utf-8")
+    started = time.monotonic()
+    found = store.state(config)
+    assert time.monotonic() - started < 5  # an over-size file is not read to be refused
+    assert not found.current
+    assert "nytt.txt" in found.notice() and "enorm.txt: texten är för lång" in found.notice()
+
+
 # --- real builds and answers (model, Chroma) -----------------------------------------------
 
 
@@ -336,8 +355,10 @@ def server(assistant, test_settings, tmp_path):
     port = _free_port()
     temp = tmp_path / "gradio-temp"
     log = tmp_path / "server.log"
+    private = tmp_path / "tmp"  # the server's own temp folder (index copies)
+    private.mkdir()
     env = dict(_env(test_settings.corpus_dir, test_settings.index_dir, tmp_path / "data"),
-               GRADIO_TEMP_DIR=str(temp))
+               GRADIO_TEMP_DIR=str(temp), TMPDIR=str(private))
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
@@ -352,9 +373,11 @@ def server(assistant, test_settings, tmp_path):
     finally:
         process.terminate()
         try:
-            process.wait(20)
+            process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+    assert process.returncode == 0  # SIGTERM ends it like Ctrl+C …
+    assert not list(private.glob("avtal-index-*"))  # … and its index copy is removed
 
 
 @pytest.mark.slow
@@ -383,3 +406,35 @@ def test_server_refuses_uploads_big_bodies_and_malformed_calls(server):
     assert "Traceback" not in text and "4821" not in text and "Received inputs" not in text
     stored = [p for p in temp.rglob("*") if p.is_file()] if temp.exists() else []
     assert not any(p.name.endswith((".pdf", ".txt")) for p in stored)
+
+
+def test_chat_rating_on_an_unwritable_folder_says_so_in_swedish(tmp_path):
+    import gradio as gr
+
+    from assistant.web.app import Handlers
+    from assistant.web.feedback import FeedbackStore, default_path
+
+    blocker = tmp_path / "data"
+    blocker.write_text("en fil, ingen mapp")
+    handlers = Handlers(assistant=None, store=FeedbackStore(default_path(blocker)),
+                        max_chars=1000)
+    turns = [{"index": 1, "question": "Fråga?", "answer": "Svar.", "citations": [],
+              "scope": "alla"}]
+    like = gr.LikeData(None, {"index": 1, "value": "Svar.", "liked": True})
+    _, feedback_id, status = handlers.rate(turns, None, like)
+    assert feedback_id is None and "Återkoppling är avstängd" in status
+
+
+def test_gradio_error_printing_leaves_out_the_inputs(capsys, caplog):
+    import gradio.queueing
+
+    from assistant.web.security import quiet_gradio_tracebacks
+
+    quiet_gradio_tracebacks()
+    try:
+        raise ValueError("Received inputs:\n    [\"Gäller 19370619-4821?\"]")
+    except ValueError:
+        gradio.queueing.traceback.print_exc()
+    printed = capsys.readouterr().err + caplog.text
+    assert "4821" not in printed and "Traceback" not in printed
+    assert "ValueError" in caplog.text

@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +29,8 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.index.chunking import Sentence, chunk_section, sentences
-from assistant.ingest.manifest import DocumentInfo
-from assistant.ingest.pages import thousands
+from assistant.ingest.manifest import DocumentInfo, load_manifest
+from assistant.ingest.pages import read_pages, thousands
 from assistant.ingest.structure import load_corpus
 from assistant.types import Chunk, Section
 
@@ -308,6 +308,7 @@ class IndexState:
     building: bool = False  # a new build runs in the background
     failed: str | None = None  # why the last build for this corpus failed
     read_only: bool = False  # the index folder cannot be written: no rebuild
+    unreadable: list[str] = field(default_factory=list)  # in the changed corpus
 
     def notice(self) -> str:
         """Swedish text to show once (stderr, web banner); empty when all is well."""
@@ -315,6 +316,11 @@ class IndexState:
         if self.skipped:
             lines.append("Filer som inte kunde läsas och inte finns i indexet: "
                          + "; ".join(self.skipped))
+        fresh = [x for x in self.unreadable if x not in self.skipped
+                 and x not in (self.failed or "")]
+        if not self.current and fresh:
+            lines.append("Filer i korpusen som inte kan läsas och hoppas över: "
+                         + "; ".join(fresh))
         if not self.current:
             since = f"indexet från {self.built}" if self.built else "det förra indexet"
             if self.failed:
@@ -351,12 +357,29 @@ def state(settings: Settings) -> IndexState | None:
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     now = fingerprint(settings)
     failed = failure(settings)
+    current = manifest.get("fingerprint") == now
     return IndexState(
-        built=_built_at(path), current=manifest.get("fingerprint") == now,
+        built=_built_at(path), current=current,
         skipped=list(manifest.get("skipped", [])), building=building(settings),
         failed=failed["reason"] if failed and failed.get("fingerprint") == now else None,
         read_only=not os.access(settings.index_dir, os.W_OK),
+        unreadable=[] if current else unreadable_files(settings),
     )
+
+
+def unreadable_files(settings: Settings) -> list[str]:
+    """Swedish messages for the corpus files a build would skip (reads them; writes nothing)."""
+    problems = []
+    try:
+        documents = load_manifest(settings.corpus_dir)
+    except UserError as error:
+        return [str(error)]
+    for file in dict.fromkeys(doc.file for doc in documents):
+        try:
+            read_pages(settings.corpus_dir / file)
+        except UserError as error:
+            problems.append(str(error))
+    return problems
 
 
 def ensure(settings: Settings, progress: bool = False, background: bool = True) -> IndexState:

@@ -49,7 +49,11 @@ def read_pages(path: Path, max_bytes: int | None = None,
     if size > max_bytes:
         raise UserError(f"{path.name}: filen är för stor ({size / 1024 / 1024:.1f} MB, "
                         f"högst {max_bytes / 1024 / 1024:.0f} MB per fil).")
-    pages = _pdf_pages(path) if suffix == ".pdf" else split_marked_pages(_read_text(path))
+    if suffix != ".pdf" and size > 4 * max_chars:  # UTF-8: at most four bytes a character
+        raise UserError(f"{path.name}: texten är för lång (över {thousands(max_chars)} tecken "
+                        "per fil).")
+    pages = _pdf_pages(path) if suffix == ".pdf" else split_marked_pages(
+        _read_text(path, max_chars))
     chars = sum(len(p.text) for p in pages)
     if chars > max_chars:
         raise UserError(f"{path.name}: texten är för lång ({thousands(chars)} tecken, högst "
@@ -64,7 +68,7 @@ def thousands(number: int) -> str:
     return f"{number:,}".replace(",", "\u00a0")
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, max_chars: int) -> str:
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise UserError(f"{path.name}: filen ser ut att vara binär, inte text.")
@@ -72,6 +76,9 @@ def _read_text(path: Path) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
+    if len(text) > max_chars:  # before the (slower) plausibility check
+        raise UserError(f"{path.name}: texten är för lång ({thousands(len(text))} tecken, "
+                        f"högst {thousands(max_chars)} tecken per fil).")
     if not looks_like_text(text):
         raise UserError(f"{path.name}: filen ser ut att vara binär eller kodad data, inte "
                         "läsbar text.")

@@ -7,6 +7,8 @@ export stay fast.
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -48,13 +50,15 @@ def serve_command(args: argparse.Namespace) -> int:
 
     install_log_redaction()  # questions may hold a personnummer: never in a log line
     print("Läser in modell och index …", file=sys.stderr, flush=True)
-    assistant = Assistant.load(settings())
+    assistant = Assistant.load(settings(), background=True)
     for notice in (assistant.index_notice, store.notice):  # once, at start
         if notice:
             print(f"Obs: {notice}", file=sys.stderr, flush=True)
     demo = build_app(assistant, store=store)
     _follow_index(assistant)
     url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # configured by launch
+        install_log_redaction(logging.getLogger(name))
     print(f"Avtalsassistenten körs på {url}", flush=True)
     if args.host not in LOOPBACK:
         print(
@@ -63,6 +67,8 @@ def serve_command(args: argparse.Namespace) -> int:
             flush=True,
         )
     print("Avsluta med Ctrl+C.", flush=True)
+    # SIGTERM (systemd, `kill`) ends like Ctrl+C, so temporary index copies are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         demo.block_thread()
     finally:
@@ -75,6 +81,7 @@ def _follow_index(assistant, every: float = 5.0) -> None:
     import threading
 
     def follow() -> None:
+        reported = None
         while True:
             time.sleep(every)
             try:
@@ -82,8 +89,10 @@ def _follow_index(assistant, every: float = 5.0) -> None:
                     print("Nytt index inläst; svaren kommer nu från det.", file=sys.stderr,
                           flush=True)
             except Exception as error:  # noqa: BLE001 - keep answering from the index in use
-                print(f"Det nya indexet kunde inte läsas in ({type(error).__name__}); "
-                      "svaren kommer från det förra.", file=sys.stderr, flush=True)
+                if type(error) is not reported:  # say it once, not every few seconds
+                    reported = type(error)
+                    print(f"Det nya indexet kunde inte läsas in ({reported.__name__}); "
+                          "svaren kommer från det förra.", file=sys.stderr, flush=True)
 
     threading.Thread(target=follow, name="follow-index", daemon=True).start()
 
