@@ -1,0 +1,82 @@
+// js_on_load of the conversation (gr.HTML): keep the newest answer in view and run the
+// buttons inside answers. Only 👍/👎 talk to the server; copying and printing stay here.
+let shown = '';
+const reveal = () => {
+  const turns = element.querySelectorAll('.tur');
+  const last = turns[turns.length - 1];
+  const key = `${turns.length}:${last ? last.className : ''}`;
+  if (key === shown) return;  // a re-render of the same turns (a rating): stay where you are
+  shown = key;
+  if (!last) return;
+  // The question of the newest turn at the top, its answer right below it; the question
+  // field stays reachable at the bottom of the screen (it is sticky).
+  last.scrollIntoView({block: 'start', behavior: 'instant'});
+};
+watch('value', () => requestAnimationFrame(reveal));
+requestAnimationFrame(() => { shown = `${element.querySelectorAll('.tur').length}:`; });
+
+const askAgain = (text) => {
+  const box = document.querySelector('#fraga textarea');
+  const send = document.querySelector('#skicka');
+  if (!box || !send) return;
+  box.value = text;
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  setTimeout(() => send.click(), 0);
+};
+
+const copyText = async (text) => {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch (error) {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.appendChild(area);
+    area.select();
+    const ok = document.execCommand('copy');
+    area.remove();
+    return ok;
+  }
+};
+
+const printTurn = (turn) => {
+  const opened = [...turn.querySelectorAll('details:not([open])')];
+  opened.forEach((d) => { d.open = true; });
+  turn.classList.add('utskrift');
+  document.body.classList.add('skriv-ut-svar');
+  const done = () => {
+    opened.forEach((d) => { d.open = false; });
+    turn.classList.remove('utskrift');
+    document.body.classList.remove('skriv-ut-svar');
+    window.removeEventListener('afterprint', done);
+  };
+  window.addEventListener('afterprint', done);
+  window.print();
+};
+
+element.addEventListener('click', async (event) => {
+  const example = event.target.closest('button.exempel');
+  if (example) {
+    askAgain(example.dataset.fraga);
+    return;
+  }
+  const rating = event.target.closest('button.betyg');
+  if (rating) {
+    trigger('click', {action: 'betyg', tur: Number(rating.dataset.tur), betyg: rating.dataset.betyg});
+    return;
+  }
+  const copy = event.target.closest('button.kopiera');
+  if (copy) {
+    const link = copy.parentElement.querySelector('a.fraga-lank');
+    const url = link ? new URL(link.getAttribute('href'), window.location.href).href : '';
+    const ok = await copyText(copy.dataset.kopia + (url ? `\n\nLänk: ${url}` : ''));
+    const note = copy.parentElement.querySelector('.kopierat');
+    if (note) note.textContent = ok ? 'Kopierat.' : 'Kunde inte kopiera.';
+    return;
+  }
+  const print = event.target.closest('button.skriv-ut');
+  if (print) printTurn(print.closest('.tur'));
+});
