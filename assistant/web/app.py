@@ -123,19 +123,11 @@ class Handlers:
         turns = chat.valid_turns([*turns, chat.turn_record(text, scope, answer)])
         yield "", self.conversation(turns), turns, ""
 
-    def ask_from_link(self, scope: str, turns: list[dict] | None, request: gr.Request):
-        """`?fraga=…` asks that question once (not again when the page is reloaded)."""
-        params = request.query_params if request else {}
-        question = (params.get(chat.QUESTION_PARAM) or "").strip()
-        scope = params.get(chat.SCOPE_PARAM) or scope or "alla"
-        if scope not in {value for value, _ in self.assistant.scopes()}:
-            scope = "alla"
-        turns = chat.valid_turns(turns)
-        if not question or (turns and turns[-1]["question"] == question):
-            yield gr.update(), gr.update(), gr.update(), turns, gr.update()
-            return
-        for update in self.respond(question, scope, turns):
-            yield (scope, *update)
+    def restore(self, turns: list[dict] | None, restored: bool):
+        """Render the conversation the browser kept, once per page (when its storage is read)."""
+        if restored:
+            return gr.update(), True
+        return self.conversation(chat.valid_turns(turns)), True
 
     def clear(self) -> tuple[str, list, str, Any, None]:
         return self.conversation([]), [], "", gr.update(visible=False, value=""), None
@@ -204,18 +196,19 @@ class Handlers:
     def tree(self) -> str:
         return render.tree_html(self.assistant.sections)
 
-    def on_load(self, turns: list[dict] | None, request: gr.Request):
-        """Rebuild the kept conversation; open `?avsnitt=` (with its highlighted quote) or
-        `?vy=avtalet` directly. The section tree is sent only when the Avtalet view opens."""
+    def on_load(self, request: gr.Request):
+        """Open `?avsnitt=` (with its highlighted quote) or `?vy=avtalet` directly, and take the
+        scope of a `?fraga=…&omfang=…` link. The section tree is sent only with the Avtalet view."""
         params = request.query_params if request else {}
         section_id = params.get(render.SECTION_PARAM)
         quote = params.get(render.HIGHLIGHT_PARAM)
-        turns = chat.valid_turns(turns)
-        conversation = self.conversation(turns)
+        scope = params.get(chat.SCOPE_PARAM)
+        known = {value for value, _ in self.assistant.scopes()}
+        scope_update = gr.update(value=scope) if scope in known else gr.update()
         if section_id or params.get(VIEW_PARAM) == BROWSE_TAB:
             view = self.show(section_id, [quote] if quote else None)
-            return gr.Tabs(selected=BROWSE_TAB), view, self.tree(), True, conversation, turns
-        return gr.Tabs(), gr.update(), gr.update(), False, conversation, turns
+            return gr.Tabs(selected=BROWSE_TAB), view, self.tree(), True, scope_update
+        return gr.Tabs(), gr.update(), gr.update(), False, scope_update
 
     def open_browser(self, loaded: bool, view: str | None):
         """The Avtalet view was opened: send the tree (once) and a first section."""
@@ -264,6 +257,7 @@ def build_app(
         )
         feedback_id = gr.State(None)
         tree_loaded = gr.State(False)
+        restored = gr.State(False)
         with gr.Tabs(selected=CHAT_TAB, elem_id="vyer") as tabs:
             with gr.Tab("Fråga", id=CHAT_TAB, elem_id="flik-fraga"):
                 chat_ui = _chat_components(scopes, h.conversation([]))
@@ -314,15 +308,11 @@ def build_app(
             api_visibility="private",
         )
         demo.load(
-            h.on_load,
-            [turns],
-            [tabs, view, tree, tree_loaded, conversation, turns],
-            api_visibility="private",
-        ).then(
-            h.ask_from_link,
-            [scope, turns],
-            [scope, question, conversation, turns, status],
-            **ask_opts,
+            h.on_load, None, [tabs, view, tree, tree_loaded, scope], api_visibility="private"
+        )
+        # The browser reads its kept conversation after the page has loaded: render it then.
+        turns.change(
+            h.restore, [turns, restored], [conversation, restored], api_visibility="private"
         )
     return demo
 

@@ -80,3 +80,22 @@ element.addEventListener('click', async (event) => {
   const print = event.target.closest('button.skriv-ut');
   if (print) printTurn(print.closest('.tur'));
 });
+
+// ?fraga=… (the link under each answer) asks that question once the kept conversation is
+// back on screen, then leaves the address so a reload does not ask it again.
+const linked = new URL(window.location.href).searchParams.get('fraga');
+if (linked && linked.trim()) {
+  const started = Date.now();
+  const kept = () => !!localStorage.getItem('avtalsassistenten-samtal');
+  const ready = () => document.querySelector('#fraga textarea') && document.querySelector('#skicka')
+    && (!kept() || element.querySelector('.tur') || Date.now() - started > 4000);
+  const wait = setInterval(() => {
+    if (!ready()) return;
+    clearInterval(wait);
+    const url = new URL(window.location.href);
+    url.searchParams.delete('fraga');
+    url.searchParams.delete('omfang');
+    window.history.replaceState(window.history.state, '', url);
+    setTimeout(() => askAgain(linked.trim()), 300);  // after ?omfang= reached the scope menu
+  }, 100);
+}
