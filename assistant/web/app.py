@@ -8,7 +8,6 @@ to users is produced by `render`, which escapes every string.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, Protocol
 
 import gradio as gr
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute
 
 from assistant.answer.guard import check_question
@@ -32,7 +32,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 TITLE = "Avtalsassistenten"
 CHAT_TAB, BROWSE_TAB = "fraga", "avtalet"
 VIEW_PARAM = "vy"  # ?vy=avtalet opens the Avtalet view
-STORAGE_KEY = "avtalsassistenten-samtal"
 EXAMPLES = [
     "Vem betalar hjälpmedel till en 15-åring?",
     "Hur lång uppsägningstid har avtalet?",
@@ -123,21 +122,21 @@ class Handlers:
         turns = chat.valid_turns([*turns, chat.turn_record(text, scope, answer)])
         yield "", self.conversation(turns), turns, ""
 
-    def restore(self, turns: list[dict] | None, restored: bool):
-        """Render the conversation the browser kept, once per page (when its storage is read)."""
-        if restored:
-            return gr.update(), True
-        return self.conversation(chat.valid_turns(turns)), True
-
     def clear(self) -> tuple[str, list, str, Any, None]:
         return self.conversation([]), [], "", gr.update(visible=False, value=""), None
 
     # --- feedback ---------------------------------------------------------------------
     def on_conversation(self, turns: list[dict] | None, request: gr.Request, evt: gr.EventData):
-        """Clicks inside the conversation that need the server: 👍/👎 on an answer."""
+        """Clicks inside the conversation that need the server: 👍/👎 on an answer, and the
+        browser handing back the conversation it kept (after a reload)."""
         data = getattr(evt, "_data", None) or {}
         turns = chat.valid_turns(turns)
         skip = (gr.update(), turns, gr.update(), gr.update(), gr.update())
+        if data.get("action") == "aterstall":
+            kept = chat.valid_turns(data.get("turer"))
+            if turns or not kept:
+                return skip
+            return self.conversation(kept), kept, gr.update(), gr.update(), gr.update()
         if data.get("action") != "betyg" or data.get("betyg") not in RATINGS:
             return skip
         try:
@@ -250,14 +249,11 @@ def build_app(
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.HTML(_header_html(assistant), elem_id="sidhuvud", js_on_load=None)
-        # The conversation lives in the browser's own storage (never sent elsewhere), so a
-        # reload keeps it; the server only renders it.
-        turns = gr.BrowserState(
-            [], storage_key=STORAGE_KEY, secret=_browser_secret(config.data_dir)
-        )
+        # The conversation is kept in the browser's own storage (conversation.js; never sent
+        # anywhere but back to this server to be drawn again after a reload).
+        turns = gr.State([])
         feedback_id = gr.State(None)
         tree_loaded = gr.State(False)
-        restored = gr.State(False)
         with gr.Tabs(selected=CHAT_TAB, elem_id="vyer") as tabs:
             with gr.Tab("Fråga", id=CHAT_TAB, elem_id="flik-fraga"):
                 chat_ui = _chat_components(scopes, h.conversation([]))
@@ -309,10 +305,6 @@ def build_app(
         )
         demo.load(
             h.on_load, None, [tabs, view, tree, tree_loaded, scope], api_visibility="private"
-        )
-        # The browser reads its kept conversation after the page has loaded: render it then.
-        turns.change(
-            h.restore, [turns, restored], [conversation, restored], api_visibility="private"
         )
     return demo
 
@@ -389,27 +381,6 @@ def _chat_components(scopes: list[tuple[str, str]], empty: str) -> dict[str, Any
     }
 
 
-def _browser_secret(data_dir: Path) -> str:
-    """The key Gradio scrambles the browser's copy of the conversation with; kept in the data
-    folder so a restarted server still reads what browsers kept."""
-    path = data_dir / "webbläsarnyckel"
-    try:
-        return path.read_text(encoding="utf-8").strip() or _new_secret(path)
-    except OSError:
-        return _new_secret(path)
-
-
-def _new_secret(path: Path) -> str:
-    secret = secrets.token_urlsafe(24)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secret, encoding="utf-8")
-        path.chmod(0o600)
-    except OSError:
-        log.warning("could not keep the browser-state key in %s", path.parent)
-    return secret
-
-
 class HtmlLang:
     """ASGI middleware: the page is Swedish (`<html lang="sv">`; Gradio's template says en)."""
 
@@ -470,7 +441,12 @@ def launch(
         css=_static("app.css"),
         head=_head(),
         js=_static("page.js"),
-        app_kwargs={"middleware": [Middleware(HtmlLang)], "routes": list(routes)},
+        app_kwargs={
+            # gzip outermost: it compresses the page HtmlLang has made Swedish (and skips
+            # the queue's event streams).
+            "middleware": [Middleware(GZipMiddleware, minimum_size=1024), Middleware(HtmlLang)],
+            "routes": list(routes),
+        },
         share=False,
         inbrowser=False,
         show_error=False,

@@ -2,14 +2,15 @@
 sentence (its key fact marked), the source on one line, and the full quote and further
 sources behind "Visa mer".
 
-Turns are plain dicts (JSON) so the browser can keep them in its own storage
-(`gr.BrowserState`) and the page can be rebuilt after a reload; every string is escaped when
+Turns are plain dicts (JSON) so the browser can keep them in its own storage (localStorage,
+see static/conversation.js) and hand them back after a reload; every string is escaped when
 it is rendered, never stored as HTML.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlencode
@@ -342,8 +343,13 @@ def conversation_html(
     examples: Sequence[str] = (),
     pending: str | None = None,
 ) -> str:
-    """The whole conversation; the examples when nothing has been asked yet."""
-    parts = ['<section class="samtal" aria-label="Samtal"><h2 class="sr-only">Samtal</h2>']
+    """The whole conversation; the examples when nothing has been asked yet. The turns ride
+    along as JSON (`data-turer`) for the browser to keep in its own storage."""
+    kept = esc(json.dumps(list(turns), ensure_ascii=False, separators=(",", ":")))
+    parts = [
+        f'<section class="samtal" aria-label="Samtal" data-turer="{kept}">'
+        '<h2 class="sr-only">Samtal</h2>'
+    ]
     if not turns and pending is None:
         buttons = "".join(
             f'<li><button type="button" class="exempel" data-fraga="{esc(q)}">'

@@ -1,5 +1,20 @@
-// js_on_load of the conversation (gr.HTML): keep the newest answer in view and run the
+// js_on_load of the conversation (gr.HTML): keep the newest answer in view, keep the
+// conversation in this browser's localStorage (nothing is sent anywhere else) and run the
 // buttons inside answers. Only 👍/👎 talk to the server; copying and printing stay here.
+const KEY = 'avtalsassistenten-samtal';
+const keep = () => {
+  const data = element.querySelector('section.samtal')?.dataset.turer;
+  if (data === undefined) return;
+  try {
+    if (data === '[]') localStorage.removeItem(KEY);
+    else localStorage.setItem(KEY, data);
+  } catch (error) { /* storage full or disabled: the conversation just is not kept */ }
+};
+const kept = () => {
+  try { return JSON.parse(localStorage.getItem(KEY) || '[]'); } catch (error) { return []; }
+};
+const saved = kept();
+if (saved.length) trigger('click', {action: 'aterstall', turer: saved});
 let shown = '';
 const reveal = () => {
   const turns = element.querySelectorAll('.tur');
@@ -12,7 +27,10 @@ const reveal = () => {
   // field stays reachable at the bottom of the screen (it is sticky).
   last.scrollIntoView({block: 'start', behavior: 'instant'});
 };
-watch('value', () => requestAnimationFrame(reveal));
+watch('value', () => {
+  keep();
+  requestAnimationFrame(reveal);
+});
 requestAnimationFrame(() => { shown = `${element.querySelectorAll('.tur').length}:`; });
 
 const askAgain = (text) => {
@@ -86,9 +104,8 @@ element.addEventListener('click', async (event) => {
 const linked = new URL(window.location.href).searchParams.get('fraga');
 if (linked && linked.trim()) {
   const started = Date.now();
-  const kept = () => !!localStorage.getItem('avtalsassistenten-samtal');
   const ready = () => document.querySelector('#fraga textarea') && document.querySelector('#skicka')
-    && (!kept() || element.querySelector('.tur') || Date.now() - started > 4000);
+    && (!saved.length || element.querySelector('.tur') || Date.now() - started > 4000);
   const wait = setInterval(() => {
     if (!ready()) return;
     clearInterval(wait);
