@@ -243,3 +243,9 @@ def test_html_lang_middleware_makes_the_page_swedish_and_fixes_the_length():
     assert body["body"] == page.replace(b'lang="en"', b'lang="sv"')
     assert dict(start["headers"])[b"content-length"] == str(len(body["body"])).encode()
     assert b"".join(m.get("body", b"") for m in run("/config")) == page  # JSON untouched
+
+
+def test_best_sentence_drops_a_list_mark_and_stays_verbatim():
+    quote = "Parterna samverkar. • Kommunen betalar 300 kronor per besök."
+    best = chat.best_sentence("Vad betalar kommunen per besök?", quote)
+    assert best == "Kommunen betalar 300 kronor per besök." and best in quote

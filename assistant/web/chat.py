@@ -29,6 +29,7 @@ MAX_TURNS = 30  # kept in the browser; older turns drop off the front
 Lookup = Callable[[str], Section | None]
 Documents = Mapping[str, DocumentInfo]
 
+_LIST_MARK = re.compile(r"^(?:[•●▪◦\-–—*]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9•”\"(])")
 _NUMBER_WORDS = (
     "en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton|sexton|"
@@ -130,6 +131,7 @@ def best_sentence(question: str, quote: str) -> str | None:
     asked = set(tokens(question))
     best, best_score = None, -1.0
     for sentence in sentences(quote):
+        sentence = _LIST_MARK.sub("", sentence)  # still a verbatim slice of the quote
         score = len(asked & set(tokens(sentence))) + (0.5 if key_fact(sentence) else 0.0)
         if score > best_score:
             best, best_score = sentence, score
