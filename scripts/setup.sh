@@ -21,6 +21,16 @@ if [ "${1:-}" = "test" ] && [ ! -x /usr/bin/chromium ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
+# axe-core (npm) for the accessibility checks of the browser tests, pinned in tests/package*.json.
+if [ "${1:-}" = "test" ] && [ ! -f tests/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null; then
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq npm >/dev/null
+  fi
+  (cd tests && npm ci --no-audit --no-fund --silent)
+fi
 
 # WeasyPrint (PDF handouts) needs Pango and a font; pdftoppm (poppler-utils) renders pages.
 pdf_packages="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils"

@@ -8,20 +8,23 @@ to users is produced by `render`, which escapes every string.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import gradio as gr
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import BaseRoute
 
 from assistant.answer.guard import check_question
 from assistant.config import Settings, settings  # also sets GRADIO_ANALYTICS_ENABLED=False
 from assistant.errors import UserError
-from assistant.privacy import redact_personnummer
+from assistant.ingest.manifest import DocumentInfo
 from assistant.types import Answer, Section
-from assistant.web import render
-from assistant.web.feedback import FeedbackStore, default_path
+from assistant.web import chat, render
+from assistant.web.feedback import RATINGS, FeedbackStore, default_path
 from assistant.web.security import app_kwargs as protections
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 TITLE = "Avtalsassistenten"
 CHAT_TAB, BROWSE_TAB = "fraga", "avtalet"
+VIEW_PARAM = "vy"  # ?vy=avtalet opens the Avtalet view
 EXAMPLES = [
     "Vem betalar hjälpmedel till en 15-åring?",
     "Hur lång uppsägningstid har avtalet?",
@@ -55,6 +59,7 @@ class AssistantLike(Protocol):
     """What the web app needs from `assistant.service.Assistant`."""
 
     sections: list[Section]
+    documents: list[DocumentInfo]
 
     def ask(self, question: str, scope: str = ..., history: list[str] | None = ...) -> Answer: ...
     def scopes(self) -> list[tuple[str, str]]: ...
@@ -64,7 +69,10 @@ class AssistantLike(Protocol):
 
 @dataclass
 class Handlers:
-    """Event handlers bound to one assistant and feedback store (plain methods, testable)."""
+    """Event handlers bound to one assistant and feedback store (plain methods, testable).
+
+    `turns` is the conversation as the browser keeps it (`chat.turn_record` dicts); every
+    handler that changes it returns the re-rendered conversation with it."""
 
     assistant: AssistantLike
     store: FeedbackStore
@@ -79,68 +87,87 @@ class Handlers:
             return str(error)
         return None
 
+    def conversation(self, turns: list[dict], pending: str | None = None) -> str:
+        documents = {d.id: d for d in getattr(self.assistant, "documents", [])}
+        return chat.conversation_html(
+            turns,
+            self.assistant.section,
+            documents,
+            self.assistant.sections,
+            EXAMPLES,
+            pending,
+        )
+
     def respond(
-        self,
-        question: str | None,
-        scope: str,
-        messages: list[dict] | None,
-        turns: list[dict] | None,
-    ) -> Iterator[tuple[Any, list[dict], list[dict], str]]:
+        self, question: str | None, scope: str, turns: list[dict] | None
+    ) -> Iterator[tuple[Any, str, list[dict], str]]:
         """Show the question at once, then the answer with its sources."""
-        messages, turns = list(messages or []), list(turns or [])
+        turns = chat.valid_turns(turns)
         problem = self.check(question)
         if problem:
-            yield gr.update(), messages, turns, render.message_html(problem, "fel")
+            yield gr.update(), gr.update(), turns, render.message_html(problem, "fel")
             return
         text = (question or "").strip()
-        messages.append({"role": "user", "content": render.user_message_html(text)})
-        yield "", messages, turns, ""
+        yield "", self.conversation(turns, pending=text), turns, ""
         history = [turn["question"] for turn in turns]
         try:
             answer = self.assistant.ask(text, scope=scope or "alla", history=history)
         except UserError as error:
-            messages.pop()
-            yield text, messages, turns, render.message_html(str(error), "fel")
+            yield text, self.conversation(turns), turns, render.message_html(str(error), "fel")
             return
         except Exception:
             log.exception("answering failed")
-            messages.pop()
             note = "Något gick fel när svaret togs fram. Försök igen om en stund."
-            yield text, messages, turns, render.message_html(note, "fel")
+            yield text, self.conversation(turns), turns, render.message_html(note, "fel")
             return
-        content = render.answer_html(answer, self.assistant.section)
-        messages.append({"role": "assistant", "content": content})
-        turns.append(_turn_record(len(messages) - 1, text, scope, answer))
-        yield "", messages, turns, ""
+        turns = chat.valid_turns([*turns, chat.turn_record(text, scope, answer)])
+        yield "", self.conversation(turns), turns, ""
 
-    def example(self, scope: str, messages, turns, evt: gr.SelectData):
-        value = evt.value if isinstance(evt.value, dict) else {}
-        yield from self.respond(value.get("text", ""), scope, messages, turns)
-
-    def clear(self) -> tuple[list, list, str, Any, None]:
-        return [], [], "", gr.update(visible=False, value=""), None
+    def clear(self) -> tuple[str, list, str, Any, None]:
+        return self.conversation([]), [], "", gr.update(visible=False, value=""), None
 
     # --- feedback ---------------------------------------------------------------------
-    def rate(self, turns: list[dict] | None, request: gr.Request, evt: gr.LikeData):
-        """Store 👍/👎 for the rated answer and offer a comment box."""
-        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
-        turn = next((t for t in turns or [] if t["index"] == index), None)
-        if turn is None or evt.liked not in (True, False):
-            return gr.update(), None, ""
+    def on_conversation(self, turns: list[dict] | None, request: gr.Request, evt: gr.EventData):
+        """Clicks inside the conversation that need the server: 👍/👎 on an answer, and the
+        browser handing back the conversation it kept (after a reload)."""
+        data = getattr(evt, "_data", None) or {}
+        turns = chat.valid_turns(turns)
+        skip = (gr.update(), turns, gr.update(), gr.update(), gr.update())
+        if data.get("action") == "aterstall":
+            kept = chat.valid_turns(data.get("turer"))
+            if turns or not kept:
+                return skip
+            return self.conversation(kept), kept, gr.update(), gr.update(), gr.update()
+        if data.get("action") != "betyg" or data.get("betyg") not in RATINGS:
+            return skip
+        try:
+            index = int(data.get("tur"))
+            turn = turns[index]
+        except (TypeError, ValueError, IndexError):
+            return skip
+        answer = turn["answer"]
         try:
             feedback_id = self.store.rate(
                 session=_session(request),
                 turn=index,
-                rating="up" if evt.liked else "down",
+                rating=data["betyg"],
                 question=turn["question"],
-                answer=turn["answer"],
-                citations=turn["citations"],
-                scope=turn["scope"],
+                answer=answer.get("answer", ""),
+                citations=answer.get("citations") or [],
+                scope=turn.get("scope", "alla"),
             )
         except UserError as error:  # data folder not writable: say so, keep the chat going
-            return gr.update(), None, render.message_html(str(error), "fel")
+            return (gr.update(), turns, gr.update(), gr.update(),
+                    render.message_html(str(error), "fel"))
+        turns[index] = {**turn, "rating": data["betyg"], "feedback_id": feedback_id}
         thanks = "Tack för ditt omdöme! Lägg gärna till en kommentar nedan."
-        return gr.update(visible=True), feedback_id, render.message_html(thanks, "ok")
+        return (
+            self.conversation(turns),
+            turns,
+            gr.update(visible=True),
+            feedback_id,
+            render.message_html(thanks, "ok"),
+        )
 
     def comment(self, feedback_id: int | None, text: str | None):
         """Attach the optional comment to the last rating."""
@@ -156,51 +183,52 @@ class Handlers:
         return gr.update(visible=False, value=""), None, done
 
     # --- agreement browser ------------------------------------------------------------
-    def show(self, section_id: str | None, quotes: list[str] | None = None) -> tuple[str, str]:
-        """Section view and tree for `section_id` (the first section when None)."""
+    def show(self, section_id: str | None, quotes: list[str] | None = None) -> str:
+        """Section view for `section_id` (the first section of the agreement when None)."""
         sections = self.assistant.sections
         section = self.assistant.section(section_id) if section_id else None
         if section_id and section is None:
-            return render.section_missing_html(section_id), render.tree_html(sections)
+            return render.section_missing_html(section_id)
         section = section or next((s for s in sections if s.kind == "avtal"), None)
         section = section or (sections[0] if sections else None)
         if section is None:
-            return render.message_html("Inga avsnitt är inlästa.", "fel"), ""
+            return render.message_html("Inga avsnitt är inlästa.", "fel")
         children = [s for s in sections if s.parent == section.id]
-        parent = self.assistant.section(section.parent) if section.parent else None
-        view = render.section_html(section, quotes or [], children, parent)
-        return view, render.tree_html(sections, section.id)
+        above = render.ancestors(section, self.assistant.section)
+        before, after = render.neighbours(section, sections)
+        return render.section_html(
+            section, quotes or [], children, above=above, before=before, after=after
+        )
+
+    def tree(self) -> str:
+        return render.tree_html(self.assistant.sections)
 
     def on_load(self, request: gr.Request):
-        """Open the section named in `?avsnitt=` (and its highlighted quote) directly."""
+        """Open `?avsnitt=` (with its highlighted quote) or `?vy=avtalet` directly, and take the
+        scope of a `?fraga=…&omfang=…` link. The section tree is sent only with the Avtalet view."""
         params = request.query_params if request else {}
         section_id = params.get(render.SECTION_PARAM)
         quote = params.get(render.HIGHLIGHT_PARAM)
-        view, tree = self.show(section_id, [quote] if quote else None)
-        tab = gr.Tabs(selected=BROWSE_TAB) if section_id else gr.Tabs()
-        return tab, view, tree
+        scope = params.get(chat.SCOPE_PARAM)
+        known = {value for value, _ in self.assistant.scopes()}
+        scope_update = gr.update(value=scope) if scope in known else gr.update()
+        if section_id or params.get(VIEW_PARAM) == BROWSE_TAB:
+            view = self.show(section_id, [quote] if quote else None)
+            return gr.Tabs(selected=BROWSE_TAB), view, self.tree(), True, scope_update
+        return gr.Tabs(), gr.update(), gr.update(), False, scope_update
 
-    def open_link(self, evt: gr.EventData) -> tuple[str, str]:
+    def open_browser(self, loaded: bool, view: str | None):
+        """The Avtalet view was opened: send the tree (once) and a first section."""
+        tree = gr.update() if loaded else self.tree()
+        return tree, True, (gr.update() if view else self.show(None))
+
+    def open_link(self, evt: gr.EventData) -> str:
         data = getattr(evt, "_data", None) or {}
         return self.show(str(data.get("avsnitt") or "") or None)
-
-    def open_view(self, evt: gr.EventData) -> str:
-        return self.open_link(evt)[0]
 
 
 def _session(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "okand"
-
-
-def _turn_record(index: int, question: str, scope: str, answer: Answer) -> dict:
-    """What a rating stores about one answer (held in session state until rated)."""
-    return {
-        "index": index,
-        "question": redact_personnummer(question),
-        "answer": redact_personnummer(answer.answer),
-        "citations": [c.to_dict() | {"section_id": c.section_id} for c in answer.citations],
-        "scope": scope,
-    }
 
 
 def _theme() -> gr.themes.Base:
@@ -229,57 +257,63 @@ def build_app(
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.HTML(_header_html(assistant), elem_id="sidhuvud", js_on_load=None)
+        # The conversation is kept in the browser's own storage (conversation.js; never sent
+        # anywhere but back to this server to be drawn again after a reload).
         turns = gr.State([])
         feedback_id = gr.State(None)
-        with gr.Tabs(selected=CHAT_TAB) as tabs:
+        tree_loaded = gr.State(False)
+        with gr.Tabs(selected=CHAT_TAB, elem_id="vyer") as tabs:
             with gr.Tab("Fråga", id=CHAT_TAB, elem_id="flik-fraga"):
-                chat = _chat_components(scopes)
-            with gr.Tab("Avtalet", id=BROWSE_TAB, elem_id="flik-avtalet"):
+                chat_ui = _chat_components(scopes, h.conversation([]))
+            with gr.Tab("Avtalet", id=BROWSE_TAB, elem_id="flik-avtalet") as browse_tab:
                 with gr.Row(equal_height=False, elem_id="avtal-rad"):
                     with gr.Column(scale=1, min_width=240, elem_id="avtal-tradkolumn"):
-                        tree = gr.HTML(
-                            "", elem_id="avtal-trad", js_on_load=_static("section_links.js")
-                        )
+                        tree = gr.HTML("", elem_id="avtal-trad", js_on_load=_static("tree.js"))
                     with gr.Column(scale=2, min_width=280, elem_id="avtal-vykolumn"):
                         view = gr.HTML(
-                            "",
-                            elem_id="avsnitt-vy",
-                            js_on_load=_static("section_links.js") + _static("scroll_into_view.js"),
+                            "", elem_id="avsnitt-vy", js_on_load=_static("section_view.js")
                         )
 
-        question, scope, chatbot, send, status = (
-            chat["question"],
-            chat["scope"],
-            chat["chatbot"],
-            chat["send"],
-            chat["status"],
+        question, scope, conversation, send, status = (
+            chat_ui["question"],
+            chat_ui["scope"],
+            chat_ui["conversation"],
+            chat_ui["send"],
+            chat_ui["status"],
         )
         ask_io = {
-            "inputs": [question, scope, chatbot, turns],
-            "outputs": [question, chatbot, turns, status],
+            "inputs": [question, scope, turns],
+            "outputs": [question, conversation, turns, status],
         }
         # One concurrency group for all ways of asking: the limit is on answers in flight.
         ask_opts: dict[str, Any] = {"concurrency_id": "svar", "api_visibility": "private"}
         send.click(h.respond, **ask_io, api_name="fraga", concurrency_id="svar")
         question.submit(h.respond, **ask_io, **ask_opts)
-        chatbot.example_select(h.example, [scope, chatbot, turns], ask_io["outputs"], **ask_opts)
-        reset_io = [chatbot, turns, status, chat["comment_box"], feedback_id]
-        chat["clear"].click(h.clear, None, reset_io, api_visibility="private")
-        chatbot.clear(h.clear, None, reset_io, api_visibility="private")
-        chatbot.like(
-            h.rate, [turns], [chat["comment_box"], feedback_id, status], api_visibility="private"
-        )
-        chat["comment_send"].click(
-            h.comment,
-            [feedback_id, chat["comment"]],
-            [chat["comment_box"], feedback_id, status],
+        reset_io = [conversation, turns, status, chat_ui["comment_box"], feedback_id]
+        chat_ui["clear"].click(h.clear, None, reset_io, api_visibility="private")
+        conversation.click(
+            h.on_conversation,
+            [turns],
+            [conversation, turns, chat_ui["comment_box"], feedback_id, status],
             api_visibility="private",
         )
-        # The tree keeps its own open/closed state (and marks the link itself); links inside
-        # the section view re-render the tree so it shows where the reader went.
-        tree.click(h.open_view, None, [view], api_visibility="private")
-        view.click(h.open_link, None, [view, tree], api_visibility="private")
-        demo.load(h.on_load, None, [tabs, view, tree], api_visibility="private")
+        chat_ui["comment_send"].click(
+            h.comment,
+            [feedback_id, chat_ui["comment"]],
+            [chat_ui["comment_box"], feedback_id, status],
+            api_visibility="private",
+        )
+        # Links in the tree and the section view open a section in place (the browser's
+        # history records each one); the tree is sent when the view is first opened.
+        tree.click(h.open_link, None, [view], api_visibility="private")
+        view.click(h.open_link, None, [view], api_visibility="private")
+        browse_tab.select(
+            h.open_browser, [tree_loaded, view], [tree, tree_loaded, view],
+            api_visibility="private",
+        )
+        demo.load(
+            h.on_load, None, [tabs, view, tree, tree_loaded, scope], api_visibility="private"
+        )
     return demo
 
 
@@ -292,8 +326,9 @@ def _header_html(assistant: AssistantLike) -> str:
     )
 
 
-def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
-    """The chat tab's components (created inside the caller's layout context)."""
+def _chat_components(scopes: list[tuple[str, str]], empty: str) -> dict[str, Any]:
+    """The chat tab's components (created inside the caller's layout context): the
+    conversation, then a footer that stays in view with messages, comment box and input."""
     with gr.Row(equal_height=True, elem_id="omfang-rad"):
         scope = gr.Dropdown(
             choices=scopes,
@@ -303,7 +338,7 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
             elem_id="omfang",
             filterable=False,
             scale=4,
-            min_width=220,
+            min_width=200,
         )
         clear = gr.Button(
             "Ny konversation",
@@ -313,48 +348,37 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
             min_width=150,
             elem_id="rensa",
         )
-    chatbot = gr.Chatbot(
-        label="Samtal",
-        show_label=False,
-        elem_id="samtal",
-        height=None,
-        min_height=320,
-        max_height="75vh",
-        placeholder="Ställ en fråga om Hälso- och sjukvårdsavtalet – eller välj ett exempel.",
-        examples=[{"text": text} for text in EXAMPLES],
-        latex_delimiters=[],
-        buttons=[],  # Gradio's copy button would copy our HTML source, not the text
-        feedback_options=("Like", "Dislike"),
-        group_consecutive_messages=False,
-        layout="panel",
+    conversation = gr.HTML(
+        empty, elem_id="samtal", js_on_load=_static("conversation.js"), min_height=120
     )
-    with gr.Row(elem_id="fraga-rad", equal_height=True):
-        question = gr.Textbox(
-            show_label=False,
-            label="Din fråga",
-            placeholder="Skriv din fråga här …",
-            lines=1,
-            max_lines=6,
-            scale=5,
-            min_width=200,
-            elem_id="fraga",
-        )
-        send = gr.Button("Skicka", variant="primary", scale=1, min_width=90, elem_id="skicka")
-    status = gr.HTML("", label="Status", elem_id="status", js_on_load=None)
-    with gr.Row(visible=False, elem_id="kommentar-rad") as comment_box:
-        comment = gr.Textbox(
-            label="Kommentar till ditt omdöme (valfritt)",
-            placeholder="Vad var bra eller fel i svaret? Skriv inga personuppgifter.",
-            lines=2,
-            scale=5,
-            elem_id="kommentar",
-        )
-        comment_send = gr.Button(
-            "Spara kommentar", scale=1, min_width=90, elem_id="spara-kommentar"
-        )
+    with gr.Column(elem_id="fraga-fot"):
+        status = gr.HTML("", elem_id="status", js_on_load=None)
+        with gr.Row(visible=False, elem_id="kommentar-rad") as comment_box:
+            comment = gr.Textbox(
+                label="Kommentar till ditt omdöme (valfritt)",
+                placeholder="Vad var bra eller fel i svaret? Skriv inga personuppgifter.",
+                lines=2,
+                scale=5,
+                elem_id="kommentar",
+            )
+            comment_send = gr.Button(
+                "Spara kommentar", scale=1, min_width=90, elem_id="spara-kommentar"
+            )
+        with gr.Row(elem_id="fraga-rad", equal_height=True):
+            question = gr.Textbox(
+                show_label=False,
+                label="Din fråga",
+                placeholder="Skriv din fråga här …",
+                lines=1,
+                max_lines=4,
+                scale=5,
+                min_width=160,
+                elem_id="fraga",
+            )
+            send = gr.Button("Skicka", variant="primary", scale=1, min_width=80, elem_id="skicka")
     return {
         "scope": scope,
-        "chatbot": chatbot,
+        "conversation": conversation,
         "question": question,
         "send": send,
         "status": status,
@@ -365,6 +389,43 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
+class HtmlLang:
+    """ASGI middleware: the page is Swedish (`<html lang="sv">`; Gradio's template says en)."""
+
+    def __init__(self, app: Any, lang: str = "sv") -> None:
+        self.app = app
+        self.replacement = f'lang="{lang}"'.encode()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or scope.get("method") not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        start: dict | None = None
+        chunks: list[bytes] = []
+
+        async def rewrite(message: dict) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = {k.lower(): v for k, v in message.get("headers", [])}
+                html = headers.get(b"content-type", b"").startswith(b"text/html")
+                if html and b"content-encoding" not in headers:
+                    start = message
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(chunks).replace(b'lang="en"', self.replacement, 1)
+                headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                headers.append((b"content-length", str(len(body)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
+
+
 def launch(
     demo: gr.Blocks,
     host: str = "127.0.0.1",
@@ -372,10 +433,13 @@ def launch(
     *,
     concurrency: int = 2,
     quiet: bool = True,
+    routes: Sequence[BaseRoute] = (),
 ) -> str:
     """Serve `demo` privately in the background; returns the local URL.
 
-    Call `demo.block_thread()` to keep serving, `demo.close()` to stop.
+    `routes` (Starlette/FastAPI routes, e.g. an `APIRouter().routes` for `/api/…`) are
+    served by the same server, ahead of Gradio's own. Call `demo.block_thread()` to keep
+    serving, `demo.close()` to stop.
     """
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
     _, local_url, _ = demo.launch(
@@ -385,6 +449,13 @@ def launch(
         css=_static("app.css"),
         head=_head(),
         js=_static("page.js"),
+        app_kwargs={
+            # The guard outermost (no uploads, size and rate limits: security.py), then gzip,
+            # which compresses the page HtmlLang has made Swedish (and skips event streams).
+            "middleware": [*protections(host)["middleware"],
+                           Middleware(GZipMiddleware, minimum_size=1024), Middleware(HtmlLang)],
+            "routes": list(routes),
+        },
         share=False,
         inbrowser=False,
         show_error=False,
@@ -396,6 +467,5 @@ def launch(
         footer_links=[],
         prevent_thread_lock=True,
         quiet=quiet,
-        app_kwargs=protections(host),  # no uploads, size and rate limits
     )
     return local_url

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlencode
 
-from assistant.types import Answer, Citation, Section
+from assistant.types import Section
 
 SECTION_PARAM = "avsnitt"
 HIGHLIGHT_PARAM = "markera"
@@ -107,17 +107,6 @@ def _numbered(section: str | None, title: str) -> str:
     return f"{section} {title}" if section else title
 
 
-def citation_label(citation: Citation) -> str:
-    """Plain-text label: part / överenskommelse / section number and title / page."""
-    pieces = [
-        _where(citation.part, citation.agreement, citation.document_title),
-        _numbered(citation.section, citation.title),
-    ]
-    if citation.page is not None:
-        pieces.append(f"s. {citation.page}")
-    return " · ".join(pieces)
-
-
 def _pages(section: Section) -> str:
     first, last = section.page_start, section.page_end
     if first is None:
@@ -125,62 +114,72 @@ def _pages(section: Section) -> str:
     return f"s. {first}" if first == last or last is None else f"s. {first}–{last}"
 
 
-def _one_line(fragment: str) -> str:
-    """Chatbot messages go through Markdown: no raw newlines may end the HTML block."""
-    return fragment.replace("\r", "").replace("\n", "&#10;")
-
-
-def user_message_html(question: str) -> str:
-    """A user's question as inert text inside one HTML block."""
-    return _one_line(f'<div class="fraga-text">{esc(question)}</div>')
-
-
-def _citation_html(index: int, citation: Citation, section: Section | None) -> str:
-    quote = f'<q class="kalla-citat">{esc(citation.quote)}</q>' if citation.quote else ""
-    full = ""
-    if section is not None:
-        body = reflow(section.body)
-        full = (
-            '<details class="kalla-hela"><summary>Visa hela avsnittet</summary>'
-            f'<div class="avsnitt-text">{highlight(body, [citation.quote])}</div>'
-            f'<a class="kalla-lank" href="{esc(section_url(section.id, [citation.quote]))}" '
-            'target="_blank" rel="noopener">Öppna avsnittet i fliken Avtalet ↗</a></details>'
-        )
-    return (
-        f'<li class="kalla" data-avsnitt="{esc(citation.section_id)}">'
-        f'<div class="kalla-meta"><span class="kalla-nr">{index}</span> '
-        f"{esc(citation_label(citation))}</div>{quote}{full}</li>"
-    )
-
-
-def answer_html(answer: Answer, lookup: Callable[[str], Section | None]) -> str:
-    """The assistant's chat message: answer text, then each citation with its section."""
-    parts = [f'<div class="svar"><div class="svar-text">{esc(answer.answer)}</div>']
-    if answer.citations:
-        heading = "Närliggande avsnitt" if answer.abstained else "Källor"
-        items = "".join(
-            _citation_html(i, c, lookup(c.section_id) if c.section_id else None)
-            for i, c in enumerate(answer.citations, start=1)
-        )
-        parts.append(f'<div class="kallor"><div class="kallor-rubrik">{heading}</div>')
-        parts.append(f'<ol class="kallor-lista">{items}</ol></div>')
-    parts.append("</div>")
-    return _one_line("".join(parts))
-
-
 def message_html(text: str, kind: str = "info") -> str:
     """A short notice (an error, a thank-you) for the status line; read out by screen readers."""
     role = "alert" if kind == "fel" else "status"
-    return _one_line(
-        f'<div class="meddelande meddelande-{esc(kind)}" role="{role}">{esc(text)}</div>'
+    return f'<div class="meddelande meddelande-{esc(kind)}" role="{role}">{esc(text)}</div>'
+
+
+def _section_link(
+    section: Section, label: str | None = None, rel: str = "", current: bool = False
+) -> str:
+    text = label or _numbered(section.section, section.title)
+    extra = f' rel="{rel}"' if rel else ""
+    css = "avsnitt-lank vald" if current else "avsnitt-lank"
+    if current:
+        extra += ' aria-current="page"'
+    return (
+        f'<a class="{css}" href="{esc(section_url(section.id))}"{extra} '
+        f'data-avsnitt="{esc(section.id)}">{esc(text)}</a>'
     )
 
 
-def _section_link(section: Section, label: str | None = None) -> str:
-    text = label or _numbered(section.section, section.title)
+def ancestors(section: Section, lookup: Callable[[str], Section | None]) -> list[Section]:
+    """The sections above `section`, outermost first."""
+    chain: list[Section] = []
+    seen = {section.id}
+    current = lookup(section.parent) if section.parent else None
+    while current is not None and current.id not in seen:
+        chain.append(current)
+        seen.add(current.id)
+        current = lookup(current.parent) if current.parent else None
+    return chain[::-1]
+
+
+def neighbours(
+    section: Section, sections: Sequence[Section]
+) -> tuple[Section | None, Section | None]:
+    """The previous and next section of the same document, in reading order."""
+    same = [s for s in sections if s.document == section.document]
+    index = next((i for i, s in enumerate(same) if s.id == section.id), None)
+    if index is None:
+        return None, None
+    before = same[index - 1] if index > 0 else None
+    after = same[index + 1] if index + 1 < len(same) else None
+    return before, after
+
+
+def _breadcrumbs(section: Section, above: Sequence[Section]) -> str:
+    items = [f'<li><span class="brodsmula-dokument">{esc(section.document_title)}</span></li>']
+    items += [f"<li>{_section_link(s)}</li>" for s in above]
+    items.append(
+        f'<li aria-current="page">{esc(_numbered(section.section, section.title))}</li>'
+    )
+    return f'<nav class="brodsmulor" aria-label="Här är du"><ol>{"".join(items)}</ol></nav>'
+
+
+def _paging(before: Section | None, after: Section | None) -> str:
+    if before is None and after is None:
+        return ""
+    links = []
+    if before is not None:
+        label = "Föregående: " + _numbered(before.section, before.title)
+        links.append(f'<li class="foregaende">{_section_link(before, label, "prev")}</li>')
+    if after is not None:
+        label = "Nästa: " + _numbered(after.section, after.title)
+        links.append(f'<li class="nasta">{_section_link(after, label, "next")}</li>')
     return (
-        f'<a class="avsnitt-lank" href="{esc(section_url(section.id))}" '
-        f'data-avsnitt="{esc(section.id)}">{esc(text)}</a>'
+        f'<nav class="bladdra" aria-label="Bläddra mellan avsnitt"><ul>{"".join(links)}</ul></nav>'
     )
 
 
@@ -189,8 +188,12 @@ def section_html(
     quotes: Sequence[str] = (),
     children: Sequence[Section] = (),
     parent: Section | None = None,
+    above: Sequence[Section] = (),
+    before: Section | None = None,
+    after: Section | None = None,
 ) -> str:
-    """The full text of one section (Avtalet tab), quotes highlighted."""
+    """The full text of one section (Avtalet tab), quotes highlighted, with breadcrumbs
+    that link up and links to the previous and next section."""
     where = _where(section.part, section.agreement, section.document_title)
     info = " · ".join(p for p in (where, _pages(section)) if p)
     body = reflow(section.body)
@@ -199,39 +202,39 @@ def section_html(
         if body
         else '<p class="avsnitt-tom">Avsnittet har ingen egen text – se underavsnitten.</p>'
     )
+    above = list(above) or ([parent] if parent is not None else [])
     parts = [
-        '<article class="avsnitt-vy">',
-        f'<nav class="brodsmulor">{esc(section.heading_path)}</nav>',
-        f"<h2>{esc(_numbered(section.section, section.title))}</h2>",
+        f'<article class="avsnitt-vy" data-avsnitt="{esc(section.id)}">',
+        _breadcrumbs(section, above),
+        f'<h2 tabindex="-1">{esc(_numbered(section.section, section.title))}</h2>',
         f'<p class="avsnitt-info">{esc(info)}</p>',
         text,
     ]
     if section.references:
         refs = "".join(f"<li>{esc(ref)}</li>" for ref in section.references)
-        parts.append(f'<div class="las-mer"><strong>Läs mer</strong><ul>{refs}</ul></div>')
+        parts.append(f'<div class="las-mer"><h3>Läs mer</h3><ul>{refs}</ul></div>')
     if children:
         links = "".join(f"<li>{_section_link(child)}</li>" for child in children)
-        parts.append(
-            f'<div class="underavsnitt"><strong>Underavsnitt</strong><ul>{links}</ul></div>'
-        )
-    if parent is not None:
-        parts.append(f'<p class="overavsnitt">Överordnat: {_section_link(parent)}</p>')
+        parts.append(f'<div class="underavsnitt"><h3>Underavsnitt</h3><ul>{links}</ul></div>')
+    parts.append(_paging(before, after))
     parts.append(
         f'<p class="avsnitt-url"><a href="{esc(section_url(section.id))}" target="_blank" '
-        'rel="noopener">Länk till avsnittet (öppnas i ny flik)</a></p></article>'
+        'rel="noopener">Länk till avsnittet <span class="sr-only">(öppnas i ny flik)</span>'
+        '<span aria-hidden="true">↗</span></a></p></article>'
     )
     return "".join(parts)
 
 
 def section_missing_html(section_id: str) -> str:
     return (
-        '<article class="avsnitt-vy"><p class="meddelande meddelande-fel">'
+        '<article class="avsnitt-vy"><p class="meddelande meddelande-fel" role="alert">'
         f"Avsnittet ”{esc(section_id)}” finns inte. Välj ett avsnitt i listan.</p></article>"
     )
 
 
 def tree_html(sections: Sequence[Section], selected: str | None = None) -> str:
-    """Documents → parts → sections as nested lists; the branch holding `selected` is open."""
+    """Documents → parts → sections as nested lists with a search box. A branch is a link
+    (opens the section) beside a button (expands it): never one inside the other."""
     children: dict[str | None, list[Section]] = {}
     by_id = {s.id: s for s in sections}
     for section in sections:
@@ -242,16 +245,31 @@ def tree_html(sections: Sequence[Section], selected: str | None = None) -> str:
     while current is not None:
         open_ids.add(current.id)
         current = by_id.get(current.parent) if current.parent else None
+    counter = iter(range(1_000_000))
+
+    def toggle(label: str, opened: bool) -> tuple[str, str]:
+        group = f"trad-grupp-{next(counter)}"
+        state = "true" if opened else "false"
+        button = (
+            f'<button type="button" class="vaxla" aria-expanded="{state}" '
+            f'aria-controls="{group}" aria-label="Visa eller dölj: {esc(label)}">'
+            '<span aria-hidden="true"></span></button>'
+        )
+        return button, group
 
     def branch(node: Section) -> str:
         kids = children.get(node.id, [])
-        css = ' class="vald"' if node.id == selected else ""
-        link = _section_link(node).replace("<a ", f"<a{css} ", 1)
+        link = _section_link(node, current=node.id == selected)
         if not kids:
-            return f"<li>{link}</li>"
-        opened = " open" if node.id in open_ids else ""
+            return f'<li><div class="gren">{link}</div></li>'
+        opened = node.id in open_ids
+        button, group = toggle(_numbered(node.section, node.title), opened)
+        hidden = "" if opened else " hidden"
         inner = "".join(branch(kid) for kid in kids)
-        return f"<li><details{opened}><summary>{link}</summary><ul>{inner}</ul></details></li>"
+        return (
+            f'<li><div class="gren">{button}{link}</div>'
+            f'<ul id="{group}"{hidden}>{inner}</ul></li>'
+        )
 
     groups: dict[str, list[Section]] = {}
     titles: dict[str, str] = {}
@@ -261,16 +279,28 @@ def tree_html(sections: Sequence[Section], selected: str | None = None) -> str:
         titles.setdefault(root.document, root.document_title)
         kinds.setdefault(root.document, root.kind)
     order = sorted(groups, key=lambda doc: _KIND_ORDER.get(kinds[doc], len(_KIND_ORDER)))
-    parts = ['<nav class="avtal-trad" aria-label="Avtalets innehåll">']
+    parts = [
+        '<nav class="avtal-trad" aria-label="Avtalets innehåll">',
+        '<h2 class="trad-rubrik">Innehåll</h2>',
+        '<div class="trad-sok"><label for="trad-sokruta">Sök avsnitt</label>'
+        '<input type="search" id="trad-sokruta" autocomplete="off" '
+        'placeholder="t.ex. hjälpmedel, B.11"></div>',
+        '<p class="trad-traffar" role="status"></p>',
+        '<ul class="trad-rot">',
+    ]
     for document in order:
         roots = groups[document]
-        opened = " open" if any(r.id in open_ids for r in roots) else ""
+        opened = any(r.id in open_ids for r in roots) or document == order[0]
+        group = f"trad-grupp-{next(counter)}"
+        hidden = "" if opened else " hidden"
         inner = "".join(branch(root) for root in roots)
         parts.append(
-            f'<details class="trad-dokument"{opened}><summary>{esc(titles[document])}</summary>'
-            f"<ul>{inner}</ul></details>"
+            '<li class="trad-dokument"><div class="gren">'
+            f'<button type="button" class="vaxla dokument-titel" aria-controls="{group}" '
+            f'aria-expanded="{"true" if opened else "false"}">{esc(titles[document])}</button>'
+            f'</div><ul id="{group}"{hidden}>{inner}</ul></li>'
         )
-    parts.append("</nav>")
+    parts.append("</ul></nav>")
     return "".join(parts)
 
 
