@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 
 from assistant.ingest.manifest import DocumentInfo
@@ -178,7 +179,7 @@ def test_conversation_escapes_questions_and_offers_examples_when_empty():
     html = chat.conversation_html([turn], BY_ID.get, DOCUMENTS, SECTIONS)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "exempel" not in html
-    assert html.count('<h3 class="fraga-text">') == 1 and _nested(html) == []
+    assert html.count('class="fraga-text"') == 1 and _nested(html) == []
 
 
 def test_copy_text_and_link_reopen_the_question():
@@ -236,7 +237,9 @@ def test_html_lang_middleware_makes_the_page_swedish_and_fixes_the_length():
             sent.append(message)
 
         scope = {"type": "http", "method": "GET", "path": path}
-        asyncio.run(HtmlLang(app)(scope, None, send))
+        # a thread of its own: Playwright's sync API may hold this thread's event loop
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, HtmlLang(app)(scope, None, send)).result()
         return sent
 
     start, body = run("/")
