@@ -7,6 +7,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 
+import pytest
+
 from assistant.ingest.manifest import DocumentInfo
 from assistant.privacy import REDACTED
 from assistant.types import Answer, Citation, Section
@@ -252,3 +254,33 @@ def test_best_sentence_drops_a_list_mark_and_stays_verbatim():
     quote = "Parterna samverkar. • Kommunen betalar 300 kronor per besök."
     best = chat.best_sentence("Vad betalar kommunen per besök?", quote)
     assert best == "Kommunen betalar 300 kronor per besök." and best in quote
+
+
+@pytest.mark.slow
+def test_launch_serves_extra_routes_beside_the_app():
+    """Other faces (an HTTP API) join the same server through `launch(routes=…)`."""
+    import socket
+    import urllib.request
+
+    import gradio as gr
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from assistant.web.app import launch
+
+    async def ping(_request):
+        return JSONResponse({"svar": "ja"})
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with gr.Blocks() as demo:
+        gr.HTML("hej")
+    url = launch(demo, "127.0.0.1", port, routes=[Route("/api/ping", ping)])
+    try:
+        with urllib.request.urlopen(url + "api/ping", timeout=30) as response:
+            assert response.read() == b'{"svar":"ja"}'
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert b'lang="sv"' in response.read(400)
+    finally:
+        demo.close()
