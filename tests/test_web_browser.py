@@ -667,7 +667,11 @@ def test_phone_layout_has_no_horizontal_scrolling(phone, assistant):
     phone.goto(phone.url.split("?")[0] + f"?avsnitt={section_id(assistant, 'B.11')}")
     phone.wait_for_selector("#avsnitt-vy h2")
     assert no_horizontal_scroll(phone)
+    assert top_in_view(phone, phone.locator("#avsnitt-vy h2"))  # the section comes first
     shot(phone, "12-avtalet-mobil")
+    phone.get_by_role("button", name="Till innehållet och sökrutan").click()
+    phone.wait_for_function("() => document.activeElement?.id === 'trad-sokruta'")
+    assert phone.locator("#trad-sokruta").is_visible()
 
 
 def test_phone_has_one_scroll_area(phone):

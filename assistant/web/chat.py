@@ -258,7 +258,7 @@ def answer_html(
         return _declined_html(answer, sections, tools)
     uncertain = answer.confidence == "låg"
     css = "svar svar-osakert" if uncertain else "svar"
-    parts = [f'<div class="{css}" tabindex="-1">']
+    parts = [f'<div class="{css}" data-testid="bot" tabindex="-1">']
     if uncertain:
         parts.append(
             '<p class="svar-etikett">Osäkert svar – kontrollera källan innan du går vidare.</p>'
@@ -284,7 +284,7 @@ def answer_html(
 
 
 def _declined_html(answer: Answer, sections: Sequence[Section], tools: str) -> str:
-    parts = ['<div class="svar svar-avbojt" tabindex="-1">',
+    parts = ['<div class="svar svar-avbojt" data-testid="bot" tabindex="-1">',
              f'<p class="svar-text">{esc(answer.answer)}</p>']
     nearest = nearest_sections(answer, sections)
     if nearest:
@@ -321,7 +321,7 @@ def plain_text(turn: Mapping, answer: Answer, documents: Documents) -> str:
 def turn_html(index: int, turn: Mapping, lookup: Lookup, documents: Documents,
               sections: Sequence[Section] = ()) -> str:
     answer = answer_from_record(turn)
-    question = f'<h3 class="fraga-text">{esc(turn.get("question", ""))}</h3>'
+    question = f'<h3 class="fraga-text" data-testid="user">{esc(turn.get("question", ""))}</h3>'
     if answer is None:
         return ""
     tools = _tools_html(index, turn, answer, documents)
@@ -332,7 +332,7 @@ def turn_html(index: int, turn: Mapping, lookup: Lookup, documents: Documents,
 def pending_html(question: str) -> str:
     return (
         '<article class="tur tur-vantar">'
-        f'<h3 class="fraga-text">{esc(question)}</h3>'
+        f'<h3 class="fraga-text" data-testid="user">{esc(question)}</h3>'
         '<p class="svar-vantar" role="status">Söker i avtalet …</p></article>'
     )
 

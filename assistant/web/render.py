@@ -205,6 +205,7 @@ def section_html(
     above = list(above) or ([parent] if parent is not None else [])
     parts = [
         f'<article class="avsnitt-vy" data-avsnitt="{esc(section.id)}">',
+        '<button type="button" class="till-innehall">Till innehållet och sökrutan</button>',
         _breadcrumbs(section, above),
         f'<h2 tabindex="-1">{esc(_numbered(section.section, section.title))}</h2>',
         f'<p class="avsnitt-info">{esc(info)}</p>',

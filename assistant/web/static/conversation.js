@@ -116,3 +116,15 @@ if (linked && linked.trim()) {
     setTimeout(() => askAgain(linked.trim()), 300);  // after ?omfang= reached the scope menu
   }, 100);
 }
+
+// Printing the whole conversation (Ctrl+P): every answer with its sources, then as before.
+let openedForPrint = [];
+window.addEventListener('beforeprint', () => {
+  if (document.body.classList.contains('skriv-ut-svar')) return;  // "Skriv ut" did it
+  openedForPrint = [...element.querySelectorAll('details.visa-mer:not([open])')];
+  openedForPrint.forEach((d) => { d.open = true; });
+});
+window.addEventListener('afterprint', () => {
+  openedForPrint.forEach((d) => { d.open = false; });
+  openedForPrint = [];
+});

@@ -4,6 +4,12 @@ window.avtalVisa = (id) => trigger('click', {avsnitt: id});
 const current = () => element.querySelector('article[data-avsnitt]')?.dataset.avsnitt || '';
 
 element.addEventListener('click', (event) => {
+  if (event.target.closest('button.till-innehall')) {  // phones: the contents sit below
+    const search = document.querySelector('#trad-sokruta');
+    document.querySelector('#avtal-trad')?.scrollIntoView({block: 'start'});
+    if (search) search.focus({preventScroll: true});
+    return;
+  }
   const link = event.target.closest('a[data-avsnitt]');
   if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
   event.preventDefault();
