@@ -2,9 +2,10 @@
 
 An entry is a line that ends in dotted leaders, usually with a page number ("Bakgrund . . 5",
 "1.2 Syfte ........ 3"; "…" or "___" leaders need the number, since blanks to fill in look
-the same), or, inside a run of such lines, a title and a page number after a plain gap. A run of at least
-`MIN_ENTRIES` entries (blank lines and wrapped titles allowed between them) is a table of
-contents; a one-word line right before it is its heading ("Innehåll").
+the same), or, inside a run of such lines, a title and a page number after a plain gap. A run
+of at least `MIN_ENTRIES` entries (blank lines and wrapped titles allowed between them; without
+leaders `MIN_PLAIN_ENTRIES` with rising page numbers) is a table of contents; a one-word line
+right before it is its heading ("Innehåll").
 """
 
 from __future__ import annotations
