@@ -145,7 +145,8 @@ def find_headings(lines: list[Line], toc_lines: set[int], evidence: set[str],
                 or READ_MORE.match(line.text)):
             i += 1
             continue
-        candidate = (_styled_heading(lines, i, body, evidence) if body is not None
+        candidate = (_styled_heading(lines, i, body, evidence)
+                     if body is not None and not MARKDOWN_HEADING.match(line.text)
                      else _text_heading(lines, i, evidence, repeated))
         if candidate is None:
             i += 1
@@ -174,9 +175,11 @@ def _styled_heading(lines: list[Line], i: int, body: tuple[float, bool],
         label = join_broken(label, following.text)
     if len(label) > MAX_HEADING_CHARS or label.endswith(NO_HEADING_END):
         return None
-    if not known and not _valid(label, _next(lines, end)):
+    number = parse_number(label)
+    title = number.title if number is not None and number.title else label
+    if not known and not _valid(title, _next(lines, end)):  # "24. Hjälpmedel": no sentence
         return None
-    return Candidate(i, end, label, parse_number(label), style=(line.size or 0.0, line.bold))
+    return Candidate(i, end, label, number, style=(line.size or 0.0, line.bold))
 
 
 def _text_heading(lines: list[Line], i: int, evidence: set[str],

@@ -1,9 +1,11 @@
 """A table of contents: recognised, used as evidence of the outline, never indexed.
 
-An entry is a line that ends in a page number after dotted leaders ("Bakgrund . . . . 5",
-"1.2 Syfte ........ 3") or, inside a run of such lines, after a plain gap. A run of at least
-`MIN_ENTRIES` entries (blank lines and wrapped titles allowed between them) is a table of
-contents; a one-word line right before it is its heading ("Innehåll").
+An entry is a line that ends in dotted leaders, usually with a page number ("Bakgrund . . 5",
+"1.2 Syfte ........ 3"; "…" or "___" leaders need the number, since blanks to fill in look
+the same), or, inside a run of such lines, a title and a page number after a plain gap. A run
+of at least `MIN_ENTRIES` entries (blank lines and wrapped titles allowed between them; without
+leaders `MIN_PLAIN_ENTRIES` with rising page numbers) is a table of contents; a one-word line
+right before it is its heading ("Innehåll").
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from assistant.ingest.clean import Line
 
 LEADER_ENTRY = re.compile(r"^(?P<title>.*?[^\s.])\s*(?:\.\s?){4,}\s*(?P<page>\d{1,3})?$|"
-                          r"^(?P<title2>.*?\S)\s*[…_]{2,}\s*(?P<page2>\d{1,3})?$")
+                          r"^(?P<title2>.*?\S)\s*[…_]{2,}\s*(?P<page2>\d{1,3})$")
 PLAIN_ENTRY = re.compile(r"^(?P<title>.*?[^\W\d_].*?[^\d\s.,])\s+(?P<page>\d{1,3})$")
 MIN_ENTRIES = 3
 # Without leaders ("Inledning 6", a tab collapsed), more entries with rising page numbers.
