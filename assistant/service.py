@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from collections.abc import Iterator
 
 import torch
 
 from assistant.answer.extractive import Answerer, Query
+from assistant.answer.generate import Generator
 from assistant.answer.guard import check_question, instruction_topic, strip_instructions
 from assistant.config import Settings
 from assistant.config import settings as default_settings
@@ -47,6 +49,8 @@ class Assistant:
         self.search = HybridSearch(index, settings, retriever)
         self.answerer = Answerer(index, self.search, settings)
         self._sections = {s.id: s for s in index.sections}
+        # A model server (AVTAL_LLM_URL) rewrites answered questions; None = extractive only.
+        self.generator = Generator.from_settings(settings)
 
     @classmethod
     def load(cls, settings: Settings | None = None, retriever: str = "hybrid",
@@ -60,7 +64,7 @@ class Assistant:
         # on the machine) two threads each slow a 26 ms query to about a second.
         torch.set_num_threads(1)
         assistant = cls(store.open_index(settings), settings, retriever)
-        assistant.ask("Vem betalar hjälpmedel?")  # load the model and word lists now, not later
+        assistant._extractive("Vem betalar hjälpmedel?", "alla", None, None)  # load model, words
         return assistant
 
     @property
@@ -80,15 +84,34 @@ class Assistant:
         holds the earlier questions, oldest first; `date` (YYYY-MM-DD) picks the version of
         the documents in force that day (today when None)."""
         started = time.perf_counter()
+        answer = self._extractive(question, scope, history, date)
+        if self.generator is not None:
+            answer = self.generator.rewrite(answer, self._sections, self.answerer.documents)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def ask_stream(self, question: str, scope: str = "alla", history: list[str] | None = None,
+                   date: str | None = None) -> Iterator[str | Answer]:
+        """Like `ask`, for a chat that streams: yields the model's text as it is written
+        (unchecked: show it as provisional, or not at all), and always ends with the checked
+        Answer (generated, or extractive with `fallback_reason`)."""
+        started = time.perf_counter()
+        answer = self._extractive(question, scope, history, date)
+        items = ([answer] if self.generator is None else
+                 self.generator.rewrite_stream(answer, self._sections, self.answerer.documents))
+        for item in items:
+            if isinstance(item, Answer):
+                item.latency_ms = (time.perf_counter() - started) * 1000
+            yield item
+
+    def _extractive(self, question: str, scope: str, history: list[str] | None,
+                    date: str | None) -> Answer:
         parse_date(date)
         text = check_question(question, self.settings.max_question_chars)
         query = self.query(text, history)
         if query is None:
-            answer = Answer(text, NOT_A_QUESTION, abstained=True)
-        else:
-            answer = self.answerer.answer(text, query, self.parse_scope(scope))
-        answer.latency_ms = (time.perf_counter() - started) * 1000
-        return answer
+            return Answer(text, NOT_A_QUESTION, abstained=True)
+        return self.answerer.answer(text, query, self.parse_scope(scope))
 
     def query(self, text: str, history: list[str] | None = None) -> Query | None:
         """The question as searched: instructions stripped, the previous question as context,
