@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 import time
 from collections.abc import Iterator
 
@@ -51,6 +52,7 @@ class Assistant:
         self._sections = {s.id: s for s in index.sections}
         # A model server (AVTAL_LLM_URL) rewrites answered questions; None = extractive only.
         self.generator = Generator.from_settings(settings)
+        self._reopen_lock, self._checked = threading.Lock(), time.monotonic()
 
     @classmethod
     def load(cls, settings: Settings | None = None, retriever: str = "hybrid",
@@ -104,8 +106,30 @@ class Assistant:
                 item.latency_ms = (time.perf_counter() - started) * 1000
             yield item
 
+    def reopen_if_rebuilt(self, every: float = 2.0) -> bool:
+        """Switch to the live build when another process made a new one current (looked at
+        at most every `every` seconds); questions in flight finish on the old one."""
+        now = time.monotonic()
+        if now - self._checked < every or not self._reopen_lock.acquire(blocking=False):
+            return False
+        try:
+            self._checked = now
+            build = store.current_build(self.settings)
+            if build is None or build == self.index.path:
+                return False
+            index = store.open_index(self.settings)
+            search = HybridSearch(index, self.settings, self.search.mode)
+            answerer = Answerer(index, search, self.settings)
+            self._sections = {s.id: s for s in index.sections}
+            self.index, self.search, self.answerer = index, search, answerer
+            log.info("switched to index build %s", build.name)
+            return True
+        finally:
+            self._reopen_lock.release()
+
     def _extractive(self, question: str, scope: str, history: list[str] | None,
                     date: str | None) -> Answer:
+        self.reopen_if_rebuilt()
         parse_date(date)
         text = check_question(question, self.settings.max_question_chars)
         query = self.query(text, history)
