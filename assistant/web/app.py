@@ -365,8 +365,10 @@ def launch(
     *,
     concurrency: int = 2,
     quiet: bool = True,
+    api: Any = None,
 ) -> str:
-    """Serve `demo` privately in the background; returns the local URL.
+    """Serve `demo` privately in the background; returns the local URL. `api` (a FastAPI app,
+    assistant/api) is served under /api on the same server.
 
     Call `demo.block_thread()` to keep serving, `demo.close()` to stop.
     """
@@ -390,4 +392,8 @@ def launch(
         prevent_thread_lock=True,
         quiet=quiet,
     )
+    if api is not None:
+        from assistant.api.app import mount_api
+
+        mount_api(demo.app, api)
     return local_url

@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    from assistant.api.app import create_api
     from assistant.config import settings
     from assistant.privacy import install_log_redaction
     from assistant.service import Assistant
@@ -46,7 +47,8 @@ def serve_command(args: argparse.Namespace) -> int:
     print("Läser in modell och index …", file=sys.stderr, flush=True)
     assistant = Assistant.load(settings())
     demo = build_app(assistant)
-    url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency))
+    url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency),
+                 api=create_api(assistant))
     print(f"Avtalsassistenten körs på {url}", flush=True)
     if args.host not in LOOPBACK:
         print(
