@@ -21,7 +21,7 @@ from assistant.errors import UserError
 from assistant.privacy import redact_personnummer
 from assistant.types import Answer, Section
 from assistant.web import render
-from assistant.web.feedback import FeedbackStore, default_path
+from assistant.web.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def build_app(
 ) -> gr.Blocks:
     """The whole UI; `launch` serves it. Settings default to the assistant's own."""
     config = config or getattr(assistant, "settings", None) or settings()
-    store = store or FeedbackStore(default_path(config.data_dir))
+    store = store or _open_feedback(config)
     h = Handlers(assistant, store, config.max_question_chars)
     scopes = [(label, value) for value, label in assistant.scopes()]
 
@@ -356,6 +356,12 @@ def _chat_components(scopes: list[tuple[str, str]]) -> dict[str, Any]:
         "comment_send": comment_send,
         "clear": clear,
     }
+
+
+def _open_feedback(config: Settings):
+    from assistant.web.feedback_db import open_feedback  # a shared database when configured
+
+    return open_feedback(config)
 
 
 def launch(

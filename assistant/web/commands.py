@@ -66,9 +66,9 @@ def serve_command(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace) -> int:
     from assistant.config import settings
-    from assistant.web.feedback import FeedbackStore, default_path
+    from assistant.web.feedback_db import open_feedback
 
-    store = FeedbackStore(default_path(settings().data_dir))
+    store = open_feedback(settings())
     if args.out is None:
         store.export_csv(sys.stdout)
         return 0
