@@ -100,6 +100,31 @@ class SectionOut(SectionSummary):
     body: str
 
 
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    session: str = Field(min_length=1, max_length=100, description="Samtalets id.")
+    turn: int = Field(ge=0, description="Svarets nummer i samtalet.")
+    rating: str = Field(pattern="^(up|down)$", description="up (👍) eller down (👎).")
+    question: str = Field(max_length=2000)
+    answer: str = Field(max_length=20000)
+    citations: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+    scope: str = Field(default="", max_length=100)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    id: int
+
+
+class FeedbackSink(Protocol):
+    """FeedbackStore's (and DatabaseFeedbackStore's) writing methods."""
+
+    def rate(self, *, session: str, turn: int, rating: str, question: str, answer: str,
+             citations: list[dict], scope: str = "") -> int: ...
+    def comment(self, feedback_id: int, text: str) -> bool: ...
+
+
 class ApiError(Exception):
     """An error answered with `status` and a Swedish `detail`."""
 
@@ -129,8 +154,9 @@ def section_detail(section: Section, children: list[str]) -> dict:
 
 
 # --- the app --------------------------------------------------------------------------
-def create_api(assistant: AssistantLike) -> FastAPI:
-    """The API routes bound to one assistant (mount it at /api with `mount_api`)."""
+def create_api(assistant: AssistantLike, feedback: FeedbackSink | None = None) -> FastAPI:
+    """The API routes bound to one assistant (mount it at /api with `mount_api`); with a
+    feedback store also `POST /feedback` (👍/👎 on an answer, personnummer redacted)."""
     api = FastAPI(
         title="Avtalsassistenten API",
         description="Frågor om Hälso- och sjukvårdsavtalet i Västra Götaland, besvarade med "
@@ -167,6 +193,18 @@ def create_api(assistant: AssistantLike) -> FastAPI:
         if found is None:
             raise ApiError(404, f"Avsnittet {section_id!r} finns inte.")
         return section_detail(found, children.get(found.id, []))
+
+    if feedback is not None:
+        @api.post("/feedback", response_model=FeedbackOut, responses=ERRORS,
+                  summary="Betygsätt ett svar (👍/👎)")
+        def rate(request: FeedbackIn) -> dict:
+            row = feedback.rate(session=request.session, turn=request.turn,
+                                rating=request.rating, question=request.question,
+                                answer=request.answer, citations=request.citations,
+                                scope=request.scope)
+            if request.comment:
+                feedback.comment(row, request.comment)
+            return {"id": row}
 
     _install_errors(api)
     api.add_middleware(BodyLimit, max_bytes=assistant.settings.api_max_body)
@@ -230,6 +268,12 @@ def validation_message(error: dict) -> str:
         "string_type": f"Fältet ”{field}” ska vara en text.",
         "list_type": f"Fältet ”{field}” ska vara en lista med texter.",
         "too_long": f"Fältet ”{field}” har för många värden (högst {limit}).",
+        "string_too_long": f"Fältet ”{field}” är för långt (högst {limit} tecken).",
+        "string_too_short": f"Fältet ”{field}” är tomt.",
+        "string_pattern_mismatch": f"Fältet ”{field}” har ett otillåtet värde.",
+        "int_parsing": f"Fältet ”{field}” ska vara ett heltal.",
+        "int_type": f"Fältet ”{field}” ska vara ett heltal.",
+        "greater_than_equal": f"Fältet ”{field}” får inte vara negativt.",
         "extra_forbidden": f"Fältet ”{field}” är okänt.",
         "json_invalid": "Begäran är inte giltig JSON.",
         "model_attributes_type": "Begäran ska vara ett JSON-objekt.",

@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from assistant.errors import UserError
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -27,6 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--concurrency", type=int, default=2, help="antal frågor som besvaras samtidigt (2)"
     )
+    serve.add_argument(
+        "--workers", type=int, default=1,
+        help="antal processer (1); process i lyssnar på port+i. Dela index på en Chroma-server "
+             "(AVTAL_CHROMA_URL) och återkoppling i en databas (AVTAL_DATABASE_URL)",
+    )
     serve.set_defaults(func=serve_command)
 
     feedback = subparsers.add_parser("feedback", help="hantera återkoppling (👍/👎)")
@@ -42,13 +49,16 @@ def serve_command(args: argparse.Namespace) -> int:
     from assistant.privacy import install_log_redaction
     from assistant.service import Assistant
     from assistant.web.app import build_app, launch
+    from assistant.web.feedback_db import open_feedback
 
     install_log_redaction()  # questions may hold a personnummer: never in a log line
+    start_workers(args)  # processes 2…N on the following ports, stopped when this one exits
     print("Läser in modell och index …", file=sys.stderr, flush=True)
     assistant = Assistant.load(settings())
-    demo = build_app(assistant)
+    store = open_feedback(settings())
+    demo = build_app(assistant, store=store)
     url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency),
-                 api=create_api(assistant))
+                 api=create_api(assistant, feedback=store))
     print(f"Avtalsassistenten körs på {url}", flush=True)
     if args.host not in LOOPBACK:
         print(
@@ -62,6 +72,37 @@ def serve_command(args: argparse.Namespace) -> int:
     finally:
         demo.close()
     return 0
+
+
+def start_workers(args: argparse.Namespace) -> list:
+    """With --workers N > 1, N-1 more `assistant serve` processes on port+1 … port+N-1 (each
+    with its own model, all sharing the index, Chroma server and database)."""
+    import atexit
+    import signal
+    import subprocess
+
+    children: list = []
+    if args.workers > 16:
+        raise UserError("Högst 16 processer (--workers).")
+    for i in range(1, max(1, args.workers)):
+        command = [sys.executable, "-m", "assistant.cli", "serve", "--host", args.host,
+                   "--port", str(args.port + i), "--concurrency", str(args.concurrency)]
+        children.append(subprocess.Popen(command))
+    if children:
+        atexit.register(stop_workers, children)
+        # SIGTERM (systemd, kill) ends this process through atexit too, children included.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    return children
+
+
+def stop_workers(children: list) -> None:
+    for child in children:
+        child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=20)
+        except Exception:  # noqa: BLE001 - a child that will not stop is killed
+            child.kill()
 
 
 def export_command(args: argparse.Namespace) -> int:
