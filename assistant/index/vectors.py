@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from assistant.errors import UserError
+
 log = logging.getLogger(__name__)
 
 EMBEDDED_COLLECTION = "chunks"
@@ -151,12 +153,21 @@ def write_build(chroma_url: str | None, build: Path, ids: list[str], vectors: np
 
 def open_collection(chroma_url: str | None, build: Path) -> Any:
     """The build's collection, published to the server first when the server lacks it."""
-    store = store_for(chroma_url, build)
-    name = collection_name(chroma_url, build)
-    if chroma_url and not store.exists(name):
-        log.info("publishing %s to %s", name, chroma_url)
-        store.write(name, *_saved_rows(build))
-    return store.open(name)
+    if not chroma_url:
+        return EmbeddedChroma(build).open(EMBEDDED_COLLECTION)
+    try:
+        store = ChromaServer(chroma_url)
+        name = collection_name(chroma_url, build)
+        if not store.exists(name):
+            log.info("publishing %s to %s", name, chroma_url)
+            store.write(name, *_saved_rows(build))
+        return store.open(name)
+    except Exception as error:
+        if "connect" not in f"{type(error).__name__} {error}".lower():
+            raise
+        raise UserError(f"Chroma-servern {chroma_url} svarar inte. Starta den (chroma run "
+                        "--path MAPP --host 127.0.0.1 --port PORT) eller ta bort "
+                        "AVTAL_CHROMA_URL.") from None
 
 
 def _saved_rows(build: Path) -> tuple[list[str], np.ndarray, list[str], list[dict]]:
