@@ -183,6 +183,7 @@ def test_supported_text_passes(text):
      "unsupported_number"),
     ("Avgiften gäller enligt ”alla besök i hemmet” [1].", "unverified_quote"),
     ("Avgiften gäller enligt ”Avgiften är 350 kronor per besök [1].", "unverified_quote"),
+    ("Avtalet säger ’hela avgiften betalas av regionen’ [1].", "unverified_quote"),
     ("Avgiften är 350 kronor per besök.", "no_marker"),
     ("Avgiften är 350 kronor per besök [2].", "bad_marker"),
     ("", "empty"),

@@ -28,8 +28,10 @@ def unverified(citations: list[Citation], sections: dict[str, Section]) -> list[
 # words) occurs in them. Each failure is a (code, Swedish reason) pair.
 
 MARKER = re.compile(r"\[(?:källa\s*)?(\d+(?:\s*[,;]\s*\d+)*)\]", re.IGNORECASE)
-# Swedish ”…”, English “…”, straight "…", guillemets «…» and German-style „…“.
-QUOTED = re.compile(r"”([^”\n]*)”|“([^”“\n]*)”|\"([^\"\n]*)\"|«([^»\n]*)»|„([^“”\n]*)[“”]")
+# Swedish ”…”, English “…”, straight "…", guillemets «…», German-style „…“, and single
+# ’…’ / '…' around several words (one word between apostrophes is not a quote).
+QUOTED = re.compile(r"”([^”\n]*)”|“([^”“\n]*)”|\"([^\"\n]*)\"|«([^»\n]*)»|„([^“”\n]*)[“”]"
+                    r"|(?<!\w)’([^’\n]*\s[^’\n]*)’(?!\w)|(?<!\w)'([^'\n]*\s[^'\n]*)'(?!\w)")
 QUOTE_MARKS = "”“\"«»„"
 ELISION = re.compile(r"\s*(?:…|\.\.\.|\[\s*…\s*\]|\[\.\.\.\])\s*")
 # Digits with thousands separated by a space ("1 500"), or digits joined by . , : / - –
