@@ -96,8 +96,12 @@ class Settings:
     llm_max_chars: int = 2500
     # Vectors on a Chroma server (`chroma run`, http://host:port) instead of embedded files.
     chroma_url: str | None = field(default_factory=lambda: _env("AVTAL_CHROMA_URL"))
-    # HTTP API: largest request body accepted, in bytes.
+    # HTTP API: largest request body accepted, in bytes; questions answered at once (one per
+    # core); recent answers kept per process (0 = none; a new build or day is a new key).
     api_max_body: int = 64 * 1024
+    api_concurrency: int = 2
+    api_cache_size: int = field(
+        default_factory=lambda: int(_env("AVTAL_API_CACHE") or 2048))
 
 
 def settings() -> Settings:

@@ -54,6 +54,21 @@ def test_ask_returns_the_answer_contract_with_verbatim_quotes(server, assistant)
         assert collapse(citation["quote"]) in collapse(section.body)
 
 
+def test_repeated_question_is_answered_from_the_cache(server, assistant):
+    body = {"question": "Vem ansvarar för läkemedel till personer i särskilt boende?"}
+    first = server.post("/api/ask", json=body).json()
+    asked = []
+    original = assistant.ask
+    assistant.ask = lambda *a, **k: asked.append(a) or original(*a, **k)
+    try:
+        again = server.post("/api/ask", json=body).json()
+        other_scope = server.post("/api/ask", json={**body, "scope": "B"}).json()
+    finally:
+        del assistant.ask
+    assert again["citations"] == first["citations"] and again["answer"] == first["answer"]
+    assert len(asked) == 1 and other_scope["citations"]  # only the new scope was answered
+
+
 def test_ask_with_scope_and_history(server):
     data = ask(server, question="Och vem betalar läkemedlen där?",
                history=["Vad gäller för personer i särskilt boende?"], scope="B").json()

@@ -8,8 +8,12 @@ over `Settings.api_max_body` bytes are refused before they are read in full.
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
+import threading
+import time
+from collections import OrderedDict
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
@@ -21,6 +25,7 @@ from starlette.routing import Mount
 
 from assistant.config import Settings
 from assistant.errors import UserError
+from assistant.privacy import redact_personnummer
 from assistant.types import Answer, Section
 
 log = logging.getLogger(__name__)
@@ -166,6 +171,8 @@ def create_api(assistant: AssistantLike, feedback: FeedbackSink | None = None) -
         docs_url=None,  # Swagger UI loads scripts from a CDN: no foreign hosts
         redoc_url=None,
     )
+    cache = AnswerCache(assistant.settings.api_cache_size)
+    busy = threading.BoundedSemaphore(max(1, assistant.settings.api_concurrency))
     children: dict[str, list[str]] = {}
     for section in assistant.sections:
         if section.parent:
@@ -177,9 +184,18 @@ def create_api(assistant: AssistantLike, feedback: FeedbackSink | None = None) -
         for earlier in request.history:
             if len(earlier) > assistant.settings.max_question_chars:
                 raise UserError("En tidigare fråga i history är för lång.")
-        answer = assistant.ask(request.question, scope=request.scope or "alla",
-                               history=request.history, date=request.date)
-        return answer.to_dict()
+        started = time.perf_counter()
+        key = cache.key(request, getattr(getattr(assistant, "index", None), "path", None),
+                        id(getattr(assistant, "generator", None)))
+        found = cache.get(key)
+        if found is None:
+            with busy:  # one question per core at a time; the others wait their turn
+                answer = assistant.ask(request.question, scope=request.scope or "alla",
+                                       history=request.history, date=request.date)
+            found = answer.to_dict()
+            if not found.get("fallback_reason"):  # a model that failed may answer next time
+                cache.put(key, found)
+        return {**found, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
     @api.get("/sections", response_model=list[SectionSummary], summary="Alla avsnitt")
     def sections() -> list[dict]:
@@ -209,6 +225,42 @@ def create_api(assistant: AssistantLike, feedback: FeedbackSink | None = None) -
     _install_errors(api)
     api.add_middleware(BodyLimit, max_bytes=assistant.settings.api_max_body)
     return api
+
+
+class AnswerCache:
+    """Recent answers by request (question, scope, history, date, index build): staff ask the
+    same questions again and again. A new build or another day misses; a question holding a
+    personnummer is never kept."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    @staticmethod
+    def key(request: AskRequest, build: object, generator: int = 0) -> tuple | None:
+        texts = [request.question, *request.history]
+        if any(redact_personnummer(t) != t for t in texts):
+            return None
+        day = request.date or datetime.date.today().isoformat()
+        return (request.question.strip(), request.scope or "alla", tuple(request.history),
+                day, str(build), generator)
+
+    def get(self, key: tuple | None) -> dict | None:
+        if key is None or self.size <= 0:
+            return None
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple | None, value: dict) -> None:
+        if key is None or self.size <= 0:
+            return
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
 
 
 def mount_api(app: Any, api: FastAPI, prefix: str = PREFIX) -> None:
