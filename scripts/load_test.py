@@ -100,14 +100,20 @@ def user(url: str, deadline: float, budget: threading.Semaphore, results: Result
 
 
 def api_user(url: str, deadline: float, budget: threading.Semaphore, results: Results,
-             n: int) -> None:
-    """One user asking through `POST /api/ask` (the contract JSON)."""
+             n: int, think: float = 0.0, unique: bool = False) -> None:
+    """One user asking through `POST /api/ask` (the contract JSON), pausing `think` seconds
+    (±50 %) between questions; `unique` makes every question text new (no cache hits)."""
+    import random
+
     import httpx
 
     i = n
+    pause = random.Random(n)
     with httpx.Client(base_url=url.rstrip("/"), timeout=60, trust_env=False) as client:
         while time.monotonic() < deadline and budget.acquire(blocking=False):
             question, scope = QUESTIONS[i % len(QUESTIONS)]
+            if unique:
+                question = f"{question} (fråga {n}-{i})"
             i += 1
             started = time.perf_counter()
             try:
@@ -118,6 +124,9 @@ def api_user(url: str, deadline: float, budget: threading.Semaphore, results: Re
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
             results.add(time.perf_counter() - started, error)
+            if think > 0:
+                time.sleep(min(think * pause.uniform(0.5, 1.5), max(0.0, deadline -
+                                                                   time.monotonic())))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -133,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", action="append",
                         help="server (flera gånger för flera processer; http://127.0.0.1:7860/)")
     parser.add_argument("--api", action="store_true", help="fråga via POST /api/ask")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="sekunders paus mellan en användares frågor (±50 %%; --api)")
+    parser.add_argument("--unique", action="store_true",
+                        help="varje fråga med ny text, så inget svar kommer ur cachen (--api)")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=30.0, help="sekunder")
     parser.add_argument("--max-requests", type=int, default=5000)
@@ -147,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + duration
     started = time.perf_counter()
     threads = [
-        threading.Thread(target=target, args=(urls[n % len(urls)], deadline, budget, results, n),
+        threading.Thread(target=target, args=(urls[n % len(urls)], deadline, budget, results, n,
+                                              *((args.think, args.unique) if args.api else ())),
                          daemon=True)
         for n in range(users)
     ]
@@ -159,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ok = [t for t in results.latencies if t > 0]
     print(f"server:      {', '.join(urls)}{' (API)' if args.api else ''}")
+    if args.api:
+        print(f"paus:        {args.think} s, unika frågor: {'ja' if args.unique else 'nej'}")
     print(f"användare:   {users}, tid: {elapsed:.1f} s")
     print(f"förfrågningar: {results.count} ({results.count / elapsed:.1f}/s)")
     print(f"fel:         {len(results.errors)}")

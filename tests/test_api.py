@@ -154,3 +154,30 @@ def test_api_answers_with_a_model_server(server, assistant, behaviour, mode):
     else:
         assert data["fallback_reason"] and "4 750" not in data["answer"]
         assert "hela kostnaden för alla" not in data["answer"]
+
+
+def test_cache_answers_a_question_asked_by_many_at_once_only_once():
+    import threading
+    import time
+
+    from assistant.api.app import AnswerCache, AskRequest
+
+    cache, calls = AnswerCache(8), []
+
+    def compute() -> dict:
+        calls.append(1)
+        time.sleep(0.2)
+        return {"answer": "svar"}
+
+    key = cache.key(AskRequest(question="Vem ansvarar för transporterna?"), "bygge-1")
+    threads = [threading.Thread(target=cache.get_or_compute, args=(key, compute))
+               for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert cache.key(AskRequest(question="Gäller det 19121212-1212?"), "bygge-1") is None
+    fallback = cache.get_or_compute(cache.key(AskRequest(question="Och nu?"), "bygge-1"),
+                                    lambda: {"fallback_reason": "timeout: …"})
+    assert fallback and len(cache.items) == 1  # a fallback answer is not kept

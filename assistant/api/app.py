@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
@@ -187,14 +188,13 @@ def create_api(assistant: AssistantLike, feedback: FeedbackSink | None = None) -
         started = time.perf_counter()
         key = cache.key(request, getattr(getattr(assistant, "index", None), "path", None),
                         id(getattr(assistant, "generator", None)))
-        found = cache.get(key)
-        if found is None:
+
+        def answer() -> dict:
             with busy:  # one question per core at a time; the others wait their turn
-                answer = assistant.ask(request.question, scope=request.scope or "alla",
-                                       history=request.history, date=request.date)
-            found = answer.to_dict()
-            if not found.get("fallback_reason"):  # a model that failed may answer next time
-                cache.put(key, found)
+                return assistant.ask(request.question, scope=request.scope or "alla",
+                                     history=request.history, date=request.date).to_dict()
+
+        found = cache.get_or_compute(key, answer)
         return {**found, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
     @api.get("/sections", response_model=list[SectionSummary], summary="Alla avsnitt")
@@ -234,6 +234,7 @@ class AnswerCache:
 
     def __init__(self, size: int):
         self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        self.pending: dict[tuple, threading.Event] = {}
 
     @staticmethod
     def key(request: AskRequest, build: object, generator: int = 0) -> tuple | None:
@@ -252,6 +253,32 @@ class AnswerCache:
             if found is not None:
                 self.items.move_to_end(key)
             return found
+
+    def get_or_compute(self, key: tuple | None, compute: Callable[[], dict]) -> dict:
+        """The cached answer, or `compute()`'s; while one request computes a key, others
+        asking the same wait for it instead of answering it again. A fallback answer (a model
+        that failed may answer next time) is not kept."""
+        found = self.get(key)
+        if found is not None or key is None or self.size <= 0:
+            return found if found is not None else compute()
+        with self.lock:
+            pending = self.pending.get(key)
+            owner = pending is None
+            if owner:
+                pending = self.pending[key] = threading.Event()
+        if not owner:
+            pending.wait(timeout=120)
+            found = self.get(key)
+            return found if found is not None else compute()
+        try:
+            value = compute()
+            if not value.get("fallback_reason"):
+                self.put(key, value)
+            return value
+        finally:
+            with self.lock:
+                self.pending.pop(key, None)
+            pending.set()
 
     def put(self, key: tuple | None, value: dict) -> None:
         if key is None or self.size <= 0:
