@@ -202,3 +202,33 @@ def test_number_words():
     assert verify.number_word_value("sextio") == 60
     assert verify.number_word_value("ett") is None
     assert verify.number_word_value("entreprenad") is None
+
+
+@pytest.mark.slow
+def test_eval_scores_both_modes_side_by_side(tmp_path, test_settings):
+    """`assistant eval --mode both` against a stand-in model: both runs written and counted."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        '- id: t1\n  question: "Vem har kostnadsansvaret för hjälpmedel till barn?"\n'
+        '  type: responsibility\n  gold:\n    - {document: agreement, part: B, agreement: null, '
+        'section: "B.11", title: "Personligt förskrivna hjälpmedel"}\n  key_facts: []\n'
+        '- id: t2\n  question: "Hur många semesterveckor får en sjuksköterska?"\n'
+        '  type: out_of_scope\n  gold: []\n  key_facts: []\n', encoding="utf-8")
+    with ModelServer("invent_amount") as server:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path),
+               "AVTAL_INDEX_DIR": str(test_settings.index_dir), "AVTAL_LLM_URL": server.url}
+        subprocess.run([sys.executable, "-m", "assistant.cli", "eval", "--questions",
+                        str(questions), "--out", str(tmp_path / "out"), "--mode", "both"],
+                       env=env, check=True, capture_output=True, timeout=600)
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    modes = metrics["answer_modes"]
+    assert modes["answered"] == 1 and modes["generated"] == 0
+    assert modes["fallback_reasons"] == {"unsupported_number": 1}
+    assert "hit1" in metrics["extractive"]
+    assert (tmp_path / "out" / "extractive" / "results.jsonl").exists()
+    assert len(server.requests) == 1  # the declined question never reached the model
