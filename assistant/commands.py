@@ -36,6 +36,10 @@ def run_index(args: argparse.Namespace) -> int:
 
     config = settings()
     if store.is_current(config) and not args.rebuild:
+        if config.chroma_url:  # make sure the Chroma server holds the live build's vectors
+            from assistant.index.vectors import open_collection
+
+            open_collection(config.chroma_url, store.current_build(config))
         print(f"Indexet är aktuellt: {store.current_build(config)}")
         return 0
     try:

@@ -18,6 +18,12 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
+def _env(var: str) -> str | None:
+    """An environment variable's value, None when unset or blank."""
+    value = os.environ.get(var, "").strip()
+    return value or None
+
+
 def _path(var: str, default: Path) -> Path:
     value = os.environ.get(var)
     return Path(value).expanduser().resolve() if value else default
@@ -87,6 +93,27 @@ class Settings:
     unknown_penalty: float = 0.03
     # The top sections whose evidence decides whether to decline (as calibrated).
     evidence_hits: int = 6
+
+    # Serving a region (issue 13). Generated answers: an OpenAI-compatible server's base URL
+    # (".../v1"), model name and optional key; unset = extractive answers only. A generated
+    # answer is shown only when answer/verify.py's checks pass; on any failure, timeout
+    # (seconds) or server error the extractive answer is given instead.
+    llm_url: str | None = field(default_factory=lambda: _env("AVTAL_LLM_URL"))
+    llm_model: str = field(default_factory=lambda: _env("AVTAL_LLM_MODEL") or "default")
+    llm_key: str | None = field(default_factory=lambda: _env("AVTAL_LLM_KEY"), repr=False)
+    llm_timeout: float = field(
+        default_factory=lambda: float(_env("AVTAL_LLM_TIMEOUT") or 20.0))
+    llm_max_tokens: int = 400
+    # A generated answer longer than this many characters is refused as garbage.
+    llm_max_chars: int = 2500
+    # Vectors on a Chroma server (`chroma run`, http://host:port) instead of embedded files.
+    chroma_url: str | None = field(default_factory=lambda: _env("AVTAL_CHROMA_URL"))
+    # HTTP API: largest request body accepted, in bytes; questions answered at once (one per
+    # core); recent answers kept per process (0 = none; a new build or day is a new key).
+    api_max_body: int = 64 * 1024
+    api_concurrency: int = 2
+    api_cache_size: int = field(
+        default_factory=lambda: int(_env("AVTAL_API_CACHE") or 2048))
 
 
 def settings() -> Settings:

@@ -7,12 +7,14 @@ import datetime
 import logging
 import threading
 import time
+from collections.abc import Iterator
 
 import torch
 
 from assistant import versions
 from assistant.answer.compose import missing_version_note
 from assistant.answer.extractive import Answerer, Query
+from assistant.answer.generate import Generator
 from assistant.answer.guard import check_question, instruction_topic, strip_instructions
 from assistant.config import Settings
 from assistant.config import settings as default_settings
@@ -54,6 +56,9 @@ class Assistant:
         self.retriever_name = retriever
         self.index_state: store.IndexState | None = None
         self._swap_lock = threading.Lock()
+        self._checked = time.monotonic()
+        # A model server (AVTAL_LLM_URL) rewrites answered questions; None = extractive only.
+        self.generator = Generator.from_settings(settings)
 
     @classmethod
     def load(cls, settings: Settings | None = None, retriever: str = "hybrid",
@@ -69,7 +74,7 @@ class Assistant:
         torch.set_num_threads(1)
         assistant = cls(store.open_index(settings), settings, retriever)
         assistant.index_state = index_state
-        assistant.ask("Vem betalar hjälpmedel?")  # load the model and word lists now, not later
+        assistant._extractive("Vem betalar hjälpmedel?", "alla", None, None)  # load model, words
         return assistant
 
     @property
@@ -77,9 +82,14 @@ class Assistant:
         """Swedish notice about skipped files and an old or rebuilding index ('' if none)."""
         return self.index_state.notice() if self.index_state else ""
 
-    def refresh(self) -> bool:
-        """Swap in a build that became current since this one was opened (a background
-        build finished); True when it did. Questions in flight finish on the old one."""
+    def refresh(self, every: float = 0.0) -> bool:
+        """Swap in a build that became current since this one was opened (a background build
+        finished, or another process rebuilt the shared index), looking at most every `every`
+        seconds; True when it did. Questions in flight finish on the old one."""
+        now = time.monotonic()
+        if now - self._checked < every:
+            return False
+        self._checked = now
         path = store.current_build(self.settings)
         if path is None or path == self.index.path:
             return False
@@ -112,17 +122,38 @@ class Assistant:
         holds the earlier questions, oldest first; `date` (YYYY-MM-DD) picks the version of
         the documents in force that day (today when None)."""
         started = time.perf_counter()
+        answer = self._extractive(question, scope, history, date)
+        if self.generator is not None:
+            answer = self.generator.rewrite(answer, self._sections, self.answerer.documents)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def ask_stream(self, question: str, scope: str = "alla", history: list[str] | None = None,
+                   date: str | None = None) -> Iterator[str | Answer]:
+        """Like `ask`, for a chat that streams: yields the model's text as it is written
+        (unchecked: show it as provisional, or not at all), and always ends with the checked
+        Answer (generated, or extractive with `fallback_reason`)."""
+        started = time.perf_counter()
+        answer = self._extractive(question, scope, history, date)
+        items = ([answer] if self.generator is None else
+                 self.generator.rewrite_stream(answer, self._sections, self.answerer.documents))
+        for item in items:
+            if isinstance(item, Answer):
+                item.latency_ms = (time.perf_counter() - started) * 1000
+            yield item
+
+    def _extractive(self, question: str, scope: str, history: list[str] | None,
+                    date: str | None) -> Answer:
+        self.refresh(every=2.0)  # another process (or a background build) may have rebuilt
         day = parse_date(date)
         text = check_question(question, self.settings.max_question_chars)
         query = self.query(text, history)
         if query is None:
-            answer = Answer(text, NOT_A_QUESTION, abstained=True)
-        else:
-            day = versions.asked_day(text, self.documents, day) or day
-            answer = self.answerer.answer(text, query,
-                                          self.versioned_scope(self.parse_scope(scope), day))
-            self._note_missing_versions(answer, day)
-        answer.latency_ms = (time.perf_counter() - started) * 1000
+            return Answer(text, NOT_A_QUESTION, abstained=True)
+        day = versions.asked_day(text, self.documents, day) or day
+        answer = self.answerer.answer(text, query,
+                                      self.versioned_scope(self.parse_scope(scope), day))
+        self._note_missing_versions(answer, day)
         return answer
 
     def versioned_scope(self, scope: Scope, day: datetime.date) -> Scope:

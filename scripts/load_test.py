@@ -1,12 +1,16 @@
 """Load test for a running `assistant serve`: N simultaneous users asking for T seconds.
 
 Each simulated user asks questions one after another through the same queued endpoint the
-web chat uses (`/fraga`, via gradio_client). Prints request count, errors and latency
-percentiles; exits 1 if any request failed. Bounded in users, time and total requests, and
-it refuses any server that is not on this machine (loopback only), so it cannot be pointed
-at someone else's service by mistake.
+web chat uses (`/fraga`, via gradio_client), or with `--api` through the HTTP API
+(`POST /api/ask`). Several `--url`s (e.g. the processes of `serve --workers 2`) share the
+users round-robin. Prints request count, errors and latency percentiles; exits 1 if any
+request failed. Bounded in users, time and total requests, and it refuses any server that is
+not on this machine (loopback only), so it cannot be pointed at someone else's service by
+mistake.
 
     .venv/bin/python scripts/load_test.py --url http://127.0.0.1:7860 --users 20 --duration 30
+    .venv/bin/python scripts/load_test.py --api --users 50 --duration 60 \
+        --url http://127.0.0.1:7860 --url http://127.0.0.1:7861
 """
 
 from __future__ import annotations
@@ -95,6 +99,36 @@ def user(url: str, deadline: float, budget: threading.Semaphore, results: Result
     client.close()
 
 
+def api_user(url: str, deadline: float, budget: threading.Semaphore, results: Results,
+             n: int, think: float = 0.0, unique: bool = False) -> None:
+    """One user asking through `POST /api/ask` (the contract JSON), pausing `think` seconds
+    (±50 %) between questions; `unique` makes every question text new (no cache hits)."""
+    import random
+
+    import httpx
+
+    i = n
+    pause = random.Random(n)
+    with httpx.Client(base_url=url.rstrip("/"), timeout=60, trust_env=False) as client:
+        while time.monotonic() < deadline and budget.acquire(blocking=False):
+            question, scope = QUESTIONS[i % len(QUESTIONS)]
+            if unique:
+                question = f"{question} (fråga {n}-{i})"
+            i += 1
+            started = time.perf_counter()
+            try:
+                response = client.post("/api/ask", json={"question": question, "scope": scope})
+                data = response.json()
+                error = (None if response.status_code == 200 and "citations" in data
+                         else f"HTTP {response.status_code}: {response.text[:200]}")
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            results.add(time.perf_counter() - started, error)
+            if think > 0:
+                time.sleep(min(think * pause.uniform(0.5, 1.5), max(0.0, deadline -
+                                                                   time.monotonic())))
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -105,12 +139,19 @@ def percentile(values: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:7860/")
+    parser.add_argument("--url", action="append",
+                        help="server (flera gånger för flera processer; http://127.0.0.1:7860/)")
+    parser.add_argument("--api", action="store_true", help="fråga via POST /api/ask")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="sekunders paus mellan en användares frågor (±50 %%; --api)")
+    parser.add_argument("--unique", action="store_true",
+                        help="varje fråga med ny text, så inget svar kommer ur cachen (--api)")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=30.0, help="sekunder")
     parser.add_argument("--max-requests", type=int, default=5000)
     args = parser.parse_args(argv)
-    url = loopback_url(args.url)
+    urls = [loopback_url(u) for u in (args.url or ["http://127.0.0.1:7860/"])]
+    target = api_user if args.api else user
     users = max(1, min(args.users, MAX_USERS))
     duration = max(1.0, min(args.duration, MAX_DURATION))
     budget = threading.Semaphore(max(1, min(args.max_requests, MAX_REQUESTS)))
@@ -119,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + duration
     started = time.perf_counter()
     threads = [
-        threading.Thread(target=user, args=(url, deadline, budget, results, n), daemon=True)
+        threading.Thread(target=target, args=(urls[n % len(urls)], deadline, budget, results, n,
+                                              *((args.think, args.unique) if args.api else ())),
+                         daemon=True)
         for n in range(users)
     ]
     for thread in threads:
@@ -129,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
 
     ok = [t for t in results.latencies if t > 0]
-    print(f"server:      {url}")
+    print(f"server:      {', '.join(urls)}{' (API)' if args.api else ''}")
+    if args.api:
+        print(f"paus:        {args.think} s, unika frågor: {'ja' if args.unique else 'nej'}")
     print(f"användare:   {users}, tid: {elapsed:.1f} s")
     print(f"förfrågningar: {results.count} ({results.count / elapsed:.1f}/s)")
     print(f"fel:         {len(results.errors)}")

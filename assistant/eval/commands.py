@@ -14,10 +14,12 @@ from assistant.eval.metrics import threshold_failures
 from assistant.eval.questions import Question, load_questions
 from assistant.eval.report import pct, write_report
 from assistant.eval.runner import Run, redacted, run, write_json, write_results
+from assistant.types import Answer
 
 DEFAULT_QUESTIONS = ROOT / "eval" / "questions.yaml"
 REPORTS_DIR = ROOT / "eval" / "reports"
 RETRIEVERS = ("hybrid", "dense", "bm25")
+MODES = ("auto", "extractive", "generated", "both")
 _THRESHOLD_KEYS = ("hit1", "hit3", "hit5", "mrr", "facts", "oos", "oos_abstain")
 
 
@@ -50,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="mapp för resultaten (standard: eval/reports/<tidpunkt>, och eval/reports/latest)",
     )
     parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="sökmetod")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="auto",
+        help="svarsläge: extractive (ordagranna citat), generated (språkmodellen i "
+        "AVTAL_LLM_URL), both (båda sida vid sida); auto = som ask och serve",
+    )
     parser.add_argument(
         "--baseline",
         action="store_true",
@@ -154,7 +163,21 @@ def evaluate(args: argparse.Namespace) -> int:
     for problem in check_questions(questions, tree):
         print(f"Varning: {problem}", file=sys.stderr)
     out_dir = _out_dir(args.out)
+    mode = getattr(args, "mode", "auto")
+    generator = assistant.generator
+    if mode in ("generated", "both") and generator is None:
+        raise UserError("Svarsläget kräver en språkmodell: sätt AVTAL_LLM_URL (och "
+                        "AVTAL_LLM_MODEL).")
+    if mode == "extractive":
+        assistant.generator = None
     result = run("Assistenten", assistant, questions, tree)
+    result.metrics["answer_modes"] = answer_modes(result.answers)
+    if mode == "both":  # the same questions without the model, written beside
+        assistant.generator = None
+        extractive = run("Assistenten (ordagrant)", assistant, questions, tree)
+        assistant.generator = generator
+        _write(out_dir / "extractive", extractive, None, _about(args, questions))
+        result.metrics["extractive"] = extractive.metrics
     baseline = _run_baseline(questions, tree) if args.baseline else None
     if not getattr(args, "keep_questions", False):
         result, baseline = redacted(result), baseline and redacted(baseline)
@@ -162,6 +185,11 @@ def evaluate(args: argparse.Namespace) -> int:
     if args.out is None:
         _point_latest(out_dir)
     _print_summary(out_dir, result, baseline)
+    if "extractive" in result.metrics:
+        e, modes = result.metrics["extractive"], result.metrics["answer_modes"]
+        print(f"Ordagranna svar: hit@1 {pct(e['hit1'])}, nyckelfakta {pct(e['facts'])}. "
+              f"Genererade svar visade: {modes['generated']} av {modes['answered']} "
+              f"(övriga föll tillbaka: {modes['fallback_reasons']}).")
     failures = threshold_failures(result.metrics, args.fail_under) if args.fail_under else []
     if failures:
         print("Kraven uppfylls inte:", file=sys.stderr)
@@ -175,6 +203,19 @@ def evaluate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def answer_modes(answers: list[Answer]) -> dict:
+    """How many answers were generated, and why the others fell back (by reason code)."""
+    answered = [a for a in answers if not a.abstained]
+    reasons: dict[str, int] = {}
+    for a in answered:
+        if a.fallback_reason:
+            code = a.fallback_reason.split(":", 1)[0]
+            reasons[code] = reasons.get(code, 0) + 1
+    return {"answered": len(answered),
+            "generated": sum(a.answer_mode == "generated" for a in answered),
+            "fallback_reasons": reasons}
 
 
 def _run_baseline(questions: list[Question], tree: SectionTree) -> Run:

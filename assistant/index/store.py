@@ -205,7 +205,7 @@ def _build(settings: Settings, progress: bool) -> Path:
     try:
         vectors = embed_passages(texts, show_progress=progress)
         sentence_vectors = _sentence_vectors(quotable, by_id, progress)
-        _write_chroma(target, chunks, by_id, texts, vectors)
+        _write_chroma(target, chunks, by_id, texts, vectors, settings)
         _write_bm25(target, texts)
         np.save(target / "sentences.npy", sentence_vectors.astype(np.float32))
         _write_json(target / "sentences.json", [asdict(x) for x in quotable])
@@ -251,11 +251,18 @@ def _chroma_client(path: Path):
 
 
 def _write_chroma(target: Path, chunks: list[Chunk], by_id: dict[str, Section],
-                  texts: list[str], vectors: np.ndarray) -> None:
+                  texts: list[str], vectors: np.ndarray, settings: Settings | None = None) -> None:
+    metadatas = [_chunk_metadata(by_id[c.section_id]) for c in chunks]
+    if settings is not None:  # the chunk vectors, kept with the build; on a Chroma server
+        from assistant.index import vectors as stores  # with AVTAL_CHROMA_URL (vectors.py)
+
+        stores.write_build(settings.chroma_url, target, [c.id for c in chunks], vectors, texts,
+                           metadatas, live=current_build(settings), embedded=False)
+        if settings.chroma_url:
+            return
     collection = _chroma_client(target).create_collection(
         COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
     )
-    metadatas = [_chunk_metadata(by_id[c.section_id]) for c in chunks]
     step = 1000
     for i in range(0, len(chunks), step):
         collection.add(
@@ -441,9 +448,20 @@ def open_index(settings: Settings) -> Index:
         sentences=[Sentence(**row) for row in _read_json(path / "sentences.json")],
         sentence_vectors=np.load(path / "sentences.npy"),
         bm25=bm25s.BM25.load(str(path / "bm25"), show_progress=False),
-        collection=_chroma_client(_private_copy(path)).get_collection(
-            COLLECTION, embedding_function=None),
+        collection=_open_collection(settings, path),
     )
+
+
+def _open_collection(settings: Settings, path: Path):
+    """The build's chunk collection: on the Chroma server when AVTAL_CHROMA_URL is set, else
+    from a private copy of the build's embedded store (answering never writes to the index
+    folder, which may be read-only)."""
+    if settings.chroma_url:
+        from assistant.index import vectors as stores
+
+        return stores.open_collection(settings.chroma_url, path)
+    return _chroma_client(_private_copy(path)).get_collection(COLLECTION,
+                                                              embedding_function=None)
 
 
 def _private_copy(path: Path) -> Path:

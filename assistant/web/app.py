@@ -24,7 +24,7 @@ from assistant.errors import UserError
 from assistant.ingest.manifest import DocumentInfo
 from assistant.types import Answer, Section
 from assistant.web import chat, render
-from assistant.web.feedback import RATINGS, FeedbackStore, default_path
+from assistant.web.feedback import RATINGS, FeedbackStore
 from assistant.web.security import app_kwargs as protections
 
 log = logging.getLogger(__name__)
@@ -251,7 +251,7 @@ def build_app(
 ) -> gr.Blocks:
     """The whole UI; `launch` serves it. Settings default to the assistant's own."""
     config = config or getattr(assistant, "settings", None) or settings()
-    store = store or FeedbackStore(default_path(config.data_dir))
+    store = store or _open_feedback(config)
     h = Handlers(assistant, store, config.max_question_chars)
     scopes = [(label, value) for value, label in assistant.scopes()]
 
@@ -426,6 +426,12 @@ class HtmlLang:
         await self.app(scope, receive, rewrite)
 
 
+def _open_feedback(config: Settings):
+    from assistant.web.feedback_db import open_feedback  # a shared database when configured
+
+    return open_feedback(config)
+
+
 def launch(
     demo: gr.Blocks,
     host: str = "127.0.0.1",
@@ -434,8 +440,10 @@ def launch(
     concurrency: int = 2,
     quiet: bool = True,
     routes: Sequence[BaseRoute] = (),
+    api: Any = None,
 ) -> str:
-    """Serve `demo` privately in the background; returns the local URL.
+    """Serve `demo` privately in the background; returns the local URL. `api` (a FastAPI app,
+    assistant/api) is served under /api on the same server.
 
     `routes` (Starlette/FastAPI routes, e.g. an `APIRouter().routes` for `/api/…`) are
     served by the same server, ahead of Gradio's own. Call `demo.block_thread()` to keep
@@ -468,4 +476,8 @@ def launch(
         prevent_thread_lock=True,
         quiet=quiet,
     )
+    if api is not None:
+        from assistant.api.app import mount_api
+
+        mount_api(demo.app, api)
     return local_url

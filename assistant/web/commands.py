@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from assistant.errors import UserError
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -30,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--concurrency", type=int, default=2, help="antal frågor som besvaras samtidigt (2)"
     )
+    serve.add_argument(
+        "--workers", type=int, default=1,
+        help="antal processer (1); process i lyssnar på port+i. Dela index på en Chroma-server "
+             "(AVTAL_CHROMA_URL) och återkoppling i en databas (AVTAL_DATABASE_URL)",
+    )
     serve.set_defaults(func=serve_command)
 
     feedback = subparsers.add_parser("feedback", help="hantera återkoppling (👍/👎)")
@@ -40,15 +47,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    from assistant.api.app import create_api
     from assistant.config import settings
     from assistant.privacy import install_log_redaction
     from assistant.service import Assistant
     from assistant.web.app import build_app, launch
-    from assistant.web.feedback import FeedbackStore, default_path
+    from assistant.web.feedback_db import open_feedback
 
-    store = FeedbackStore(default_path(settings().data_dir))
+    store = open_feedback(settings())
 
     install_log_redaction()  # questions may hold a personnummer: never in a log line
+    start_workers(args)  # processes 2…N on the following ports, stopped when this one exits
     print("Läser in modell och index …", file=sys.stderr, flush=True)
     assistant = Assistant.load(settings(), background=True)
     for notice in (assistant.index_notice, store.notice):  # once, at start
@@ -56,7 +65,8 @@ def serve_command(args: argparse.Namespace) -> int:
             print(f"Obs: {notice}", file=sys.stderr, flush=True)
     demo = build_app(assistant, store=store)
     _follow_index(assistant)
-    url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency))
+    url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency),
+                 api=create_api(assistant, feedback=store))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # configured by launch
         install_log_redaction(logging.getLogger(name))
     print(f"Avtalsassistenten körs på {url}", flush=True)
@@ -97,11 +107,42 @@ def _follow_index(assistant, every: float = 5.0) -> None:
     threading.Thread(target=follow, name="follow-index", daemon=True).start()
 
 
+def start_workers(args: argparse.Namespace) -> list:
+    """With --workers N > 1, N-1 more `assistant serve` processes on port+1 … port+N-1 (each
+    with its own model, all sharing the index, Chroma server and database)."""
+    import atexit
+    import signal
+    import subprocess
+
+    children: list = []
+    if args.workers > 16:
+        raise UserError("Högst 16 processer (--workers).")
+    for i in range(1, max(1, args.workers)):
+        command = [sys.executable, "-m", "assistant.cli", "serve", "--host", args.host,
+                   "--port", str(args.port + i), "--concurrency", str(args.concurrency)]
+        children.append(subprocess.Popen(command))
+    if children:
+        atexit.register(stop_workers, children)
+        # SIGTERM (systemd, kill) ends this process through atexit too, children included.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    return children
+
+
+def stop_workers(children: list) -> None:
+    for child in children:
+        child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=20)
+        except Exception:  # noqa: BLE001 - a child that will not stop is killed
+            child.kill()
+
+
 def export_command(args: argparse.Namespace) -> int:
     from assistant.config import settings
-    from assistant.web.feedback import FeedbackStore, default_path
+    from assistant.web.feedback_db import open_feedback
 
-    store = FeedbackStore(default_path(settings().data_dir), read_only=True)
+    store = open_feedback(settings(), read_only=True)
     if args.out is None:
         store.export_csv(sys.stdout)
         return 0

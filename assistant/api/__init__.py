@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI) served beside the web chat."""
