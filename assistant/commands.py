@@ -48,12 +48,16 @@ def run_index(args: argparse.Namespace) -> int:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from assistant.service import Assistant
+    from assistant.answer.guard import check_question
 
     if not args.jsonl:
         if args.question is None or not args.question.strip():
             raise UserError("Frågan är tom. Skriv en fråga inom citattecken, till exempel: "
                             'assistant ask "Vem betalar hjälpmedel till barn?"')
+        # Refuse an over-long or unreadable question before the index and model are loaded.
+        check_question(args.question, settings().max_question_chars)
+    from assistant.service import Assistant
+
     assistant = Assistant.load(progress=sys.stderr.isatty())
     if args.jsonl:
         return _ask_lines(assistant, args.scope, args.date)

@@ -6,8 +6,6 @@ import datetime
 import logging
 import time
 
-import torch
-
 from assistant.answer.extractive import Answerer, Query
 from assistant.answer.guard import check_question, instruction_topic, strip_instructions
 from assistant.config import Settings
@@ -39,11 +37,12 @@ def parse_date(value: str | None) -> datetime.date:
 
 class Assistant:
     def __init__(self, index: store.Index, settings: Settings, retriever: str = "hybrid"):
-        from assistant.index.embed import embed_query
+        from assistant.index.embed import query_embedder
 
         self.settings = settings
         self.index = index
-        self.embed_query = embed_query
+        # Questions are embedded by the backend that made the index's vectors (ONNX: no torch).
+        self.embed_query = query_embedder(store.embedding_of(index.path), settings.model_dir)
         self.search = HybridSearch(index, settings, retriever)
         self.answerer = Answerer(index, self.search, settings)
         self._sections = {s.id: s for s in index.sections}
@@ -56,9 +55,8 @@ class Assistant:
         if not store.is_current(settings):
             log.info("building index in %s", settings.index_dir)
             store.build(settings, progress=progress, force=False)
-        # One thread per question: with the web chat's parallel questions (or anything else
-        # on the machine) two threads each slow a 26 ms query to about a second.
-        torch.set_num_threads(1)
+        # Questions are embedded on one thread each (embed.embed_queries): with the web chat's
+        # parallel questions, two threads each would slow a query many times over.
         assistant = cls(store.open_index(settings), settings, retriever)
         assistant.ask("Vem betalar hjälpmedel?")  # load the model and word lists now, not later
         return assistant
