@@ -9,7 +9,6 @@ import re
 import struct
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,9 +34,7 @@ from assistant.index.embed import (
     embed_query,
     length_batches,
     load_model,
-    token_counts,
 )
-from assistant.index.store import _sentence_vectors
 
 TORCH = Embedding("torch", "fp32")
 ONNX_FP32 = Embedding("onnx", "fp32")
@@ -321,28 +318,10 @@ def test_embedding_names_parse_and_fall_back_to_torch_for_old_indexes() -> None:
         Embedding.parse("torch-int8")
 
 
-def test_sentence_vector_is_the_mean_of_plain_and_token_weighted_heading_mix() -> None:
-    plain = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
-    heading = np.array([[0.0, 1.0], [0.0, 1.0]], dtype=np.float32)
-    vectors = _sentence_vectors(plain, heading, np.array([3, 5]), np.array([1, 5]))
-    headed = np.array([3.0, 1.0]) / np.sqrt(10.0)  # 3 sentence tokens, 1 heading token
-    np.testing.assert_allclose(vectors[0], (plain[0] + headed) / 2, atol=1e-6)
-    np.testing.assert_allclose(vectors[1], [0.0, 1.0], atol=1e-6)  # both point the same way
-
-
-@pytest.mark.slow
-def test_token_counts_leave_out_prompt_and_special_tokens(model_dir: Path) -> None:
-    (count,) = token_counts(["Avtalet gäller."], model_dir=model_dir)
-    ids = load_model(model_dir).tokenizer("Avtalet gäller.")["input_ids"]
-    assert count == len(ids) - 2
-
-
 def test_over_long_question_is_refused_before_anything_is_loaded(tmp_path: Path) -> None:
     """No index exists in this folder: a refusal that needed it would first build it."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), AVTAL_INDEX_DIR=str(tmp_path / "index"))
-    started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "Vem? " * 400],
                           env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 2 and "för lång" in done.stderr
     assert not (tmp_path / "index").exists()
-    assert time.perf_counter() - started < 20

@@ -53,7 +53,6 @@ __all__ = [
     "load_model",
     "query_embedder",
     "release_models",
-    "token_counts",
 ]
 
 MODEL_NAME = "multilingual-e5-small"
@@ -291,15 +290,6 @@ def embed_query(text: str, *, model_dir: Path | None = None,
                 embedding: Embedding | None = None) -> np.ndarray:
     """(384,) float32 unit vector for one question; cosine = dot product with passages."""
     return embed_queries([text], model_dir=model_dir, embedding=embedding)[0]
-
-
-def token_counts(texts: list[str], model_dir: Path | None = None) -> list[int]:
-    """Tokens of each text alone (no prompt, no special tokens), up to the model's limit."""
-    if not texts:
-        return []
-    tokenizer = _tokenizer(_prepared(_resolve(model_dir), onnx=False))
-    return [min(len(e.ids), MAX_SEQ_LENGTH)
-            for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
 
 
 def query_embedder(embedding: Embedding, model_dir: Path | None = None
