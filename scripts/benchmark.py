@@ -7,7 +7,7 @@ nothing.
 
     .venv/bin/python scripts/benchmark.py [--cold 3] [--build] [--min 100] [FILES...]
 
-`AVTAL_EMBEDDING=torch` (or onnx-fp32) benchmarks another backend; `--index-dir` uses an
+`AVTAL_EMBEDDING=torch` (or onnx-int8) benchmarks another backend; `--index-dir` uses an
 index folder of its own (built first when not current).
 """
 
@@ -153,7 +153,7 @@ def main() -> int:
     if args.index_dir:
         env["AVTAL_INDEX_DIR"] = str(args.index_dir.resolve())
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
-          f"embedding {env.get('AVTAL_EMBEDDING') or 'onnx-int8 (default)'}")
+          f"embedding {env.get('AVTAL_EMBEDDING') or 'onnx-fp32 (default)'}")
     ensure_index(env)
     cold_start(env, args.cold)
     latency(env, questions(args.files, args.min))
