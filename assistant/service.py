@@ -9,8 +9,6 @@ import threading
 import time
 from collections.abc import Iterator
 
-import torch
-
 from assistant import versions
 from assistant.answer.compose import missing_version_note
 from assistant.answer.extractive import Answerer, Query
@@ -45,11 +43,12 @@ def parse_date(value: str | None) -> datetime.date:
 
 class Assistant:
     def __init__(self, index: store.Index, settings: Settings, retriever: str = "hybrid"):
-        from assistant.index.embed import embed_query
+        from assistant.index.embed import query_embedder
 
         self.settings = settings
         self.index = index
-        self.embed_query = embed_query
+        # Questions are embedded by the backend that made the index's vectors (ONNX: no torch).
+        self.embed_query = query_embedder(store.embedding_of(index.path), settings.model_dir)
         self.search = HybridSearch(index, settings, retriever)
         self.answerer = Answerer(index, self.search, settings)
         self._sections = {s.id: s for s in index.sections}
@@ -69,9 +68,8 @@ class Assistant:
         another process. `index_notice` says what users should know about it."""
         settings = settings or default_settings()
         index_state = store.ensure(settings, progress=progress, background=background)
-        # One thread per question: with the web chat's parallel questions (or anything else
-        # on the machine) two threads each slow a 26 ms query to about a second.
-        torch.set_num_threads(1)
+        # Questions are embedded on one thread each (embed.embed_queries): with the web chat's
+        # parallel questions, two threads each would slow a query many times over.
         assistant = cls(store.open_index(settings), settings, retriever)
         assistant.index_state = index_state
         assistant._extractive("Vem betalar hjälpmedel?", "alla", None, None)  # load model, words

