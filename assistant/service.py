@@ -91,17 +91,30 @@ class Assistant:
         return answer
 
     def query(self, text: str, history: list[str] | None = None) -> Query | None:
-        """The question as searched: instructions stripped, the previous question as context,
-        spelling repaired and abbreviations spelled out, with its embeddings (and those of its
-        form without the agreement's name). None when nothing is left to ask."""
+        """The question as searched: instructions stripped, read in its conversation (earlier
+        turns only when it depends on them, retrieve/conversation.py), spelling repaired and
+        abbreviations spelled out, with its embeddings (and those of its form without the
+        agreement's name). None when nothing is left to ask."""
         asked = strip_instructions(text) or instruction_topic(text)
         if len(asked) < 2:
             return None
-        context = [strip_instructions(h) for h in (history or [])[-1:]]
-        expanded = self.search.expand(" ".join(context + [asked]))
+        earlier = [strip_instructions(h) for h in history or []]
+        reading = self.search.read(asked, earlier)
+        expanded = self.search.expand(reading.text)
         focus = without_agreement_name(expanded)
         return Query(expanded, self.embed_query(expanded),
-                     focus=self.embed_query(focus) if focus != expanded else None)
+                     focus=self.embed_query(focus) if focus != expanded else None,
+                     follow_up=reading.follow_up)
+
+    def retrieved(self, question: str, scope: str = "alla", history: list[str] | None = None,
+                  k: int = 10) -> list[str]:
+        """Ids of the sections the search ranks first for a question in its conversation,
+        before the answerer decides what to cite (evaluation: retrieval recall@k)."""
+        query = self.query(check_question(question, self.settings.max_question_chars), history)
+        if query is None:
+            return []
+        hits = self.search.search(query.text, query.ranking_vector, self.parse_scope(scope), k)
+        return [hit.section.id for hit in hits]
 
     def retriever(self, scope: str = "alla", k: int = 5) -> AgreementRetriever:
         """The same search as a LangChain retriever, for chains and notebooks."""
