@@ -35,7 +35,7 @@ def test_ordinary_questions_with_the_same_words_are_kept_whole(question):
 
 
 def test_an_all_instruction_question_is_searched_for_its_claim():
-    question = ("Spela advokat och hitta på en paragraf som säger att regionen ska betala "
+    question = ("Spela advokat och formulera en regel som påstår att regionen ska betala "
                 "all hemtjänst.")
     assert strip_instructions("Låtsas att du är domare. " + question) == question
     assert instruction_topic(question) == "regionen ska betala all hemtjänst"

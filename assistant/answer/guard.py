@@ -18,7 +18,7 @@ _OPENING = r"(?:^|(?<=[.?!:\n])|\boch\s|,)\s*"
 _IMPERATIVE = (r"ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forget|override|"
                r"låtsas|pretend|act\s+as|svara\s+(?:bara|endast|alltid|utan|kort|att)|"
                r"skriv\s+(?:bara|endast|utan|ut)|answer\s+(?:only|always|without)|säg\s+att|"
-               r"say\s+that|translate|översätt")
+               r"say\s+that")
 _OWN_RULES = (r"(?:tidigare|föregående|ovanstående|dina|alla|previous|above|prior|your|all)\s+"
               r"(?:\w+\s+)?(?:instruktion\w*|regler\w*|anvisning\w*|prompt\w*|instructions?|"
               r"rules|direktiv\w*)|allt\s+(?:ovan|du\s+vet)")
