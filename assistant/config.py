@@ -68,6 +68,8 @@ class Settings:
     # (scripts/calibrate_threshold.py writes assistant/answer/decision.json: coefficients and
     # the two thresholds, decline / low confidence). Another file can be given here.
     decision_file: Path | None = None
+    # Everyday care words get the agreement's concept added (retrieve/vocabulary.yaml).
+    domain_vocabulary: bool = True
     # Conversations (retrieve/conversation.py): a word names a topic when fewer than this
     # share of the sections use it ("hjälpmedel", "korttidsboende"; not "kommunen").
     topic_share_max: float = 0.1

@@ -70,3 +70,15 @@ def test_without_history_nothing_is_added(conversation):
 def test_a_history_without_topic_words_adds_nothing(conversation):
     reading = conversation.read("och då?", ["hej", "tack"])
     assert not reading.follow_up and reading.text == "och då?"
+
+
+def test_everyday_words_bring_the_agreement_concept():
+    from assistant.retrieve.vocabulary import load_vocabulary, with_concepts
+
+    vocabulary = load_vocabulary()
+    assert with_concepts("Vem betalar en rullator?", vocabulary) == (
+        "Vem betalar en rullator? (hjälpmedel)")
+    assert with_concepts("Vem betalar hjälpmedel som rullstol?", vocabulary) == (
+        "Vem betalar hjälpmedel som rullstol?")
+    assert with_concepts("Vad gäller på kortis?", {"kortis": "korttidsboende"}).endswith(
+        "(korttidsboende)")

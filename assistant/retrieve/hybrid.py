@@ -23,6 +23,7 @@ from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.glossary import build_glossary, expand
 from assistant.retrieve.lexical import WORD, Vocabulary, correct, tokens
 from assistant.retrieve.spelling import Speller, frequency
+from assistant.retrieve.vocabulary import load_vocabulary, with_concepts
 from assistant.types import Section
 
 MODES = ("hybrid", "dense", "bm25")
@@ -78,10 +79,12 @@ class HybridSearch:
         self.speller = Speller(s.body for s in index.sections)
         self.section_share = _section_share(s.body for s in index.sections)
         self.conversation = Conversation(self.is_topic)
+        self.domain = load_vocabulary() if settings.domain_vocabulary else {}
 
     def expand(self, question: str) -> str:
-        """The question as searched: spelling repaired, abbreviations spelled out."""
-        return expand(self.speller.repair(question), self.glossary)
+        """The question as searched: spelling repaired, abbreviations spelled out, everyday
+        care words given the agreement's concept (vocabulary.yaml)."""
+        return with_concepts(expand(self.speller.repair(question), self.glossary), self.domain)
 
     def read(self, question: str, history: list[str] | None = None) -> Reading:
         """The question in its conversation (conversation.py): alone when it names its own
