@@ -77,9 +77,11 @@ class Conversation:
     def read(self, question: str, history: Sequence[str] | None = None) -> Reading:
         """The question as searched: alone when it stands on its own, else after the topic
         words of the turns it continues (back to the last question that stood alone)."""
-        topic = self.topic_words(question)
         earlier = [h for h in (history or []) if h.strip()]
-        if not earlier or not self.depends(question, topic):
+        if not earlier:
+            return Reading(question, False)
+        topic = self.topic_words(question)
+        if not self.depends(question, topic):
             return Reading(question, False, tuple(topic))
         context: list[str] = []
         for turn in reversed(earlier):
