@@ -100,11 +100,25 @@ class Assistant:
             return None
         earlier = [strip_instructions(h) for h in history or []]
         reading = self.search.read(asked, earlier)
-        expanded = self.search.expand(reading.text)
+        alone = self._embedded(asked)
+        if not reading.follow_up or self._stands_alone(alone):
+            return alone
+        return self._embedded(reading.text, follow_up=True)
+
+    def _embedded(self, text: str, follow_up: bool = False) -> Query:
+        expanded = self.search.expand(text)
         focus = without_agreement_name(expanded)
         return Query(expanded, self.embed_query(expanded),
                      focus=self.embed_query(focus) if focus != expanded else None,
-                     follow_up=reading.follow_up)
+                     follow_up=follow_up)
+
+    def _stands_alone(self, query: Query) -> bool:
+        """A question that reads like a follow-up but that the documents clearly answer on
+        its own ("gäller det även diabetesartiklar?") is searched alone."""
+        hits = self.search.search(query.text, query.vector,
+                                  limit=self.settings.sections_considered)
+        probability = self.answerer.evidence(query.text, hits)
+        return probability >= self.answerer.decision.sure_above
 
     def retrieved(self, question: str, scope: str = "alla", history: list[str] | None = None,
                   k: int = 10) -> list[str]:

@@ -9,8 +9,8 @@ search towards every earlier topic).
 
 The rule is general Swedish: a follow-up opens with a continuation ("och", "men", "än",
 "även"), ends in "då?", or leans on a pronoun or demonstrative ("den", "det", "hen",
-"dessa") — and names at most one topic word of its own; a question with no topic word at
-all depends on the conversation too. What counts as a topic word is read from the corpus
+"dessa") — and names at most one topic word of its own; a very short question without a
+topic word depends on the conversation too. What counts as a topic word is read from the corpus
 (`is_topic`), never from particular questions.
 """
 
@@ -25,7 +25,7 @@ from assistant.retrieve.spelling import WORD
 # A question that continues the previous one: "och för vuxna?", "men om …", "än för barn?".
 CONTINUATION = re.compile(
     r"^\s*(?:och|men|samt|än|eller|också|även|så|alltså|fast)\b|"
-    r"\bdå\s*[?.!]*\s*$|"
+    r"\b(?:då|också|även)\s*[?.!]*\s*$|"
     r"\b(?:även|också)\s+(?:för|på|i|vid|när|om)\b",
     re.IGNORECASE,
 )
@@ -33,11 +33,14 @@ CONTINUATION = re.compile(
 ANAPHORA = frozenset({
     "den", "det", "dem", "denna", "detta", "dessa", "där", "dit", "därifrån", "hen", "han",
     "hon", "henne", "honom", "hens", "hans", "hennes", "dess", "deras", "sådan", "sådant",
-    "sådana", "samma", "densamma", "detsamma", "dom",
+    "sådana", "samma", "densamma", "detsamma", "dom", "de",
 })
 # At most this many topic words of its own and a question with a continuation or an
 # anaphor still depends on the turn before ("och för vuxna?" names "vuxna" only).
 OWN_TOPIC_MAX = 1
+# A question this short with no topic word of its own ("hur ofta?", "vilka yrken?") also
+# leans on the turn before, even without a pronoun.
+SHORT = 3
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,11 @@ class Conversation:
     def depends(self, question: str, topic: Sequence[str] | None = None) -> bool:
         """Whether the question cannot be read without the turn before it."""
         topic = self.topic_words(question) if topic is None else topic
-        if not topic:
-            return True
         if len(topic) > OWN_TOPIC_MAX:
             return False
-        words = {w.lower() for w in WORD.findall(question)}
-        return bool(CONTINUATION.search(question) or words & ANAPHORA)
+        words = [w.lower() for w in WORD.findall(question)]
+        leans = bool(CONTINUATION.search(question) or set(words) & ANAPHORA)
+        return leans or (not topic and len(words) <= SHORT)
 
     def read(self, question: str, history: Sequence[str] | None = None) -> Reading:
         """The question as searched: alone when it stands on its own, else after the topic

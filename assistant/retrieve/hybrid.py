@@ -29,6 +29,9 @@ from assistant.types import Section
 MODES = ("hybrid", "dense", "bm25")
 AGREE_WITHIN = 5
 EVERYDAY_WORD = 5.0  # wordfreq Zipf frequency of "ansvar", "kostar": says nothing of the topic
+# A word at least this common in Swedish (wordfreq Zipf: "patienten" 4.1, "kostnaden" 4.3)
+# does not name the topic of a conversation turn; "hjälpmedel" (3.6), "tvist" (3.5) do.
+TOPIC_WORD = 4.0
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,15 @@ class HybridSearch:
         return self.conversation.read(question, history)
 
     def is_topic(self, word: str) -> bool:
-        """Whether a word names something: a corpus word that only some sections use (not
-        "vård", "kommunen", "ansvarar"), an abbreviation whose long form does, or a word the
-        documents never use that is not everyday Swedish either ("semesterdagar")."""
+        """Whether a word names something: not an everyday word (wordfreq: "står", "barn",
+        "kostnaden", "patienten" say what is asked, not about what), and either a corpus word
+        that only some sections use (not "vård", "ansvar"), an abbreviation whose long form is
+        a topic, or a word the documents never use ("semesterdagar")."""
         lower = word.lower()
         if lower in self.glossary:
             return any(self.is_topic(w) for w in WORD.findall(self.glossary[lower]))
+        if frequency(lower) >= TOPIC_WORD:
+            return False
         for stem in correct(tokens(lower), self.vocabulary.words):
             if stem.isdigit():
                 continue
@@ -106,7 +112,7 @@ class HybridSearch:
                 if min(self.section_share.get(k, 0.0) for k in known) \
                         < self.settings.topic_share_max:
                     return True
-            elif frequency(lower) < EVERYDAY_WORD:
+            else:
                 return True
         return False
 
