@@ -6,8 +6,9 @@ question's conversation) and whether the question has gold (answerable) or not (
 scope, gold-less adversarial). A standardised logistic regression (class-balanced) combines
 the signals; two thresholds on its probability are chosen on the training folds only:
 
-- decline_below: the threshold minimising (answerable declined + no-gold answered), the two
-  errors the targets bound (≤ 0.05 and ≤ 0.10);
+- decline_below: among the thresholds that decline at most ANSWERABLE_DECLINED of the
+  answerable questions (the target bounds it at 0.05), the one minimising (answerable
+  declined + no-gold answered);
 - sure_above: above it no more than SURE_OOS of the no-gold questions lie; answers between
   the two thresholds are given with confidence "låg".
 
@@ -36,6 +37,7 @@ from assistant.service import Assistant
 
 FEATURES = ("similarity", "peak", "coverage", "agree", "unknown")
 FOLDS = 5
+ANSWERABLE_DECLINED = 0.05
 SURE_OOS = 0.03  # share of no-gold questions allowed above the "sure" threshold
 GRID = np.linspace(0.02, 0.98, 97)
 
@@ -54,6 +56,20 @@ def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.array(rows, dtype=float), np.array(labels)
 
 
+def cached(assistant: Assistant, path: Path, cache: Path | None):
+    """signals(), read from / written to `cache` (one .npz per question file) when given."""
+    if cache is None:
+        return signals(assistant, path)
+    file = cache / f"{path.stem}.npz"
+    if file.exists():
+        data = np.load(file)
+        return data["x"], data["y"]
+    x, y = signals(assistant, path)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(file, x=x, y=y)
+    return x, y
+
+
 def fit(x: np.ndarray, y: np.ndarray) -> DecisionModel:
     """Logistic regression on standardised signals, with thresholds chosen on (x, y)."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
@@ -63,8 +79,9 @@ def fit(x: np.ndarray, y: np.ndarray) -> DecisionModel:
     model = DecisionModel(FEATURES, tuple(mean), tuple(scale), tuple(regression.coef_[0]),
                           float(regression.intercept_[0]), 0.5, 0.5)
     p = probabilities(model, x)
-    errors = [np.mean(p[y] < t) + np.mean(p[~y] >= t) for t in GRID]
-    decline = float(GRID[int(np.argmin(errors))])
+    allowed = [t for t in GRID if np.mean(p[y] < t) <= ANSWERABLE_DECLINED] or [GRID[0]]
+    errors = [np.mean(p[y] < t) + np.mean(p[~y] >= t) for t in allowed]
+    decline = float(allowed[int(np.argmin(errors))])
     sure = max(decline, float(np.quantile(p[~y], 1 - SURE_OOS))) if (~y).any() else decline
     return DecisionModel(FEATURES, model.mean, model.scale, model.coef, model.intercept,
                          decline, sure)
@@ -107,9 +124,10 @@ def main() -> int:
                         help="a set only scored (e.g. eval/holdout.yaml), never fitted on")
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--cache", type=Path, help="keep the signals here (.npz) between runs")
     args = parser.parse_args()
     assistant = Assistant.load()
-    fitted = [signals(assistant, path) for path in args.sets]
+    fitted = [cached(assistant, path, args.cache) for path in args.sets]
     x = np.vstack([f[0] for f in fitted])
     y = np.concatenate([f[1] for f in fitted])
     cv = out_of_fold(x, y, args.folds)
@@ -121,7 +139,8 @@ def main() -> int:
     data["out_of_fold"] = cv
     data["in_sample"] = figures(model, x, y)
     for path in args.report:
-        data.setdefault("reported", {})[str(path)] = figures(model, *signals(assistant, path))
+        data.setdefault("reported", {})[str(path)] = figures(
+            model, *cached(assistant, path, args.cache))
     print(json.dumps({k: v for k, v in data.items() if k not in ("mean", "scale")},
                      ensure_ascii=False, indent=1))
     args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

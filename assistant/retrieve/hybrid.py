@@ -131,10 +131,18 @@ class HybridSearch:
         return {
             "similarity": similarity,
             "peak": similarity - float(np.mean(sims)) if sims else 0.0,
-            "coverage": self.vocabulary.coverage(tokens(query)),
+            "coverage": self.coverage(query),
             "agree": float(agree),
             "unknown": float(bool(self.unknown_topics(query))),
         }
+
+    def coverage(self, query: str) -> float:
+        """Share of the question's words (typos corrected) that the corpus uses, as they are
+        or as the parts of a compound ("stomiprodukter", "diabetesmaterial")."""
+        corrected = correct(tokens(query), self.vocabulary.words)
+        if not corrected:
+            return 0.0
+        return sum(bool(self.vocabulary.parts(t)) for t in corrected) / len(corrected)
 
     def unknown_topics(self, query: str) -> list[str]:
         """Words of the question the documents never use, in any form, spelling or as the
@@ -144,7 +152,7 @@ class HybridSearch:
         unknown = []
         for word in WORD.findall(query):
             lower = word.lower()
-            if (lower in self.glossary or any(ch.isdigit() for ch in lower)
+            if (lower in self.glossary or lower in self.domain or any(ch.isdigit() for ch in lower)
                     or frequency(lower) >= EVERYDAY_WORD):
                 continue
             stems = correct(tokens(lower), self.vocabulary.words)
