@@ -101,9 +101,12 @@ class Assistant:
         earlier = [strip_instructions(h) for h in history or []]
         reading = self.search.read(asked, earlier)
         alone = self._embedded(asked)
-        if not reading.follow_up or self._stands_alone(alone):
+        if not reading.follow_up:
             return alone
-        return self._embedded(reading.text, follow_up=True)
+        combined = self._embedded(reading.text, follow_up=True)
+        if reading.topic and self._stands_alone(alone, combined):
+            return alone
+        return combined
 
     def _embedded(self, text: str, follow_up: bool = False) -> Query:
         expanded = self.search.expand(text)
@@ -112,13 +115,17 @@ class Assistant:
                      focus=self.embed_query(focus) if focus != expanded else None,
                      follow_up=follow_up)
 
-    def _stands_alone(self, query: Query) -> bool:
-        """A question that reads like a follow-up but that the documents clearly answer on
-        its own ("gäller det även diabetesartiklar?") is searched alone."""
-        hits = self.search.search(query.text, query.vector,
-                                  limit=self.settings.sections_considered)
-        probability = self.answerer.evidence(query.text, hits)
-        return probability >= self.answerer.decision.sure_above
+    def _stands_alone(self, alone: Query, combined: Query) -> bool:
+        """A question that leans on the turn before but names a topic of its own, and that
+        the documents answer clearly on its own — more clearly than read with the earlier
+        topic ("gäller det även diabetesartiklar?") — is searched alone."""
+        probability = {}
+        for name, query in (("alone", alone), ("combined", combined)):
+            hits = self.search.search(query.text, query.vector,
+                                      limit=self.settings.sections_considered)
+            probability[name] = self.answerer.evidence(query.text, hits)
+        return (probability["alone"] >= self.answerer.decision.sure_above
+                and probability["alone"] > probability["combined"])
 
     def retrieved(self, question: str, scope: str = "alla", history: list[str] | None = None,
                   k: int = 10) -> list[str]:

@@ -90,8 +90,6 @@ class Answerer:
         if not chosen:
             return _declined(question, hits, scope, probability)
         sure = confidence == HIGH
-        if not sure:
-            chosen = chosen[:1]
         citations = [citation for citation, _, _ in chosen]
         short, span = self._short_answer(chosen[0], question)
         top = chosen[0][1]
