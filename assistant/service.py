@@ -104,7 +104,7 @@ class Assistant:
         if not reading.follow_up:
             return alone
         combined = self._embedded(reading.text, follow_up=True)
-        if reading.topic and self._stands_alone(alone, combined):
+        if self._stands_alone(alone, combined):
             return alone
         return combined
 
@@ -116,9 +116,9 @@ class Assistant:
                      follow_up=follow_up)
 
     def _stands_alone(self, alone: Query, combined: Query) -> bool:
-        """A question that leans on the turn before but names a topic of its own, and that
-        the documents answer clearly on its own — more clearly than read with the earlier
-        topic ("gäller det även diabetesartiklar?") — is searched alone."""
+        """A question that leans on the turn before but that the documents answer clearly on
+        its own — more clearly than read with the earlier topic ("gäller det även
+        diabetesartiklar?") — is searched alone."""
         probability = {}
         for name, query in (("alone", alone), ("combined", combined)):
             hits = self.search.search(query.text, query.vector,
