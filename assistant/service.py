@@ -104,7 +104,7 @@ class Assistant:
         if not reading.follow_up:
             return alone
         combined = self._embedded(reading.text, follow_up=True)
-        if self._stands_alone(alone, combined):
+        if reading.topic and self._stands_alone(alone, combined):
             return alone
         return combined
 
@@ -116,9 +116,10 @@ class Assistant:
                      follow_up=follow_up)
 
     def _stands_alone(self, alone: Query, combined: Query) -> bool:
-        """A question that leans on the turn before but that the documents answer clearly on
-        its own — more clearly than read with the earlier topic ("gäller det även
-        diabetesartiklar?") — is searched alone."""
+        """A question that leans on the turn before but names a topic of its own, and that
+        the documents answer clearly on its own — more clearly than read with the earlier
+        topic ("gäller det även diabetesartiklar?") — is searched alone. (Without the topic
+        condition, "och om hen är 20 år då?" matches an unrelated age limit literally.)"""
         probability = {}
         for name, query in (("alone", alone), ("combined", combined)):
             hits = self.search.search(query.text, query.vector,

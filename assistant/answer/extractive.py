@@ -17,7 +17,7 @@ import numpy as np
 from assistant.answer.compose import abstention_text, answer_text, scope_name
 from assistant.answer.cues import Cues, in_english, read_cues
 from assistant.answer.decide import HIGH, load_model
-from assistant.answer.keyfact import key_fact
+from assistant.answer.keyfact import asked_unit, key_fact
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
 from assistant.index.chunking import Sentence
@@ -113,19 +113,20 @@ class Answerer:
         asks for (keyfact.py); with the key fact's span in it."""
         citation, _, candidates = chosen
         best = candidates[0].score
-        fallback: tuple[str | None, tuple[int, int] | None] = (None, None)
+        options: list[tuple[str, tuple[int, int] | None]] = []
         for candidate in candidates:
             if candidate.score < best - self.settings.extend_margin:
                 break
             sentence = self._verbatim(candidate.sentence)
-            if not sentence or collapse(sentence) not in collapse(citation.quote):
-                continue
-            span = key_fact(sentence, question)
-            if span is not None:
-                return sentence, span
-            if fallback[0] is None:
-                fallback = (sentence, None)
-        return fallback
+            if sentence and collapse(sentence) in collapse(citation.quote):
+                options.append((sentence, key_fact(sentence, question)))
+        with_fact = [(s, span) for s, span in options if span is not None]
+        in_unit = [(s, span) for s, span in with_fact
+                   if asked_unit(question, s[span[0]:span[1]])]
+        for choice in (in_unit, with_fact, options):
+            if choice:
+                return choice[0]
+        return None, None
 
     def _verbatim(self, sentence: Sentence) -> str:
         section = self.search.sections[sentence.section_id]

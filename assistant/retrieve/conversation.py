@@ -3,9 +3,9 @@
 In a chat staff write elliptic follow-ups ("och om hen är 25 då?", "vem kallar till den?",
 "gäller det även på korttids?"): alone they name no topic the documents know. A question
 that names its own topic ("Vem ansvarar för läkarinsatser på korttidsboende?") is searched
-alone, whatever came before. When a question depends on earlier turns, it is searched with
-the topic words of the turn it continues (not the whole history: that would pull the
-search towards every earlier topic).
+alone, whatever came before. When a question depends on earlier turns, it is searched after
+the last turn that stood alone (as asked) and the topic words of the follow-ups since — not
+the whole history, which would pull the search towards every earlier topic.
 
 The rule is general Swedish: a follow-up opens with a continuation ("och", "men", "än",
 "även"), ends in "då?", or leans on a pronoun or demonstrative ("den", "det", "hen",
@@ -77,8 +77,8 @@ class Conversation:
         return leans or (not topic and len(words) <= SHORT)
 
     def read(self, question: str, history: Sequence[str] | None = None) -> Reading:
-        """The question as searched: alone when it stands on its own, else after the topic
-        words of the turns it continues (back to the last question that stood alone)."""
+        """The question as searched: alone when it stands on its own, else after the last
+        question that stood alone and the topic words of the follow-ups since."""
         earlier = [h for h in (history or []) if h.strip()]
         if not earlier:
             return Reading(question, False)
@@ -88,9 +88,10 @@ class Conversation:
         context: list[str] = []
         for turn in reversed(earlier):
             words = self.topic_words(turn)
-            context = [w for w in words if w not in context and w not in topic] + context
             if not self.depends(turn, words):
+                context.insert(0, turn)  # the turn that stood alone, as asked
                 break
+            context = [w for w in words if w not in context and w not in topic] + context
         if not context:
             return Reading(question, False, tuple(topic))
         return Reading(" ".join(context + [question]), True, tuple(topic))
