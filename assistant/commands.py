@@ -182,7 +182,8 @@ def _readable(answer) -> str:
             c.agreement, f"{c.section} {c.title}" if c.section else c.title) if x)
         page = f", s. {c.page}" if c.page else ""
         lines.append(f"  [{n}] {where}{page}")
-        lines.append(f"      ”{c.quote}”")
+        if c.quote not in answer.answer:  # the answer already quotes it once
+            lines.append(f"      ”{c.quote}”")
     lines.append(f"({answer.latency_ms:.0f} ms)")
     return "\n".join(lines)
 

@@ -81,16 +81,16 @@ class Settings:
     front_matter_penalty: float = 0.06
     general_weight: float = 0.005
     cue_weight: float = 0.02
-    # Declining: evidence = best dense cosine (e5 "query:"/"passage:") + coverage_weight × the
-    # share of the question's words found in the corpus + agreement_weight if dense and BM25
-    # agree on a top section - unknown_penalty if the question holds a word the documents never
-    # use in any form and that is not everyday Swedish ("semesterdagar"). Below `abstain_below`
-    # the assistant says the documents do not answer. One global setting, calibrated on
-    # eval/questions.yaml with scripts/calibrate_threshold.py and checked on eval/holdout.yaml.
-    coverage_weight: float = 0.08
-    agreement_weight: float = 0.01
-    abstain_below: float = 0.915
-    unknown_penalty: float = 0.03
+    # Declining: the search's evidence signals (retrieve/hybrid.py `signals`) are combined
+    # by a logistic regression fitted with k-fold cross-validation on the question sets
+    # (scripts/calibrate_threshold.py writes assistant/answer/decision.json: coefficients and
+    # the two thresholds, decline / low confidence). Another file can be given here.
+    decision_file: Path | None = None
+    # Everyday care words get the agreement's concept added (retrieve/vocabulary.yaml).
+    domain_vocabulary: bool = True
+    # Conversations (retrieve/conversation.py): a word names a topic when fewer than this
+    # share of the sections use it ("hjälpmedel", "korttidsboende"; not "kommunen").
+    topic_share_max: float = 0.1
     # The top sections whose evidence decides whether to decline (as calibrated).
     evidence_hits: int = 6
 

@@ -169,17 +169,52 @@ class Assistant:
                 answer.answer += "\n\n" + missing_version_note(missing.answered_by, day)
 
     def query(self, text: str, history: list[str] | None = None) -> Query | None:
-        """The question as searched: instructions stripped, the previous question as context,
-        spelling repaired and abbreviations spelled out, with its embeddings (and those of its
-        form without the agreement's name). None when nothing is left to ask."""
+        """The question as searched: instructions stripped, read in its conversation (earlier
+        turns only when it depends on them, retrieve/conversation.py), spelling repaired and
+        abbreviations spelled out, with its embeddings (and those of its form without the
+        agreement's name). None when nothing is left to ask."""
         asked = strip_instructions(text) or instruction_topic(text)
         if len(asked) < 2:
             return None
-        context = [strip_instructions(h) for h in (history or [])[-1:]]
-        expanded = self.search.expand(" ".join(context + [asked]))
+        earlier = [strip_instructions(h) for h in history or []]
+        reading = self.search.read(asked, earlier)
+        alone = self._embedded(asked)
+        if not reading.follow_up:
+            return alone
+        combined = self._embedded(reading.text, follow_up=True)
+        if reading.topic and self._stands_alone(alone, combined):
+            return alone
+        return combined
+
+    def _embedded(self, text: str, follow_up: bool = False) -> Query:
+        expanded = self.search.expand(text)
         focus = without_agreement_name(expanded)
         return Query(expanded, self.embed_query(expanded),
-                     focus=self.embed_query(focus) if focus != expanded else None)
+                     focus=self.embed_query(focus) if focus != expanded else None,
+                     follow_up=follow_up)
+
+    def _stands_alone(self, alone: Query, combined: Query) -> bool:
+        """A question that leans on the turn before but names a topic of its own, and that
+        the documents answer clearly on its own — more clearly than read with the earlier
+        topic ("gäller det även diabetesartiklar?") — is searched alone. (Without the topic
+        condition, "och om hen är 20 år då?" matches an unrelated age limit literally.)"""
+        probability = {}
+        for name, query in (("alone", alone), ("combined", combined)):
+            hits = self.search.search(query.text, query.vector,
+                                      limit=self.settings.sections_considered)
+            probability[name] = self.answerer.evidence(query.text, hits)
+        return (probability["alone"] >= self.answerer.decision.sure_above
+                and probability["alone"] > probability["combined"])
+
+    def retrieved(self, question: str, scope: str = "alla", history: list[str] | None = None,
+                  k: int = 10) -> list[str]:
+        """Ids of the sections the search ranks first for a question in its conversation,
+        before the answerer decides what to cite (evaluation: retrieval recall@k)."""
+        query = self.query(check_question(question, self.settings.max_question_chars), history)
+        if query is None:
+            return []
+        hits = self.search.search(query.text, query.ranking_vector, self.parse_scope(scope), k)
+        return [hit.section.id for hit in hits]
 
     def retriever(self, scope: str = "alla", k: int = 5) -> AgreementRetriever:
         """The same search as a LangChain retriever, for chains and notebooks."""

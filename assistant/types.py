@@ -135,6 +135,8 @@ class Answer:
     confidence: str | None = None  # "hög" | "låg" when answered; None when declined
     answer_mode: str = "extractive"  # "extractive" | "generated"
     fallback_reason: str | None = None  # why a generated answer was refused
+    key_fact: str | None = None  # the span of short_answer that answers (amount, age, who …)
+    evidence: float | None = None  # probability that the documents answer (answer/decide.py)
 
     def to_dict(self) -> dict:
         row = {
@@ -149,4 +151,8 @@ class Answer:
         }
         if self.fallback_reason:
             row["fallback_reason"] = self.fallback_reason
+        if self.key_fact:
+            row["key_fact"] = self.key_fact
+        if self.evidence is not None:
+            row["evidence"] = round(self.evidence, 3)
         return row

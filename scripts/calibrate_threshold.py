@@ -1,61 +1,150 @@
-"""Calibrate the one global abstention rule (Settings.abstain_below, unknown_penalty).
+"""Fit the decision model (assistant/answer/decide.py) with k-fold cross-validation.
 
-For every question it records the evidence the assistant would see (best dense similarity,
-share of the question's words found in the corpus, the retrievers' agreement) and whether the
-question holds a word the documents never use; it then prints, for a grid of penalties and
-thresholds, the share of questions without gold that are declined and of answerable ones
-wrongly declined. Choose one setting from these numbers on the shipped set, check it on the
-held-out set, and write it into config.py; never tune per question.
+For every question of the fitting sets it records the evidence signals the assistant sees
+(retrieve/hybrid.py `signals`, through the same `Assistant.query` path as `ask`, with the
+question's conversation) and whether the question has gold (answerable) or not (out of
+scope, gold-less adversarial). A standardised logistic regression (class-balanced) combines
+the signals; two thresholds on its probability are chosen on the training folds only:
 
-    .venv/bin/python scripts/calibrate_threshold.py eval/questions.yaml [eval/holdout.yaml]
+- decline_below: among the thresholds that decline at most ANSWERABLE_DECLINED of the
+  answerable questions (the target bounds it at 0.05), the one minimising (answerable
+  declined + no-gold answered);
+- sure_above: above it no more than SURE_OOS of the no-gold questions lie; answers between
+  the two thresholds are given with confidence "låg".
+
+It prints the out-of-fold figures (every fold scored by a model and thresholds fitted
+without it), then fits on all fitting sets and writes assistant/answer/decision.json with the
+figures in it. Sets given with --report (the held-out set) are only scored, never fitted on.
+
+    .venv/bin/python scripts/calibrate_threshold.py eval/questions.yaml eval/conversations.yaml \
+        --report eval/holdout.yaml
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 
+from assistant.answer.decide import MODEL_FILE, DecisionModel
 from assistant.eval.questions import load_questions
 from assistant.service import Assistant
 
-PENALTIES = (0.0, 0.02, 0.03, 0.04)
-THRESHOLDS = np.arange(0.895, 0.94, 0.0025)
+FEATURES = ("similarity", "peak", "coverage", "agree", "unknown")
+FOLDS = 5
+ANSWERABLE_DECLINED = 0.05
+SURE_OOS = 0.03  # share of no-gold questions allowed above the "sure" threshold
+GRID = np.linspace(0.02, 0.98, 97)
 
 
-def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(answerable?, evidence without the unknown-word penalty, has an unknown word?)."""
-    answerable, base, unknown = [], [], []
+def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(signals per question, answerable?) as `ask` sees each question in its conversation."""
+    rows, labels = [], []
     search, settings = assistant.search, assistant.settings
     for question in load_questions(path):
-        query = assistant.query(" ".join(question.question.split()))  # as `ask` sees it
-        hits = (search.search(query.text, query.vector, limit=settings.evidence_hits)
+        query = assistant.query(" ".join(question.question.split()), list(question.history))
+        hits = (search.search(query.text, query.vector, limit=settings.sections_considered)
                 if query else [])
-        flag = bool(query and search.unknown_topics(query.text))
-        answerable.append(bool(question.gold))
-        base.append(search.evidence(query.text, hits) + settings.unknown_penalty * flag
-                    if hits else 0.0)
-        unknown.append(flag)
-    return np.array(answerable), np.array(base), np.array(unknown)
+        found = search.signals(query.text, hits[:settings.evidence_hits]) if hits else {}
+        rows.append([found.get(name, 0.0) for name in FEATURES])
+        labels.append(bool(question.gold))
+    return np.array(rows, dtype=float), np.array(labels)
+
+
+def cached(assistant: Assistant, path: Path, cache: Path | None):
+    """signals(), read from / written to `cache` (one .npz per question file) when given."""
+    if cache is None:
+        return signals(assistant, path)
+    file = cache / f"{path.stem}.npz"
+    if file.exists():
+        data = np.load(file)
+        return data["x"], data["y"]
+    x, y = signals(assistant, path)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(file, x=x, y=y)
+    return x, y
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> DecisionModel:
+    """Logistic regression on standardised signals, with thresholds chosen on (x, y)."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    regression = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    regression.fit((x - mean) / scale, y)
+    model = DecisionModel(FEATURES, tuple(mean), tuple(scale), tuple(regression.coef_[0]),
+                          float(regression.intercept_[0]), 0.5, 0.5)
+    p = probabilities(model, x)
+    allowed = [t for t in GRID if np.mean(p[y] < t) <= ANSWERABLE_DECLINED] or [GRID[0]]
+    errors = [np.mean(p[y] < t) + np.mean(p[~y] >= t) for t in allowed]
+    decline = float(allowed[int(np.argmin(errors))])
+    sure = max(decline, float(np.quantile(p[~y], 1 - SURE_OOS))) if (~y).any() else decline
+    return DecisionModel(FEATURES, model.mean, model.scale, model.coef, model.intercept,
+                         decline, sure)
+
+
+def probabilities(model: DecisionModel, x: np.ndarray) -> np.ndarray:
+    return np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in x])
+
+
+def figures(model: DecisionModel, x: np.ndarray, y: np.ndarray) -> dict:
+    p = probabilities(model, x)
+    declined = p < model.decline_below
+    low = (p >= model.decline_below) & (p < model.sure_above)
+    return {"n": int(len(y)), "oos_declined": float(declined[~y].mean()) if (~y).any() else None,
+            "answerable_declined": float(declined[y].mean()) if y.any() else None,
+            "answerable_low": float(low[y].mean()) if y.any() else None,
+            "oos_low": float(low[~y].mean()) if (~y).any() else None}
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int) -> dict:
+    """Every question scored by a model and thresholds fitted on the other folds."""
+    declined = np.zeros(len(y), dtype=bool)
+    low = np.zeros(len(y), dtype=bool)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    for train, test in splitter.split(x, y):
+        model = fit(x[train], y[train])
+        p = probabilities(model, x[test])
+        declined[test] = p < model.decline_below
+        low[test] = (p >= model.decline_below) & (p < model.sure_above)
+    return {"n": int(len(y)), "folds": folds, "oos_declined": float(declined[~y].mean()),
+            "answerable_declined": float(declined[y].mean()),
+            "answerable_low": float(low[y].mean()), "oos_low": float(low[~y].mean())}
 
 
 def main() -> int:
-    paths = [Path(p) for p in sys.argv[1:]] or [Path("eval/questions.yaml")]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="*", type=Path,
+                        default=[Path("eval/questions.yaml"), Path("eval/conversations.yaml")])
+    parser.add_argument("--report", action="append", type=Path, default=[],
+                        help="a set only scored (e.g. eval/holdout.yaml), never fitted on")
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--cache", type=Path, help="keep the signals here (.npz) between runs")
+    args = parser.parse_args()
     assistant = Assistant.load()
-    sets = {path.name: signals(assistant, path) for path in paths}
-    header = "  ".join(f"{name}: declined no-gold / answerable" for name in sets)
-    print(f"now: unknown_penalty={assistant.settings.unknown_penalty}, "
-          f"abstain_below={assistant.settings.abstain_below}")
-    print(f"penalty threshold  {header}")
-    for penalty in PENALTIES:
-        for threshold in THRESHOLDS:
-            cells = []
-            for answerable, base, unknown in sets.values():
-                declined = base - penalty * unknown < threshold
-                no_gold, answered = declined[~answerable].mean(), declined[answerable].mean()
-                cells.append(f"{no_gold:.2f} / {answered:.2f}")
-            print(f"{penalty:7.2f} {threshold:9.4f}  " + "          ".join(cells))
+    fitted = [cached(assistant, path, args.cache) for path in args.sets]
+    x = np.vstack([f[0] for f in fitted])
+    y = np.concatenate([f[1] for f in fitted])
+    cv = out_of_fold(x, y, args.folds)
+    print(f"out of fold ({args.folds} folds, {cv['n']} questions): "
+          + ", ".join(f"{k} {v:.3f}" for k, v in cv.items() if isinstance(v, float)))
+    model = fit(x, y)
+    data = model.to_dict()
+    data["fitted_on"] = [str(p) for p in args.sets]
+    data["out_of_fold"] = cv
+    data["in_sample"] = figures(model, x, y)
+    for path in args.report:
+        data.setdefault("reported", {})[str(path)] = figures(
+            model, *cached(assistant, path, args.cache))
+    print(json.dumps({k: v for k, v in data.items() if k not in ("mean", "scale")},
+                     ensure_ascii=False, indent=1))
+    args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -7,6 +7,14 @@ held-out set, never tuned on it).
 
     .venv/bin/python scripts/tune.py "lexical_weight=0.1" "rank_weight=0.03,max_sentences=4"
     .venv/bin/python scripts/tune.py --questions eval/holdout.yaml "extend_margin=0.08"
+
+With `--folds 5` the variants (the current settings included) compete by k-fold
+cross-validation over all the sets given: in each fold the variant that does best on the
+other folds is scored on this fold, and the out-of-fold figures are printed (with how often
+each variant was chosen) — the figure to report for a tuned constant.
+
+    .venv/bin/python scripts/tune.py --folds 5 --questions eval/questions.yaml \
+        --questions eval/conversations.yaml "citation_margin=0.03" "citation_margin=0.1"
 """
 
 from __future__ import annotations
@@ -16,7 +24,10 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from assistant.eval.matching import SectionTree
+from assistant.eval.metrics import Verdict, aggregate
 from assistant.eval.questions import load_questions
 from assistant.eval.runner import run, write_results
 from assistant.service import Assistant
@@ -33,7 +44,9 @@ def variant(text: str, base: dict) -> dict:
         name = name.strip()
         if name not in base:
             raise SystemExit(f"unknown setting {name!r}")
-        overrides[name] = type(base[name])(value)
+        kind = type(base[name])
+        overrides[name] = value.strip().lower() in ("1", "true", "ja") if kind is bool \
+            else kind(value)
     return overrides
 
 
@@ -42,12 +55,15 @@ def main() -> int:
     parser.add_argument("variants", nargs="*", help='e.g. "lexical_weight=0.1,rank_weight=0.03"')
     parser.add_argument("--questions", action="append", type=Path)
     parser.add_argument("--out", type=Path, help="write each run's results.jsonl here")
+    parser.add_argument("--folds", type=int, default=0,
+                        help="choose among the variants by k-fold cross-validation")
     args = parser.parse_args()
     assistant = Assistant.load()
     base = dataclasses.asdict(assistant.settings)
     tree = SectionTree(assistant.sections, {d.id: d.file for d in assistant.documents})
     sets = {p.name: load_questions(p) for p in args.questions or [Path("eval/questions.yaml")]}
     print(f"{'variant':40s} {'set':16s} " + " ".join(f"{c[:8]:>8s}" for c in COLUMNS))
+    verdicts: dict[str, list[Verdict]] = {}
     for number, text in enumerate(["", *args.variants]):
         settings = dataclasses.replace(assistant.settings, **variant(text, base))
         candidate = Assistant(assistant.index, settings)
@@ -56,9 +72,37 @@ def main() -> int:
             metrics = result.metrics
             if args.out:
                 write_results(result, args.out / f"{number}-{Path(name).stem}.jsonl")
-            cells = " ".join(f"{metrics.get(c, 0):8.3f}" for c in COLUMNS)
+            cells = " ".join(f"{metrics.get(c) or 0:8.3f}" for c in COLUMNS)
             print(f"{text or '(current)':40s} {name:16s} {cells}", flush=True)
+            verdicts.setdefault(text or "(current)", []).extend(result.verdicts)
+    if args.folds > 1:
+        cross_validate(verdicts, args.folds)
     return 0
+
+
+def correct(verdict: Verdict) -> float:
+    """One question's score when choosing a variant: the right section first for an
+    answerable question, a decline for one without gold."""
+    return float(verdict.hit(1) if verdict.answerable else verdict.abstained)
+
+
+def cross_validate(verdicts: dict[str, list[Verdict]], folds: int) -> None:
+    """Out-of-fold figures: each fold scored with the variant best on the other folds."""
+    names = list(verdicts)
+    scores = np.array([[correct(v) for v in verdicts[name]] for name in names])
+    n = scores.shape[1]
+    order = np.random.default_rng(0).permutation(n)
+    chosen_verdicts: list[Verdict] = []
+    chosen: list[str] = []
+    for fold in np.array_split(order, folds):
+        train = np.setdiff1d(order, fold)
+        best = int(np.argmax(scores[:, train].mean(axis=1)))
+        chosen.append(names[best])
+        chosen_verdicts += [verdicts[names[best]][i] for i in fold]
+    metrics = aggregate(chosen_verdicts)
+    cells = " ".join(f"{metrics.get(c) or 0:8.3f}" for c in COLUMNS)
+    print(f"{f'out of fold ({folds} folds)':40s} {'all sets':16s} {cells}")
+    print("chosen per fold: " + "; ".join(chosen))
 
 
 if __name__ == "__main__":

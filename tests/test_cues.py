@@ -29,6 +29,6 @@ def test_questions_about_changes_or_the_previous_agreement():
 
 
 def test_english_questions_are_recognised():
-    assert in_english("What is the notice period of the agreement with the municipalities?")
+    assert in_english("How long before the end can the parties cancel this contract?")
     assert not in_english("Vem betalar hjälpmedel till barn?")
     assert not in_english("SIP?")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+from assistant.ingest.clean import collapse
 from assistant.ingest.manifest import DocumentInfo
 from assistant.retrieve.hybrid import Hit
 from assistant.types import Citation, Section
 
 DECLINE = "Avtalet svarar inte på det."
+UNSURE = "Jag är inte säker på att dokumenten svarar på just det."
 
 
 def where(item: Citation | Section, documents: dict[str, DocumentInfo] | None = None) -> str:
@@ -26,33 +28,52 @@ def where(item: Citation | Section, documents: dict[str, DocumentInfo] | None = 
     return doc.describe() if doc else heading
 
 
-def answer_text(citations: list[Citation], documents: dict[str, DocumentInfo]) -> str:
-    """The best quote in full; further sources by name only (their quotes are in the
-    citations), so the answer stays short enough to read between patients."""
+def answer_text(citations: list[Citation], documents: dict[str, DocumentInfo],
+                short_answer: str | None = None, relevance: list[float] | None = None,
+                sure: bool = True) -> str:
+    """The answering sentence first, then the supporting quote once (when it says more than
+    the sentence), then further sources by name with their relevance (their quotes are in
+    the citations), so the answer stays short enough to read between patients. An answer
+    given with low confidence says so and shows the best section only."""
     first, rest = citations[0], citations[1:]
-    lines = [f"Enligt {where(first, documents)}: ”{first.quote}”"]
+    lines = []
+    if not sure:
+        lines.append(f"{UNSURE} Närmast ligger {where(first, documents)}:")
+        lines.append(f"”{first.quote}”")
+        rest = []
+    elif short_answer and collapse(short_answer) != collapse(first.quote):
+        lines.append(f"”{short_answer}” ({where(first, documents)})")
+        lines.append(f"Hela stycket: ”{first.quote}”")
+    else:
+        lines.append(f"Enligt {where(first, documents)}: ”{first.quote}”")
     if rest:
-        lines.append("Se även " + "; ".join(where(c, documents) for c in rest) + ".")
-    lines += _provenance(citations, documents)
+        scores = relevance or []
+        names = [where(c, documents) + (f" (relevans {_share(scores[i + 1])})"
+                                        if i + 1 < len(scores) else "")
+                 for i, c in enumerate(rest)]
+        lines.append("Se även " + "; ".join(names) + ".")
+    lines += _provenance(first, documents)
     return "\n\n".join(lines)
 
 
-def _provenance(citations: list[Citation], documents: dict[str, DocumentInfo]) -> list[str]:
-    notes = []
-    seen = set()
-    for citation in citations:
-        doc = documents.get(citation.document)
-        if doc is None or doc.id in seen:
-            continue
-        seen.add(doc.id)
-        if doc.is_context:
-            notes.append(f"Obs! Detta kommer från {doc.describe()}, ett sammanhangsdokument – "
-                         "inte från det gällande avtalet.")
-        elif doc.valid_from and doc.valid_to:
-            notes.append(f"({doc.title} gäller {doc.valid_from} – {doc.valid_to}.)")
-        elif doc.valid_from:
-            notes.append(f"({doc.title} gäller från {doc.valid_from}.)")
-    return notes
+def _share(value: float) -> str:
+    return f"{round(value * 100)} %"
+
+
+def _provenance(first: Citation, documents: dict[str, DocumentInfo]) -> list[str]:
+    """Where the answer itself (the first citation) comes from: a context document says so;
+    the agreement states its validity."""
+    doc = documents.get(first.document)
+    if doc is None:
+        return []
+    if doc.is_context:
+        return [f"Obs! Detta kommer från {doc.describe()}, ett sammanhangsdokument – "
+                "inte från det gällande avtalet."]
+    if doc.valid_from and doc.valid_to:
+        return [f"({doc.title} gäller {doc.valid_from} – {doc.valid_to}.)"]
+    if doc.valid_from:
+        return [f"({doc.title} gäller från {doc.valid_from}.)"]
+    return []
 
 
 def missing_version_note(answered_by: DocumentInfo, day: datetime.date) -> str:
@@ -64,9 +85,27 @@ def missing_version_note(answered_by: DocumentInfo, day: datetime.date) -> str:
             f"inte bland dokumenten. Svaret bygger på versionen som gäller {period}.")
 
 
-def abstention_text(nearest: list[Hit], english: bool = False) -> str:
-    text = (f"{DECLINE} Jag hittar inget i Hälso- och sjukvårdsavtalet eller de andra "
-            "dokumenten som besvarar frågan.")
+def scope_name(scope: object) -> str | None:
+    """Swedish name of a search filter ("Del A", "överenskommelsen …"), None for all."""
+    agreement = getattr(scope, "agreement", None)
+    part = getattr(scope, "part", None)
+    document = getattr(scope, "document", None)
+    if agreement:
+        return f"överenskommelsen {agreement}"
+    if part:
+        return f"Del {part}"
+    if document:
+        return "Färdplanen" if str(document).startswith("fardplan") else str(document)
+    return None
+
+
+def abstention_text(nearest: list[Hit], english: bool = False, scope: str | None = None) -> str:
+    if scope:
+        text = (f"{DECLINE} Jag hittar inget i {scope} som besvarar frågan. Välj ”Alla” "
+                "för att söka i hela avtalet och dokumenten runt det.")
+    else:
+        text = (f"{DECLINE} Jag hittar inget i Hälso- och sjukvårdsavtalet eller de andra "
+                "dokumenten som besvarar frågan.")
     if english:
         text += " Dokumenten är på svenska – ställ gärna frågan på svenska."
     if nearest:

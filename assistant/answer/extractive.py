@@ -14,13 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.compose import abstention_text, answer_text
+from assistant.answer.compose import abstention_text, answer_text, scope_name
 from assistant.answer.cues import Cues, in_english, read_cues
+from assistant.answer.decide import HIGH, load_model
+from assistant.answer.keyfact import asked_unit, key_fact
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
 from assistant.index.chunking import Sentence
 from assistant.index.store import Index
-from assistant.ingest.clean import BULLET
+from assistant.ingest.clean import BULLET, collapse
 from assistant.ingest.manifest import DocumentInfo
 from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
@@ -42,6 +44,7 @@ class Query:
     text: str
     vector: np.ndarray  # the full question: decides whether the documents answer it
     focus: np.ndarray | None = None  # without the agreement's own name (cues.py)
+    follow_up: bool = False  # earlier turns of the conversation were used (conversation.py)
 
     @property
     def ranking_vector(self) -> np.ndarray:
@@ -68,23 +71,67 @@ class Answerer:
         self.heading_words = {s.id: frozenset(tokens(s.heading_path)) for s in index.sections}
         self.idf = _idf(self.sentence_words)
         self.idf_unknown = max(self.idf.values(), default=1.0)  # a word the corpus never uses
+        self.decision = load_model(settings.decision_file) if settings.decision_file \
+            else load_model()
 
     def answer(self, question: str, query: Query, scope: Scope) -> Answer:
-        """The full question decides whether to answer; its focused form (without the
-        agreement's own name) decides where from."""
+        """The full question decides whether to answer (and how sure the answer is); its
+        focused form (without the agreement's own name) decides where from."""
         settings = self.settings
         limit = settings.sections_considered
         hits = self.search.search(query.text, query.vector, scope, limit=limit)
-        evidence = self.search.evidence(query.text, hits[:settings.evidence_hits]) if hits else 0.0
-        if evidence < settings.abstain_below:
-            return _declined(question, hits)
+        probability = self.evidence(query.text, hits)
+        confidence = self.decision.confidence(probability)
+        if confidence is None:
+            return _declined(question, hits, scope, probability)
         if query.focus is not None:
             hits = self.search.search(query.text, query.focus, scope, limit=limit)
-        citations = self._citations(self._rank_sections(hits, query.text, query.ranking_vector))
-        if not citations:
-            return _declined(question, hits)
-        return Answer(question, answer_text(citations, self.documents), abstained=False,
-                      citations=citations)
+        chosen = self._citations(self._rank_sections(hits, query.text, query.ranking_vector))
+        if not chosen:
+            return _declined(question, hits, scope, probability)
+        sure = confidence == HIGH
+        citations = [citation for citation, _, _ in chosen]
+        short, span = self._short_answer(chosen[0], question)
+        top = chosen[0][1]
+        relevance = [score / top if top > 0 else 1.0 for _, score, _ in chosen]
+        text = answer_text(citations, self.documents, short, relevance, sure)
+        return Answer(question, text, abstained=False, citations=citations,
+                      short_answer=short, confidence=confidence,
+                      key_fact=short[span[0]:span[1]] if short and span else None,
+                      evidence=probability)
+
+    def evidence(self, query: str, hits: list[Hit]) -> float:
+        """Probability that the documents answer (decide.py), from the top hits' signals."""
+        if not hits:
+            return 0.0
+        return self.decision.probability(
+            self.search.signals(query, hits[:self.settings.evidence_hits]))
+
+    def _short_answer(self, chosen, question: str) -> tuple[str | None, tuple[int, int] | None]:
+        """The one verbatim sentence that answers: the best sentence of the first citation,
+        or a sentence of its quote scoring almost as well that holds the fact the question
+        asks for (keyfact.py); with the key fact's span in it."""
+        citation, _, candidates = chosen
+        best = candidates[0].score
+        options: list[tuple[str, tuple[int, int] | None]] = []
+        for candidate in candidates:
+            if candidate.score < best - self.settings.extend_margin:
+                break
+            sentence = self._verbatim(candidate.sentence)
+            if sentence and collapse(sentence) in collapse(citation.quote):
+                options.append((sentence, key_fact(sentence, question)))
+        with_fact = [(s, span) for s, span in options if span is not None]
+        in_unit = [(s, span) for s, span in with_fact
+                   if asked_unit(question, s[span[0]:span[1]])]
+        for choice in (in_unit, with_fact, options):
+            if choice:
+                return choice[0]
+        return None, None
+
+    def _verbatim(self, sentence: Sentence) -> str:
+        section = self.search.sections[sentence.section_id]
+        text = section.body[sentence.start:sentence.start + len(sentence.text)]
+        return " ".join(BULLET.sub("", text).split())
 
     def _rank_sections(self, hits: list[Hit], query: str, vector: np.ndarray):
         """Sections ordered by their best sentence, with the retrieval rank as a prior and
@@ -137,21 +184,25 @@ class Answerer:
                                     float(similarity) + self.settings.lexical_weight * overlap, i))
         return sorted(result, key=lambda c: c.score, reverse=True)
 
-    def _citations(self, ranked) -> list[Citation]:
-        """The best sections while they score near the best one."""
-        citations: list[Citation] = []
+    def _citations(self, ranked) -> list[tuple[Citation, float, list[Candidate]]]:
+        """The best sections while they score near the best one and carry evidence of their
+        own (a best sentence not already quoted), with their scores and sentences."""
+        chosen: list[tuple[Citation, float, list[Candidate]]] = []
         if not ranked:
-            return citations
+            return chosen
         top = ranked[0][0]
         for score, section, candidates in ranked:
-            if len(citations) >= self.settings.max_citations:
+            if len(chosen) >= self.settings.max_citations:
                 break
-            if citations and score < top - self.settings.citation_margin:
+            if chosen and score < top - self.settings.citation_margin:
                 break
+            if chosen and any(collapse(candidates[0].sentence.text) in collapse(c.quote)
+                              for c, _, _ in chosen):
+                continue
             citation = self._cite(section, candidates)
             if citation:
-                citations.append(citation)
-        return citations
+                chosen.append((citation, score, candidates))
+        return chosen
 
     def _cite(self, section: Section, candidates: list[Candidate]) -> Citation | None:
         first, last = self._window(candidates)
@@ -196,8 +247,10 @@ class Answerer:
         return first, last
 
 
-def _declined(question: str, hits: list[Hit]) -> Answer:
-    return Answer(question, abstention_text(hits[:3], in_english(question)), abstained=True)
+def _declined(question: str, hits: list[Hit], scope: Scope | None = None,
+              probability: float | None = None) -> Answer:
+    text = abstention_text(hits[:3], in_english(question), scope_name(scope))
+    return Answer(question, text, abstained=True, evidence=probability)
 
 
 def _idf(documents: list[frozenset[str]]) -> dict[str, float]:

@@ -7,14 +7,31 @@ import re
 from assistant.errors import UserError
 
 # Clauses that address the assistant instead of asking about the agreement. The extractive
-# answerer cannot be steered by them anyway; removing them keeps them out of retrieval.
+# answerer cannot be steered by them anyway; removing them keeps them out of retrieval. Words
+# like "ignorera", "bortse från" or "från och med nu" are also ordinary Swedish in a question
+# ("Kan vi ignorera en SIP om patienten flyttar?"), so a clause is an instruction only when it
+# is addressed to the assistant: an imperative opening the clause ("Ignorera …", "Glöm …",
+# "Svara bara …"), the assistant's own instructions, rules or prompt as the object, or the
+# assistant as "du" told what to do "från och med nu".
+_CLAUSE = r"[^.?!:\n]*"
+_OPENING = r"(?:^|(?<=[.?!:\n])|\boch\s|,)\s*"
+_IMPERATIVE = (r"ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forget|override|"
+               r"låtsas|pretend|act\s+as|svara\s+(?:bara|endast|alltid|utan|kort|att)|"
+               r"skriv\s+(?:bara|endast|utan|ut)|answer\s+(?:only|always|without)|säg\s+att|"
+               r"say\s+that")
+_OWN_RULES = (r"(?:tidigare|föregående|ovanstående|dina|alla|previous|above|prior|your|all)\s+"
+              r"(?:\w+\s+)?(?:instruktion\w*|regler\w*|anvisning\w*|prompt\w*|instructions?|"
+              r"rules|direktiv\w*)|allt\s+(?:ovan|du\s+vet)")
+_ADDRESSED = (r"\bdu\s+är\s+nu\b|\byou\s+are\s+now\b|\bsystem\s?prompt\w*|\bjailbreak\b|"
+              r"\b(?:från\s+och\s+med\s+nu|from\s+now\s+on)\b(?=" + _CLAUSE +
+              r"\b(?:du|dig|you)\b)|\b(?:du|you)\b(?=" + _CLAUSE +
+              r"\b(?:från\s+och\s+med\s+nu|from\s+now\s+on)\b)")
 INSTRUCTION = re.compile(
     r"^\s*system\s*:|"
-    r"[^.?!:\n]*\b(ignorera|strunta i|glöm|bortse från|ignore|disregard|forget|override|"
-    r"du är nu|you are now|låtsas|pretend|act as|system ?prompt|jailbreak|från och med nu|"
-    r"from now on|svara (?:bara|endast|alltid|utan|kort)|skriv (?:bara|endast|utan)|"
-    r"answer (?:only|always|without)|säg att|say that)\b"
-    r"[^.?!:\n]*[.?!:]?",
+    + _OPENING + r"(?:" + _IMPERATIVE + r")\b" + _CLAUSE + r"[.?!:]?|"
+    + _CLAUSE + r"\b(?:ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forget)\s+"
+    r"(?:" + _OWN_RULES + r")" + _CLAUSE + r"[.?!:]?|"
+    + _CLAUSE + r"(?:" + _ADDRESSED + r")" + _CLAUSE + r"[.?!:]?",
     re.IGNORECASE,
 )
 

@@ -70,6 +70,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="skriv frågorna ordagrant i rapporterna (annars tas personnummer bort)",
     )
     parser.add_argument(
+        "--chat-order",
+        action="store_true",
+        help=(
+            "ställ också varje fråga efter filens tidigare frågor, som i ett och samma samtal, "
+            "och jämför med frågorna ställda var för sig"
+        ),
+    )
+    parser.add_argument(
         "--fail-under",
         metavar="KRAV",
         type=parse_thresholds,
@@ -178,6 +186,11 @@ def evaluate(args: argparse.Namespace) -> int:
         assistant.generator = generator
         _write(out_dir / "extractive", extractive, None, _about(args, questions))
         result.metrics["extractive"] = extractive.metrics
+    if getattr(args, "chat_order", False):
+        chat = run("I samtalsordning", assistant, questions, tree, chat_order=True)
+        result.metrics["chat_order"] = chat_comparison(result.metrics, chat.metrics)
+        write_results(chat if getattr(args, "keep_questions", False) else redacted(chat),
+                      out_dir / "chat_order_results.jsonl")
     baseline = _run_baseline(questions, tree) if args.baseline else None
     if not getattr(args, "keep_questions", False):
         result, baseline = redacted(result), baseline and redacted(baseline)
@@ -218,6 +231,15 @@ def answer_modes(answers: list[Answer]) -> dict:
             "fallback_reasons": reasons}
 
 
+def chat_comparison(alone: dict, chat: dict) -> dict:
+    """The headline figures asked in chat order, beside the same questions asked alone."""
+    keys = ("hit1", "hit3", "mrr", "facts", "oos_abstain", "false_abstain")
+    return {key: {"alone": alone.get(key), "chat": chat.get(key),
+                  "difference": None if alone.get(key) is None or chat.get(key) is None
+                  else chat[key] - alone[key]}
+            for key in keys}
+
+
 def _run_baseline(questions: list[Question], tree: SectionTree) -> Run:
     from assistant.eval.baseline import LangChainBaseline
 
@@ -250,8 +272,19 @@ def _print_summary(out_dir: Path, result: Run, baseline: Run | None) -> None:
     m = result.metrics
     print(
         f"hit@1 {pct(m['hit1'])}, hit@3 {pct(m['hit3'])}, nyckelfakta {pct(m['facts'])}, "
-        f"avböjer OOS {pct(m['oos_abstain'])}, overifierade citat {m['unverified_quotes']}."
+        f"avböjer OOS {pct(m['oos_abstain'])}, avböjer fel {pct(m['false_abstain'])}, "
+        f"overifierade citat {m['unverified_quotes']}."
     )
+    if m.get("recall10") is not None:
+        print(f"Sökningens recall@3 {pct(m['recall3'])}, recall@10 {pct(m['recall10'])}.")
+    for turn, group in m.get("by_turn", {}).items():
+        print(f"  {turn}: n={group['n']}, hit@1 {pct(group['hit1'])}, hit@3 {pct(group['hit3'])}, "
+              f"avböjer OOS {pct(group['oos_abstain'])}")
+    if "chat_order" in m:
+        c = m["chat_order"]
+        hit1, hit3 = c["hit1"], c["hit3"]
+        print(f"I samtalsordning: hit@1 {pct(hit1['chat'])} (ensam {pct(hit1['alone'])}), "
+              f"hit@3 {pct(hit3['chat'])} (ensam {pct(hit3['alone'])}).")
     if baseline:
         b = baseline.metrics
         print(f"Baslinje: hit@1 {pct(b['hit1'])}, hit@3 {pct(b['hit3'])}.")

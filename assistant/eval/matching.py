@@ -211,9 +211,18 @@ def hit_rank(
     hit@k when need <= max(k, len(golds)), i.e. all golds among the first max(k, len(golds))
     citations; so the effective rank is 1 when need <= len(golds), else need (also for MRR).
     """
+    return section_rank([tree.locate(c) for c in citations], golds, tree, multi)
+
+
+def section_rank(
+    located: Sequence[Section | None],
+    golds: Sequence[ResolvedGold],
+    tree: SectionTree,
+    multi: bool = False,
+) -> int | None:
+    """hit_rank over sections in ranked order (cited, or retrieved before answering)."""
     if not golds:
         return None
-    located = [tree.locate(c) for c in citations]
     firsts: list[int | None] = []
     for gold in golds:
         first = next((i for i, s in enumerate(located, start=1) if hits_gold(s, gold, tree)), None)

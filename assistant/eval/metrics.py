@@ -11,6 +11,13 @@ Definitions (every share is in [0, 1]; None when no question qualifies):
 - oos_abstain: gold-less questions (out_of_scope, gold-less adversarial) that were declined.
 - false_abstain: answerable questions that were declined.
 - unverified_quotes: citation quotes (all questions) not verbatim in their cited section's body.
+- recall@k: answerable questions where a gold section is among the first k sections the
+  search ranked before the answerer chose what to cite (whether or not it then declined).
+- by_turn: the same figures for first turns, follow-ups and topic switches (questions.TURNS).
+- ci: a 95 % Wilson interval for every share above.
+- risk_coverage: answers ordered by the assistant's own evidence (most sure first); at each
+  coverage (share answered) the risk is the share of those answers that are wrong (an
+  answerable question whose first citation misses, or a question without gold answered).
 - citation_precision: of all citations given to answerable questions that were answered, the
   share naming a gold section (or a subheading inside one). A lower bound: a "see also" that
   is related but not gold counts against it.
@@ -30,11 +37,14 @@ from assistant.eval.matching import (
     missing_facts,
     quote_problem,
     resolve_golds,
+    section_rank,
 )
 from assistant.eval.questions import GoldRef, Question
 from assistant.types import Answer, Citation
 
 K_VALUES = (1, 3, 5)
+RECALL_KS = (1, 3, 5, 10)
+Z95 = 1.959964
 # Aliases accepted by --fail-under for metric keys.
 THRESHOLD_ALIASES = {"oos": "oos_abstain"}
 NO_GOLD = "Utan guld"
@@ -60,6 +70,10 @@ class Verdict:
     part: str = NO_GOLD
     agreement: str | None = None
     cited_gold: int = 0  # how many of the citations name a gold section
+    turn: str = "first"
+    searched: bool = False  # the sections retrieved before answering are known
+    retrieved_rank: int | None = None  # gold's rank among them (None: not among them)
+    evidence: float | None = None  # the assistant's own evidence that it can answer
 
     def hit(self, k: int) -> bool:
         return self.answerable and not self.abstained and self.rank is not None and self.rank <= k
@@ -104,10 +118,21 @@ def agreement_group(gold: Sequence[GoldRef]) -> str | None:
     return keys.pop() if len(keys) == 1 else SEVERAL
 
 
-def judge(question: Question, answer: Answer, tree: SectionTree) -> Verdict:
-    """Score one answer: rank of the gold hit, missing facts, unverified quotes."""
+def judge(
+    question: Question,
+    answer: Answer,
+    tree: SectionTree,
+    retrieved: Sequence[str] | None = None,
+) -> Verdict:
+    """Score one answer: rank of the gold hit, missing facts, unverified quotes; and, when
+    the section ids retrieved before answering are given, the gold's rank among them."""
     golds = resolve_golds(question, tree)
-    rank = hit_rank(answer.citations, golds, tree, multi=question.type == "multi")
+    multi = question.type == "multi"
+    rank = hit_rank(answer.citations, golds, tree, multi=multi)
+    retrieved_rank = None
+    if retrieved is not None:
+        located = [tree.by_id.get(section_id) for section_id in retrieved]
+        retrieved_rank = section_rank(located, golds, tree, multi=multi)
     facts_missing = None
     if question.answerable and question.key_facts:
         texts = [answer.answer] + [c.quote for c in answer.citations]
@@ -148,6 +173,10 @@ def judge(question: Question, answer: Answer, tree: SectionTree) -> Verdict:
         part=part_group(question.gold),
         agreement=agreement_group(question.gold),
         cited_gold=cited_gold,
+        turn=question.turn,
+        searched=retrieved is not None,
+        retrieved_rank=retrieved_rank,
+        evidence=getattr(answer, "evidence", None),
     )
 
 
@@ -155,27 +184,62 @@ def _share(values: Sequence[bool]) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """95 % Wilson score interval of a share (sound for small n and shares near 0 or 1)."""
+    if n <= 0:
+        return None
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, float(centre - half)), min(1.0, float(centre + half)))
+
+
 def core_metrics(verdicts: Sequence[Verdict]) -> dict:
-    """The scores that make sense for any group of verdicts."""
+    """The scores that make sense for any group of verdicts, each share with its 95 %
+    Wilson interval under "ci"."""
     answerable = [v for v in verdicts if v.answerable]
     goldless = [v for v in verdicts if not v.answerable]
     with_facts = [v for v in answerable if v.facts_ok is not None]
-    out: dict = {"n": len(verdicts), "n_answerable": len(answerable), "n_oos": len(goldless)}
+    shares: dict[str, list[bool]] = {}
     for k in K_VALUES:
-        out[f"hit{k}"] = _share([v.hit(k) for v in answerable])
+        shares[f"hit{k}"] = [v.hit(k) for v in answerable]
+    shares["facts"] = [bool(v.facts_ok) for v in with_facts]
+    shares["oos_abstain"] = [v.abstained for v in goldless]
+    shares["false_abstain"] = [v.abstained for v in answerable]
+    if any(v.searched for v in answerable):
+        for k in RECALL_KS:
+            shares[f"recall{k}"] = [bool(v.retrieved_rank and v.retrieved_rank <= k)
+                                    for v in answerable]
+    out: dict = {"n": len(verdicts), "n_answerable": len(answerable), "n_oos": len(goldless)}
+    out.update({name: _share(values) for name, values in shares.items()})
     out["mrr"] = (
         float(np.mean([1.0 / v.rank if v.rank and not v.abstained else 0.0 for v in answerable]))
         if answerable
         else None
     )
-    out["facts"] = _share([bool(v.facts_ok) for v in with_facts])
     out["n_facts"] = len(with_facts)
-    out["oos_abstain"] = _share([v.abstained for v in goldless])
-    out["false_abstain"] = _share([v.abstained for v in answerable])
     answered = [v for v in answerable if not v.abstained]
     cited = sum(len(v.cited) for v in answered)
     out["citation_precision"] = sum(v.cited_gold for v in answered) / cited if cited else None
+    out["ci"] = {name: wilson(sum(values), len(values)) for name, values in shares.items()}
     return out
+
+
+def risk_coverage(verdicts: Sequence[Verdict]) -> list[tuple[float, float]]:
+    """(coverage, risk) points: answers taken most-evidence first, declined ones included,
+    so the curve shows what every threshold would give. An answer is wrong when its question
+    has no gold or its first citation misses; a declined answer is judged by the section the
+    search ranked first (what it would have cited first)."""
+    scored = [v for v in verdicts if v.evidence is not None]
+    if not scored:
+        return []
+    scored.sort(key=lambda v: v.evidence, reverse=True)
+    points, wrong = [], 0
+    for taken, verdict in enumerate(scored, start=1):
+        first = verdict.retrieved_rank if verdict.abstained else verdict.rank
+        wrong += (not verdict.answerable) or first != 1
+        points.append((taken / len(scored), wrong / taken))
+    return points
 
 
 def _grouped(verdicts: Sequence[Verdict], key: Callable[[Verdict], str | None]) -> dict:
@@ -198,6 +262,10 @@ def aggregate(verdicts: Sequence[Verdict]) -> dict:
     metrics["by_type"] = _grouped(verdicts, lambda v: v.type)
     metrics["by_part"] = _grouped(verdicts, lambda v: v.part)
     metrics["by_agreement"] = _grouped(verdicts, lambda v: v.agreement)
+    metrics["by_turn"] = _grouped(verdicts, lambda v: v.turn)
+    metrics["risk_coverage"] = [
+        [round(c, 4), round(r, 4)] for c, r in risk_coverage(verdicts)
+    ]
     return metrics
 
 

@@ -38,7 +38,10 @@ AGREEMENT_KEYS = ("lakarmedverkan", "in_utskrivning", "psykisk_missbruk", "munha
 _ID_SHAPE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 _PART_SHAPE = re.compile(r"^[A-ZÅÄÖ0-9]{1,3}$")
 
-_QUESTION_FIELDS = {"id", "question", "type", "gold", "key_facts", "note"}
+_QUESTION_FIELDS = {"id", "question", "type", "gold", "key_facts", "note", "history", "turn"}
+# Where a question stands in its conversation: asked first, continuing the turn before it,
+# or changing the topic. Derived when not given: no history → first, else follow_up.
+TURNS = ("first", "follow_up", "topic_switch")
 _GOLD_FIELDS = {"document", "part", "agreement", "section", "title", "source"}
 _MAX_PROBLEMS_SHOWN = 25
 
@@ -92,6 +95,8 @@ class Question:
     gold: tuple[GoldRef, ...] = ()
     key_facts: tuple[str, ...] = ()
     note: str = ""
+    history: tuple[str, ...] = ()  # earlier questions of its conversation, oldest first
+    turn: str = "first"
 
     @property
     def answerable(self) -> bool:
@@ -207,6 +212,16 @@ def _parse_item(item: Any, number: int, problems: list[str],
         bad("note", "ska vara text.")
         note = ""
 
+    history = item.get("history") or []
+    if not isinstance(history, list) or not all(_nonempty_str(h) for h in history):
+        bad("history", "ska vara en lista med tidigare frågor (texter), äldst först.")
+        history = []
+    turn = item.get("turn") or ("follow_up" if history else "first")
+    if turn not in TURNS:
+        bad("turn", f'okänt läge "{turn}" (tillåtna: {", ".join(TURNS)}).')
+    elif history and turn == "first" or not history and turn != "first":
+        bad("turn", "first gäller frågor utan history; follow_up och topic_switch kräver history.")
+
     if len(problems) > before:
         return None
     return Question(
@@ -216,6 +231,8 @@ def _parse_item(item: Any, number: int, problems: list[str],
         gold=tuple(gold),
         key_facts=tuple(f.strip() for f in facts_raw),
         note=note.strip(),
+        history=tuple(" ".join(h.split()) for h in history),
+        turn=turn,
     )
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.eval.metrics import K_VALUES, NO_GOLD
+from assistant.eval.metrics import K_VALUES, NO_GOLD, RECALL_KS
 from assistant.eval.runner import Run
 
 if TYPE_CHECKING:  # matplotlib is imported where a plot is drawn: it costs seconds at start
@@ -27,7 +27,9 @@ _PLOTS = {
     "hit_at_k.png": "Andel rätt källa bland de k första källhänvisningarna",
     "latency.png": "Svarstider",
     "per_part.png": "hit@1 per del",
+    "risk_coverage.png": "Risk och täckning: andel fel bland de svar assistenten är säkrast på",
 }
+TURN_LABELS = {"first": "Första frågan", "follow_up": "Följdfråga", "topic_switch": "Byte av ämne"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,13 @@ class Block:
 
 def pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f} %".replace(".", ",")
+
+
+def interval(ci: Sequence[float] | None) -> str:
+    """ "(77–87)": a 95 % interval in percent."""
+    if not ci:
+        return ""
+    return f" ({ci[0] * 100:.0f}–{ci[1] * 100:.0f})"
 
 
 def ms(value: float | None) -> str:
@@ -62,6 +71,7 @@ def headline(result: Run, baseline: Run | None) -> list[Block]:
         ("Nyckelfakta i svaret", "facts", pct),
         ("Avböjer frågor utanför avtalet", "oos_abstain", pct),
         ("Avböjer felaktigt (besvarbara frågor)", "false_abstain", pct),
+        *[(f"Sökningens recall@{k} (före svaret)", f"recall{k}", pct) for k in RECALL_KS],
         ("Citeringar som pekar på ett guldavsnitt", "citation_precision", pct),
         ("Citat som inte finns ordagrant", "unverified_quotes", str),
         ("Guldkällor som inte hittas i avsnittsträdet", "unresolved_gold", str),
@@ -69,9 +79,18 @@ def headline(result: Run, baseline: Run | None) -> list[Block]:
         ("Svarstid, 95:e percentil", "latency_p95_ms", ms),
         ("Antal frågor", "n", str),
     ]
+
+    def cell(result: Run, key: str, fmt) -> str:
+        value = result.metrics.get(key)
+        text = fmt(value)
+        if fmt is pct and value is not None:
+            text += interval(result.metrics.get("ci", {}).get(key))
+        return text
+
     table = _table(
-        ["Mått"] + [r.name for r in runs],
-        [[label] + [fmt(r.metrics.get(key)) for r in runs] for label, key, fmt in rows],
+        ["Mått (95 % intervall)"] + [r.name for r in runs],
+        [[label] + [cell(r, key, fmt) for r in runs] for label, key, fmt in rows
+         if any(r.metrics.get(key) is not None for r in runs) or key == "n"],
     )
     blocks = [Block("h2", "Sammanfattning"), table]
     if baseline:
@@ -119,6 +138,37 @@ def breakdown(title: str, key: str, result: Run, baseline: Run | None) -> list[B
             row += [pct(other.get("hit1")), pct(other.get("hit3"))]
         rows.append(row)
     return [Block("h2", title), _table(headers, rows)]
+
+
+def turns(result: Run) -> list[Block]:
+    """First turns, follow-ups and topic switches, and the set asked in chat order."""
+    blocks: list[Block] = []
+    groups = result.metrics.get("by_turn", {})
+    if len(groups) > 1:
+        rows = [
+            (TURN_LABELS.get(label, label), str(m["n"]), pct(m["hit1"]) + interval(
+                m["ci"].get("hit1")), pct(m["hit3"]) + interval(m["ci"].get("hit3")),
+             pct(m["oos_abstain"]), pct(m["false_abstain"]))
+            for label, m in groups.items()
+        ]
+        blocks += [
+            Block("h2", "Per samtalsläge"),
+            _table(["Läge", "n", "hit@1", "hit@3", "Avböjer OOS", "Avböjer fel"], rows),
+        ]
+    chat = result.metrics.get("chat_order")
+    if chat:
+        rows = [
+            (key, pct(v["alone"]), pct(v["chat"]),
+             "–" if v["difference"] is None else f"{v['difference'] * 100:+.1f}".replace(".", ","))
+            for key, v in chat.items()
+        ]
+        blocks += [
+            Block("h2", "Hela frågefilen i samtalsordning"),
+            Block("p", "Varje fråga ställd efter alla filens tidigare frågor i samma samtal, "
+                       "jämfört med samma fråga ställd ensam (skillnad i procentenheter)."),
+            _table(["Mått", "Ensam", "I samtalsordning", "Skillnad"], rows),
+        ]
+    return blocks
 
 
 def misses(result: Run) -> list[Block]:
@@ -237,11 +287,27 @@ def plot_per_part(runs: Sequence[Run], path: Path) -> None:
     _save(figure, path)
 
 
+def plot_risk_coverage(runs: Sequence[Run], path: Path) -> None:
+    figure = Figure(figsize=(6, 4))
+    axes = figure.add_subplot()
+    for result in runs:
+        points = result.metrics.get("risk_coverage") or []
+        if points:
+            axes.plot([c for c, _ in points], [r for _, r in points], label=result.name)
+    axes.set(xlabel="täckning (andel frågor som besvaras)", ylabel="risk (andel fel svar)",
+             xlim=(0, 1.0), ylim=(0, 1.0))
+    axes.grid(alpha=0.3)
+    if any(r.metrics.get("risk_coverage") for r in runs):
+        axes.legend(loc="upper left")
+    _save(figure, path)
+
+
 def build(result: Run, baseline: Run | None, about: Sequence[str]) -> list[Block]:
     blocks = [Block("h1", "Utvärdering av Avtalsassistenten")]
     blocks += [Block("p", line) for line in about]
     blocks += headline(result, baseline)
     blocks += [Block("img", name, headers=(alt,)) for name, alt in _PLOTS.items()]
+    blocks += turns(result)
     blocks += breakdown("Per frågetyp", "by_type", result, baseline)
     blocks += breakdown("Per del", "by_part", result, baseline)
     blocks += breakdown("Per överenskommelse (Del C)", "by_agreement", result, baseline)
@@ -253,7 +319,11 @@ def build(result: Run, baseline: Run | None, about: Sequence[str]) -> list[Block
             "källhänvisningarna; för multi-frågor ska alla guldavsnitt finnas bland de "
             "max(k, antal guld) första. Avböjda svar räknas som missar. Citeringar som "
             "pekar på ett guldavsnitt: andelen av alla källhänvisningar i besvarade frågor; "
-            "ett närliggande \"se även\"-avsnitt som inte är guld räknas emot.",
+            "ett närliggande \"se även\"-avsnitt som inte är guld räknas emot. Sökningens "
+            "recall@k: ett guldavsnitt bland de k avsnitt sökningen rangordnar först, innan "
+            "assistenten väljer citat. Intervallen är 95 % Wilson-intervall. Risk och täckning: "
+            "svaren ordnade efter assistentens egen sannolikhet att dokumenten svarar; ett "
+            "avböjt svar bedöms efter sökningens första avsnitt.",
         )
     )
     return blocks
@@ -326,6 +396,7 @@ def write_report(
     plot_hit_at_k(runs, out_dir / "hit_at_k.png")
     plot_latency(runs, out_dir / "latency.png")
     plot_per_part(runs, out_dir / "per_part.png")
+    plot_risk_coverage(runs, out_dir / "risk_coverage.png")
     blocks = build(result, baseline, about)
     (out_dir / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
     (out_dir / "report.html").write_text(to_html(blocks, out_dir), encoding="utf-8")

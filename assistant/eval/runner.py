@@ -41,24 +41,45 @@ class Run:
     metrics: dict
 
 
+def conversation(questions: Sequence[Question], index: int, chat_order: bool) -> list[str]:
+    """The earlier questions a question is asked after: its own history, or in chat order
+    every question of the file before it (as if one person asked them all in one chat)."""
+    if chat_order:
+        return [q.question for q in questions[:index]]
+    return list(questions[index].history)
+
+
 def run(
     name: str,
     system: Answerer,
     questions: Sequence[Question],
     tree: SectionTree,
     progress: bool = True,
+    chat_order: bool = False,
 ) -> Run:
-    """Ask each question in order, with a progress bar on a terminal."""
+    """Ask each question in order (with its conversation), with a progress bar on a
+    terminal. Systems that can say which sections they retrieved before answering
+    (`retrieved`) are also scored on retrieval recall."""
     answers, verdicts = [], []
-    for question in tqdm(questions, desc=name, unit="fråga", disable=None if progress else True):
+    retrieved = getattr(system, "retrieved", None)
+    for index, question in enumerate(
+        tqdm(questions, desc=name, unit="fråga", disable=None if progress else True)
+    ):
+        history = conversation(questions, index, chat_order)
         started = time.perf_counter()
         try:
-            answer = system.ask(question.question)
+            answer = system.ask(question.question, history=history or None)
         except UserError as error:  # a refused question is a declined answer, not a crash
             answer = Answer(question.question, str(error), abstained=True)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         answers.append(answer)
-        verdicts.append(judge(question, answer, tree))
+        sections = None
+        if retrieved is not None:
+            try:
+                sections = retrieved(question.question, history=history or None)
+            except UserError:
+                sections = []
+        verdicts.append(judge(question, answer, tree, sections))
     return Run(name, list(questions), answers, verdicts, aggregate(verdicts))
 
 

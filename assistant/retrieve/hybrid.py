@@ -18,15 +18,20 @@ from pydantic import ConfigDict
 
 from assistant.config import Settings
 from assistant.index.store import Index
+from assistant.retrieve.conversation import Conversation, Reading
 from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.glossary import build_glossary, expand
 from assistant.retrieve.lexical import WORD, Vocabulary, correct, tokens
 from assistant.retrieve.spelling import Speller, frequency
+from assistant.retrieve.vocabulary import load_vocabulary, with_concepts
 from assistant.types import Section
 
 MODES = ("hybrid", "dense", "bm25")
 AGREE_WITHIN = 5
 EVERYDAY_WORD = 5.0  # wordfreq Zipf frequency of "ansvar", "kostar": says nothing of the topic
+# A word at least this common in Swedish (wordfreq Zipf: "patienten" 4.1, "kostnaden" 4.3)
+# does not name the topic of a conversation turn; "hjälpmedel" (3.6), "tvist" (3.5) do.
+TOPIC_WORD = 4.0
 
 
 @dataclass(frozen=True)
@@ -82,24 +87,69 @@ class HybridSearch:
         self.glossary = build_glossary(s.body for s in index.sections)
         self.vocabulary = Vocabulary(set(index.bm25.vocab_dict))
         self.speller = Speller(s.body for s in index.sections)
+        self.section_share = _section_share(s.body for s in index.sections)
+        self.conversation = Conversation(self.is_topic)
+        self.domain = load_vocabulary() if settings.domain_vocabulary else {}
 
     def expand(self, question: str) -> str:
-        """The question as searched: spelling repaired, abbreviations spelled out."""
-        return expand(self.speller.repair(question), self.glossary)
+        """The question as searched: spelling repaired, abbreviations spelled out, everyday
+        care words given the agreement's concept (vocabulary.yaml)."""
+        return with_concepts(expand(self.speller.repair(question), self.glossary), self.domain)
 
-    def evidence(self, query: str, hits: list[Hit]) -> float:
-        """How well the corpus answers the question, from three signals that each separate
-        out-of-scope questions: the best dense similarity; the share of the question's words
-        the corpus uses (questions about other things use other words); and whether the dense
-        and lexical retrievers agree on a top section."""
-        similarity = max((h.similarity for h in hits), default=0.0)
-        coverage = self.vocabulary.coverage(tokens(query))
+    def read(self, question: str, history: list[str] | None = None) -> Reading:
+        """The question in its conversation (conversation.py): alone when it names its own
+        topic, else after the topic words of the turn it continues."""
+        return self.conversation.read(question, history)
+
+    def is_topic(self, word: str) -> bool:
+        """Whether a word names something: not an everyday word (wordfreq: "står", "barn",
+        "kostnaden", "patienten" say what is asked, not about what), and either a corpus word
+        that only some sections use (not "vård", "ansvar"), an abbreviation whose long form is
+        a topic, or a word the documents never use ("semesterdagar")."""
+        lower = word.lower()
+        if lower in self.glossary:
+            return any(self.is_topic(w) for w in WORD.findall(self.glossary[lower]))
+        if frequency(lower) >= TOPIC_WORD:
+            return False
+        for stem in correct(tokens(lower), self.vocabulary.words):
+            if stem.isdigit():
+                continue
+            known = [stem] if stem in self.vocabulary else self.vocabulary.parts(stem)
+            if known:
+                if min(self.section_share.get(k, 0.0) for k in known) \
+                        < self.settings.topic_share_max:
+                    return True
+            else:
+                return True
+        return False
+
+    def signals(self, query: str, hits: list[Hit]) -> dict[str, float]:
+        """How well the corpus answers the question, as signals that each separate
+        out-of-scope questions (answer/decide.py combines them): the best dense similarity;
+        how far the best section stands out from the others retrieved; the share of the
+        question's words the corpus uses (questions about other things use other words);
+        whether the dense and lexical retrievers agree on a top section; and whether the
+        question names a topic the documents never use."""
+        sims = sorted((h.similarity for h in hits), reverse=True)
+        similarity = sims[0] if sims else 0.0
         agree = any((h.dense_rank == 0 and (h.lexical_rank or 99) < AGREE_WITHIN)
                     or (h.lexical_rank == 0 and (h.dense_rank or 99) < AGREE_WITHIN)
                     for h in hits)
-        return (similarity + self.settings.coverage_weight * coverage
-                + self.settings.agreement_weight * agree
-                - self.settings.unknown_penalty * bool(self.unknown_topics(query)))
+        return {
+            "similarity": similarity,
+            "peak": similarity - float(np.mean(sims)) if sims else 0.0,
+            "coverage": self.coverage(query),
+            "agree": float(agree),
+            "unknown": float(bool(self.unknown_topics(query))),
+        }
+
+    def coverage(self, query: str) -> float:
+        """Share of the question's words (typos corrected) that the corpus uses, as they are
+        or as the parts of a compound ("stomiprodukter", "diabetesmaterial")."""
+        corrected = correct(tokens(query), self.vocabulary.words)
+        if not corrected:
+            return 0.0
+        return sum(bool(self.vocabulary.parts(t)) for t in corrected) / len(corrected)
 
     def unknown_topics(self, query: str) -> list[str]:
         """Words of the question the documents never use, in any form, spelling or as the
@@ -109,7 +159,7 @@ class HybridSearch:
         unknown = []
         for word in WORD.findall(query):
             lower = word.lower()
-            if (lower in self.glossary or any(ch.isdigit() for ch in lower)
+            if (lower in self.glossary or lower in self.domain or any(ch.isdigit() for ch in lower)
                     or frequency(lower) >= EVERYDAY_WORD):
                 continue
             stems = correct(tokens(lower), self.vocabulary.words)
@@ -167,6 +217,17 @@ class HybridSearch:
             if scope.admits(self.sections[self.chunk_sections[i]]):
                 picked.append(int(i))
         return picked
+
+
+def _section_share(texts) -> dict[str, float]:
+    """Token → share of the sections whose body uses it."""
+    counts: dict[str, int] = defaultdict(int)
+    n = 0
+    for text in texts:
+        n += 1
+        for token in set(tokens(text)):
+            counts[token] += 1
+    return {token: count / max(n, 1) for token, count in counts.items()}
 
 
 class AgreementRetriever(BaseRetriever):

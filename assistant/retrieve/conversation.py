@@ -1,0 +1,97 @@
+"""Does a question depend on the conversation before it, and what is it then asking?
+
+In a chat staff write elliptic follow-ups ("och om hen är 25 då?", "vem kallar till den?",
+"gäller det även på korttids?"): alone they name no topic the documents know. A question
+that names its own topic ("Vem ansvarar för läkarinsatser på korttidsboende?") is searched
+alone, whatever came before. When a question depends on earlier turns, it is searched after
+the last turn that stood alone (as asked) and the topic words of the follow-ups since — not
+the whole history, which would pull the search towards every earlier topic.
+
+The rule is general Swedish: a follow-up opens with a continuation ("och", "men", "än",
+"även"), ends in "då?", or leans on a pronoun or demonstrative ("den", "det", "hen",
+"dessa") — and names at most one topic word of its own; a very short question without a
+topic word depends on the conversation too. What counts as a topic word is read from the corpus
+(`is_topic`), never from particular questions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.retrieve.spelling import WORD
+
+# A question that continues the previous one: "och för vuxna?", "men om …", "än för barn?".
+CONTINUATION = re.compile(
+    r"^\s*(?:och|men|samt|än|eller|också|även|så|alltså|fast)\b|"
+    r"\b(?:då|också|även)\s*[?.!]*\s*$|"
+    r"\b(?:även|också)\s+(?:för|på|i|vid|när|om)\b",
+    re.IGNORECASE,
+)
+# Pronouns and demonstratives that point back to something said before.
+ANAPHORA = frozenset({
+    "den", "det", "dem", "denna", "detta", "dessa", "där", "dit", "därifrån", "hen", "han",
+    "hon", "henne", "honom", "hens", "hans", "hennes", "dess", "deras", "sådan", "sådant",
+    "sådana", "samma", "densamma", "detsamma", "dom", "de",
+})
+# At most this many topic words of its own and a question with a continuation or an
+# anaphor still depends on the turn before ("och för vuxna?" names "vuxna" only).
+OWN_TOPIC_MAX = 1
+# A question this short with no topic word of its own ("hur ofta?", "vilka yrken?") also
+# leans on the turn before, even without a pronoun.
+SHORT = 3
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a question was read in its conversation."""
+
+    text: str  # what is searched
+    follow_up: bool  # True when earlier turns were used
+    topic: tuple[str, ...] = ()  # the question's own topic words
+
+
+class Conversation:
+    """Reads questions in their conversation; `is_topic` says whether a word (as typed)
+    names something the documents are about."""
+
+    def __init__(self, is_topic: Callable[[str], bool]):
+        self.is_topic = is_topic
+
+    def topic_words(self, question: str) -> list[str]:
+        """The question's words that name a topic, in order, each once."""
+        seen: dict[str, None] = {}
+        for word in WORD.findall(question):
+            if word.lower() not in ANAPHORA and self.is_topic(word):
+                seen.setdefault(word, None)
+        return list(seen)
+
+    def depends(self, question: str, topic: Sequence[str] | None = None) -> bool:
+        """Whether the question cannot be read without the turn before it."""
+        topic = self.topic_words(question) if topic is None else topic
+        if len(topic) > OWN_TOPIC_MAX:
+            return False
+        words = [w.lower() for w in WORD.findall(question)]
+        leans = bool(CONTINUATION.search(question) or set(words) & ANAPHORA)
+        return leans or (not topic and len(words) <= SHORT)
+
+    def read(self, question: str, history: Sequence[str] | None = None) -> Reading:
+        """The question as searched: alone when it stands on its own, else after the last
+        question that stood alone and the topic words of the follow-ups since."""
+        earlier = [h for h in (history or []) if h.strip()]
+        if not earlier:
+            return Reading(question, False)
+        topic = self.topic_words(question)
+        if not self.depends(question, topic):
+            return Reading(question, False, tuple(topic))
+        context: list[str] = []
+        for turn in reversed(earlier):
+            words = self.topic_words(turn)
+            if not self.depends(turn, words):
+                context.insert(0, turn)  # the turn that stood alone, as asked
+                break
+            context = [w for w in words if w not in context and w not in topic] + context
+        if not context:
+            return Reading(question, False, tuple(topic))
+        return Reading(" ".join(context + [question]), True, tuple(topic))

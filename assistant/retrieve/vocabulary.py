@@ -1,0 +1,36 @@
+"""A small domain vocabulary as data (vocabulary.yaml): everyday care words → the agreement's
+concepts ("rullator" → hjälpmedel, "kortis" → korttidsboende), each entry with its reason.
+
+A question naming the everyday word is searched with the concept added, so BM25 and e5 meet
+the text's own words; the word itself stays in the question.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from assistant.retrieve.spelling import WORD
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
+
+
+@lru_cache(maxsize=2)
+def load_vocabulary(path: Path = VOCABULARY_FILE) -> dict[str, str]:
+    """Everyday word (lower case) → concept."""
+    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    return {str(e["word"]).lower(): str(e["concept"]) for e in entries}
+
+
+def with_concepts(question: str, vocabulary: dict[str, str]) -> str:
+    """The question with the concepts of its everyday words added (each once, and only
+    when the question does not already say them)."""
+    lower = question.lower()
+    concepts: list[str] = []
+    for word in WORD.findall(question):
+        concept = vocabulary.get(word.lower())
+        if concept and concept.lower() not in lower and concept not in concepts:
+            concepts.append(concept)
+    return f"{question} ({', '.join(concepts)})" if concepts else question
