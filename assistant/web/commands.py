@@ -43,8 +43,10 @@ def serve_command(args: argparse.Namespace) -> int:
     from assistant.config import settings
     from assistant.privacy import install_log_redaction
     from assistant.service import Assistant
+    from assistant.storage import questions
     from assistant.web.app import build_app, launch
     from assistant.web.feedback import FeedbackStore, default_path
+    from assistant.web.routes import server_routes
 
     store = FeedbackStore(default_path(settings().data_dir))
 
@@ -54,9 +56,12 @@ def serve_command(args: argparse.Namespace) -> int:
     for notice in (assistant.index_notice, store.notice):  # once, at start
         if notice:
             print(f"Obs: {notice}", file=sys.stderr, flush=True)
+    _purge_question_log(questions.purge)
     demo = build_app(assistant, store=store)
     _follow_index(assistant)
-    url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency))
+    routes = server_routes(settings(), args.host, assistant)
+    url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency),
+                 routes=routes)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # configured by launch
         install_log_redaction(logging.getLogger(name))
     print(f"Avtalsassistenten körs på {url}", flush=True)
@@ -74,6 +79,15 @@ def serve_command(args: argparse.Namespace) -> int:
     finally:
         demo.close()
     return 0
+
+
+def _purge_question_log(purge) -> None:
+    """Forget logged questions past retention; a read-only data folder only warns."""
+    try:
+        purge()
+    except Exception as error:  # noqa: BLE001 - the chat works without the question log
+        print(f"Obs: frågeloggen kunde inte rensas ({type(error).__name__}).", file=sys.stderr,
+              flush=True)
 
 
 def _follow_index(assistant, every: float = 5.0) -> None:
