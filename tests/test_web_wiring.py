@@ -196,3 +196,18 @@ def test_the_page_header_links_to_the_trainers_page():
 
     header = _header_html(StubAssistant())
     assert 'href="/api/trainers/"' in header and ">Utbildning" in header
+
+
+def test_beyond_loopback_the_trainers_page_asks_for_the_password(tmp_path, monkeypatch):
+    monkeypatch.setenv("AVTAL_TRAINER_TOKEN", "kurs-hemlighet-1")
+    config = dataclasses.replace(settings(), data_dir=tmp_path / "data")
+    app = FastAPI()
+    app.router.routes.extend(server_routes(config, "0.0.0.0", StubAssistant()))
+    client = TestClient(app)
+    page = client.get("/api/trainers/")
+    assert page.status_code == 403 and 'type="password"' in page.text
+    assert "kurs-hemlighet-1" not in page.text
+    assert client.get("/api/trainers/export", params={"what": "B"}).status_code == 403
+    allowed = client.get("/api/trainers/collections",
+                         headers={"X-Trainer-Token": "kurs-hemlighet-1"})
+    assert allowed.status_code == 200 and allowed.json() == []
