@@ -84,7 +84,7 @@ def _top(library: Library, section: Section) -> Section:
 def gold_of(library: Library, section: Section) -> tuple[dict, Section]:
     """The question-file gold naming `section`, and the section whose text it stands for."""
     from assistant.eval.matching import DOCUMENT_OF_KIND
-    from assistant.ingest.structure import AGREEMENT_KEYS
+    from assistant.ingest.scopes import agreement_keys
 
     document = DOCUMENT_OF_KIND.get(section.kind, "context")
     if document == "context":  # context documents are cited as a whole (by file or id)
@@ -92,7 +92,8 @@ def gold_of(library: Library, section: Section) -> tuple[dict, Section]:
         return {"document": "context", "source": section.document, "title": top.title}, top
     key = None
     if section.agreement:
-        key = next((k for k, title in AGREEMENT_KEYS.items()
+        titles = agreement_keys(library.documents, library.sections)
+        key = next((k for k, title in titles.items()
                     if collapse(title).casefold() == collapse(section.agreement).casefold()),
                    None)
     gold = {"document": document, "part": section.part, "agreement": key,

@@ -129,7 +129,7 @@ def select(library: Library, what: str) -> Selection:
     """The sections `what` names: a section id or number ("B.11"; "munhalsa 5.1" when a
     number repeats), a part ("B", "Del B"), an överenskommelse (key or printed title), a
     document id, or a unique section title ("Avtalstid"). Raises UserError otherwise."""
-    from assistant.ingest.structure import AGREEMENT_KEYS
+    from assistant.ingest.scopes import agreement_keys
 
     text = collapse(what)
     key = _key(text)
@@ -142,7 +142,7 @@ def select(library: Library, what: str) -> Selection:
     if part in {s.part for s in library.sections if s.part}:
         chosen = [s for s in library.sections if s.part == part]
         return Selection(f"Del {part}", chosen)
-    titles = dict(AGREEMENT_KEYS)
+    titles = agreement_keys(library.documents, library.sections)
     for agreement_key, title in titles.items():
         if key in (agreement_key, f"c:{agreement_key}", _key(title)):
             chosen = [s for s in library.sections

@@ -25,6 +25,7 @@ from assistant.ingest.manifest import DocumentInfo
 from assistant.types import Answer, Section
 from assistant.web import chat, render
 from assistant.web.feedback import RATINGS, FeedbackStore
+from assistant.web.routes import TRAINERS_PATH, compare_pair
 from assistant.web.security import app_kwargs as protections
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class Handlers:
     assistant: AssistantLike
     store: FeedbackStore
     max_chars: int
+    config: Settings | None = None  # where the question log and collections are stored
 
     # --- chat -------------------------------------------------------------------------
     def check(self, question: str | None) -> str | None:
@@ -120,8 +122,18 @@ class Handlers:
             note = "Något gick fel när svaret togs fram. Försök igen om en stund."
             yield text, self.conversation(turns), turns, render.message_html(note, "fel")
             return
+        self.log(text, answer, scope or "alla")
         turns = chat.valid_turns([*turns, chat.turn_record(text, scope, answer)])
         yield "", self.conversation(turns), turns, ""
+
+    def log(self, question: str, answer: Answer, scope: str) -> None:
+        """The question log for trainers (redacted by the storage); never stops an answer."""
+        from assistant.storage.questions import log_question
+
+        try:
+            log_question(question, answer, scope=scope, channel="web", settings=self.config)
+        except Exception:  # noqa: BLE001 - the answer matters more than the log
+            log.warning("the question log could not be written")
 
     def clear(self) -> tuple[str, list, str, Any, None]:
         return self.conversation([]), [], "", gr.update(visible=False, value=""), None
@@ -138,6 +150,8 @@ class Handlers:
             if turns or not kept:
                 return skip
             return self.conversation(kept), kept, gr.update(), gr.update(), gr.update()
+        if data.get("action") == "spara":
+            return self.save(turns, data.get("tur"), data.get("samling"))
         if data.get("action") != "betyg" or data.get("betyg") not in RATINGS:
             return skip
         try:
@@ -169,6 +183,31 @@ class Handlers:
             render.message_html(thanks, "ok"),
         )
 
+    def save(self, turns: list[dict], index: object, name: object):
+        """"Spara": the turn's question, answer and citations into a trainers' collection
+        (personnummer redacted by the storage); outputs as `on_conversation`."""
+        from assistant.storage.collections import clean_name, save_answer
+
+        keep = gr.update()
+        try:
+            position = int(index)  # type: ignore[arg-type]
+            turn = turns[position]
+        except (TypeError, ValueError, IndexError):
+            return keep, turns, keep, keep, keep
+        name = " ".join(str(name or "").split()) or chat.DEFAULT_COLLECTION
+        try:
+            name = clean_name(name)  # personnummer redacted, length checked
+            save_answer(name, turn["question"], turn["answer"], settings=self.config)
+        except UserError as error:
+            return keep, turns, keep, keep, render.message_html(f"Kunde inte spara: {error}", "fel")
+        except Exception:  # noqa: BLE001 - e.g. a read-only data folder: say so, keep chatting
+            log.warning("saving to a collection failed")
+            note = "Svaret kunde inte sparas (datamappen går inte att skriva till)."
+            return keep, turns, keep, keep, render.message_html(note, "fel")
+        turns[position] = {**turn, "saved_to": name}
+        done = render.message_html(f"Sparat i ”{name}”.", "ok")
+        return self.conversation(turns), turns, keep, keep, done
+
     def comment(self, feedback_id: int | None, text: str | None):
         """Attach the optional comment to the last rating."""
         text = (text or "").strip()
@@ -196,8 +235,11 @@ class Handlers:
         children = [s for s in sections if s.parent == section.id]
         above = render.ancestors(section, self.assistant.section)
         before, after = render.neighbours(section, sections)
+        documents = getattr(self.assistant, "documents", [])
+        actions = render.section_actions_html(section, compare_pair(section.document, documents))
         return render.section_html(
-            section, quotes or [], children, above=above, before=before, after=after
+            section, quotes or [], children, above=above, before=before, after=after,
+            actions=actions,
         )
 
     def tree(self) -> str:
@@ -252,7 +294,7 @@ def build_app(
     """The whole UI; `launch` serves it. Settings default to the assistant's own."""
     config = config or getattr(assistant, "settings", None) or settings()
     store = store or _open_feedback(config)
-    h = Handlers(assistant, store, config.max_question_chars)
+    h = Handlers(assistant, store, config.max_question_chars, config)
     scopes = [(label, value) for value, label in assistant.scopes()]
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
@@ -322,6 +364,9 @@ def _header_html(assistant: AssistantLike) -> str:
         f'<header class="sidhuvud"><h1>{render.esc(TITLE)}</h1>'
         '<p class="underrubrik">Svar med källhänvisningar ur Hälso- och sjukvårdsavtalet '
         "mellan Västra Götalandsregionen och kommunerna.</p>"
+        f'<nav class="sidlankar" aria-label="Fler vyer"><a href="{TRAINERS_PATH}" '
+        'target="_blank" rel="noopener">Utbildning <span class="sr-only">(öppnas i ny flik)'
+        '</span><span aria-hidden="true">↗</span></a></nav>'
         f"{render.banner_html(assistant.banner())}</header>"
     )
 

@@ -66,6 +66,9 @@ _THUMB = (
 _THUMB_DOWN = _THUMB.replace('class="ikon"', 'class="ikon" style="transform: rotate(180deg)"')
 
 
+DEFAULT_COLLECTION = "Mina frågor"  # the trainers' collection "Spara" suggests
+
+
 # --- turns (what the browser keeps) ------------------------------------------------------------
 def turn_record(question: str, scope: str, answer: Answer) -> dict:
     """One turn as JSON, personnummer redacted (it is kept in the browser's storage)."""
@@ -240,9 +243,26 @@ def _tools_html(index: int, turn: Mapping, answer: Answer, documents: Documents)
     return (
         '<div class="svar-verktyg">'
         f'<button type="button" class="kopiera" data-kopia="{esc(copy)}">Kopiera</button>'
+        f"{_save_html(index, turn)}"
         f'<a class="fraga-lank" href="{esc(link)}">Länk till frågan</a>'
         f'<button type="button" class="skriv-ut" data-tur="{index}">Skriv ut</button>'
         f'{"".join(buttons)}<span class="kopierat" role="status"></span></div>'
+    )
+
+
+def _save_html(index: int, turn: Mapping) -> str:
+    """"Spara" and its small form (hidden until "Spara" is pressed; conversation.js)."""
+    saved = turn.get("saved_to")
+    label = f"Sparat i {saved}" if saved else "Spara"
+    field = f"samling-{index}"
+    return (
+        f'<button type="button" class="spara" data-tur="{index}" aria-expanded="false" '
+        f'aria-controls="spara-{index}">{esc(label)}</button>'
+        f'<form class="spara-form" id="spara-{index}" data-tur="{index}" hidden>'
+        f'<label for="{field}">Spara i samlingen</label>'
+        f'<input id="{field}" name="samling" maxlength="100" autocomplete="off" '
+        f'value="{esc(saved or DEFAULT_COLLECTION)}">'
+        '<button type="submit">Spara svaret</button></form>'
     )
 
 

@@ -51,8 +51,10 @@ def serve_command(args: argparse.Namespace) -> int:
     from assistant.config import settings
     from assistant.privacy import install_log_redaction
     from assistant.service import Assistant
+    from assistant.storage import questions
     from assistant.web.app import build_app, launch
     from assistant.web.feedback_db import open_feedback
+    from assistant.web.routes import server_routes
 
     store = open_feedback(settings())
 
@@ -63,9 +65,11 @@ def serve_command(args: argparse.Namespace) -> int:
     for notice in (assistant.index_notice, store.notice):  # once, at start
         if notice:
             print(f"Obs: {notice}", file=sys.stderr, flush=True)
+    _purge_question_log(questions.purge)
     demo = build_app(assistant, store=store)
     _follow_index(assistant)
     url = launch(demo, args.host, args.port, concurrency=max(1, args.concurrency),
+                 routes=server_routes(settings(), args.host, assistant),
                  api=create_api(assistant, feedback=store))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # configured by launch
         install_log_redaction(logging.getLogger(name))
@@ -84,6 +88,15 @@ def serve_command(args: argparse.Namespace) -> int:
     finally:
         demo.close()
     return 0
+
+
+def _purge_question_log(purge) -> None:
+    """Forget logged questions past retention; a read-only data folder only warns."""
+    try:
+        purge()
+    except Exception as error:  # noqa: BLE001 - the chat works without the question log
+        print(f"Obs: frågeloggen kunde inte rensas ({type(error).__name__}).", file=sys.stderr,
+              flush=True)
 
 
 def _follow_index(assistant, every: float = 5.0) -> None:

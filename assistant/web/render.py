@@ -191,9 +191,11 @@ def section_html(
     above: Sequence[Section] = (),
     before: Section | None = None,
     after: Section | None = None,
+    actions: str = "",
 ) -> str:
     """The full text of one section (Avtalet tab), quotes highlighted, with breadcrumbs
-    that link up and links to the previous and next section."""
+    that link up and links to the previous and next section; `actions` (HTML from
+    `section_actions_html`) goes below the section's text."""
     where = _where(section.part, section.agreement, section.document_title)
     info = " · ".join(p for p in (where, _pages(section)) if p)
     body = reflow(section.body)
@@ -217,6 +219,7 @@ def section_html(
     if children:
         links = "".join(f"<li>{_section_link(child)}</li>" for child in children)
         parts.append(f'<div class="underavsnitt"><h3>Underavsnitt</h3><ul>{links}</ul></div>')
+    parts.append(actions)
     parts.append(_paging(before, after))
     parts.append(
         f'<p class="avsnitt-url"><a href="{esc(section_url(section.id))}" target="_blank" '
@@ -224,6 +227,36 @@ def section_html(
         '<span aria-hidden="true">↗</span></a></p></article>'
     )
     return "".join(parts)
+
+
+EXPORT_FORMATS = (("pdf", "PDF"), ("docx", "Word"))
+
+
+def section_actions_html(section: Section, compare: tuple[str, str] | None = None) -> str:
+    """"Exportera" links (PDF, Word) for the section and for its part (or its document when
+    it has no part), and "Jämför versioner" when `compare` names (older, newer) document ids."""
+    from assistant.web.routes import compare_url, export_url
+
+    targets = [(section.id, "avsnittet")]
+    if section.part:
+        targets.append((section.part, f"Del {section.part}"))
+    elif section.document:
+        targets.append((section.document, "hela dokumentet"))
+    rows = []
+    for what, label in targets:
+        links = "".join(
+            f'<a class="exportera" href="{esc(export_url(what, fmt))}" download>{name}'
+            f'<span class="sr-only"> ({esc(label)})</span></a>'
+            for fmt, name in EXPORT_FORMATS
+        )
+        rows.append(f'<li><span class="exportera-vad">Exportera {esc(label)}:</span> {links}</li>')
+    if compare:
+        rows.append(
+            f'<li><a class="jamfor" href="{esc(compare_url(*compare))}" target="_blank" '
+            'rel="noopener">Jämför versioner <span class="sr-only">(öppnas i ny flik)</span>'
+            '<span aria-hidden="true">↗</span></a></li>'
+        )
+    return f'<ul class="avsnitt-atgarder" aria-label="Utskrift och versioner">{"".join(rows)}</ul>'
 
 
 def section_missing_html(section_id: str) -> str:

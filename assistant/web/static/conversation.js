@@ -1,6 +1,6 @@
 // js_on_load of the conversation (gr.HTML): keep the newest answer in view, keep the
 // conversation in this browser's localStorage (nothing is sent anywhere else) and run the
-// buttons inside answers. Only 👍/👎 talk to the server; copying and printing stay here.
+// buttons inside answers. Only 👍/👎 and "Spara" talk to the server; copying and printing stay here.
 const KEY = 'avtalsassistenten-samtal';
 const keep = () => {
   const data = element.querySelector('section.samtal')?.dataset.turer;
@@ -95,8 +95,26 @@ element.addEventListener('click', async (event) => {
     if (note) note.textContent = ok ? 'Kopierat.' : 'Kunde inte kopiera.';
     return;
   }
+  const save = event.target.closest('button.spara');
+  if (save) {  // show the collection form below the buttons, its name field focused
+    const form = element.querySelector(`#spara-${save.dataset.tur}`);
+    if (!form) return;
+    form.hidden = !form.hidden;
+    save.setAttribute('aria-expanded', String(!form.hidden));
+    if (!form.hidden) form.querySelector('input')?.focus();
+    return;
+  }
   const print = event.target.closest('button.skriv-ut');
   if (print) printTurn(print.closest('.tur'));
+});
+
+// "Spara svaret": the server puts the answer into the named collection ("Sparat i …").
+element.addEventListener('submit', (event) => {
+  const form = event.target.closest('form.spara-form');
+  if (!form) return;
+  event.preventDefault();
+  const name = form.querySelector('input')?.value || '';
+  trigger('click', {action: 'spara', tur: Number(form.dataset.tur), samling: name});
 });
 
 // ?fraga=… (the link under each answer) asks that question once the kept conversation is
