@@ -409,8 +409,10 @@ def test_server_refuses_uploads_big_bodies_and_malformed_calls(server):
 
 
 def test_chat_rating_on_an_unwritable_folder_says_so_in_swedish(tmp_path):
-    import gradio as gr
+    from types import SimpleNamespace
 
+    from assistant.types import Answer
+    from assistant.web import chat
     from assistant.web.app import Handlers
     from assistant.web.feedback import FeedbackStore, default_path
 
@@ -418,11 +420,10 @@ def test_chat_rating_on_an_unwritable_folder_says_so_in_swedish(tmp_path):
     blocker.write_text("en fil, ingen mapp")
     handlers = Handlers(assistant=None, store=FeedbackStore(default_path(blocker)),
                         max_chars=1000)
-    turns = [{"index": 1, "question": "Fråga?", "answer": "Svar.", "citations": [],
-              "scope": "alla"}]
-    like = gr.LikeData(None, {"index": 1, "value": "Svar.", "liked": True})
-    _, feedback_id, status = handlers.rate(turns, None, like)
-    assert feedback_id is None and "Återkoppling är avstängd" in status
+    turns = [chat.turn_record("Fråga?", "alla", Answer("Fråga?", "Svar.", abstained=False))]
+    click = SimpleNamespace(_data={"action": "betyg", "betyg": "up", "tur": 0})
+    _, kept, _, feedback_id, status = handlers.on_conversation(turns, None, click)
+    assert kept == turns and "Återkoppling är avstängd" in status
 
 
 def test_gradio_error_printing_leaves_out_the_inputs(capsys, caplog):
