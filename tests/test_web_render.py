@@ -98,22 +98,17 @@ def _nested(html: str) -> list[tuple[str, str]]:
 
 
 # --- short answer and key fact ----------------------------------------------------------------
-def test_key_fact_marks_ages_durations_and_amounts():
-    for sentence, fact in [
-        ("För personer till och med 20 år står regionen för rullstolen.", "till och med 20 år"),
-        ("Uppsägningen ska ske med nio månaders varsel.", "nio månaders"),
-        ("Avgiften är 1 200 kronor per dygn.", "1 200 kronor"),
-        ("En 14-åring får tandvård utan kostnad.", "14-åring"),
-    ]:
-        start, end = chat.key_fact(sentence)
-        assert sentence[start:end] == fact
+def test_the_answers_own_key_fact_is_marked_in_the_short_answer():
+    answer = _answer(short_answer="Avgiften är 1 200 kronor per dygn.", key_fact="1 200 kronor")
+    assert chat.marked(answer.short_answer, answer) == (
+        'Avgiften är <strong class="nyckel">1 200 kronor</strong> per dygn.')
 
 
-def test_key_fact_falls_back_to_who_is_responsible():
-    sentence = "Kommunen ansvarar för insatser i det egna hemmet."
-    start, end = chat.key_fact(sentence)
-    assert sentence[start:end] == "Kommunen ansvarar"
-    assert chat.key_fact("Samverkan sker i dialog.") is None
+def test_without_its_own_key_fact_the_answering_rule_marks_one():
+    answer = _answer(question="Vem ansvarar för insatserna?")
+    html = chat.marked("Kommunen ansvarar för insatser i det egna hemmet.", answer)
+    assert '<strong class="nyckel">Kommunen</strong>' in html
+    assert "<strong" not in chat.marked("Samverkan sker i dialog.", answer)
 
 
 def test_short_answer_is_the_answers_own_else_the_best_quoted_sentence():
@@ -129,7 +124,7 @@ def test_answer_shows_short_answer_and_source_line_first_rest_behind_visa_mer():
     line = html.index('class="kalla-rad"')
     more = html.index('<details class="visa-mer"><summary>Visa mer</summary>')
     assert short < line < more < html.index('class="svar-text"') < html.index("kalla-citat")
-    assert '<strong class="nyckel">till och med 20 år</strong>' in html
+    assert '<strong class="nyckel">regionen</strong>' in html  # a "vem" question: who
     assert "Del B, B.3 Rullstolar · s. 7 · gäller 2024–2027" in html
     assert "Osäkert svar" not in html and "svar-osakert" not in html
     assert _nested(html) == []

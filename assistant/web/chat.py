@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlencode
 
+from assistant.answer import keyfact
 from assistant.answer.compose import where
 from assistant.ingest.manifest import DocumentInfo
 from assistant.privacy import redact_personnummer
@@ -31,28 +32,6 @@ Documents = Mapping[str, DocumentInfo]
 
 _LIST_MARK = re.compile(r"^(?:[•●▪◦\-–—*]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9•”\"(])")
-_NUMBER_WORDS = (
-    "en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton|sexton|"
-    "sjutton|arton|nitton|tjugo|trettio|fyrtio|femtio|sextio|nittio|hundra"
-)
-_UNITS = (
-    r"år|års|månad(?:er|ers)?|vecko?r?|veckors|dag(?:ar|s)?|dygn(?:et)?|timm(?:e|ar)|"
-    r"minuter|procent|kronor|kr|%|-åring(?:ar)?"
-)
-# An amount, age, duration or date: the facts a short answer is read for.
-_KEY_FACT = re.compile(
-    r"(?:(?:till och med|upp till|från och med|minst|högst|senast|inom)\s+)?"
-    rf"\b(?:\d+(?:[ ,.]\d+)*|{_NUMBER_WORDS})(?:\s*(?:{_UNITS}))(?![\wåäö])"
-    r"|\b\d{4}-\d{2}-\d{2}\b",
-    re.IGNORECASE,
-)
-# Who is responsible: "VGR ansvarar", "har kommunen kostnadsansvar".
-_RESPONSIBLE = re.compile(
-    r"\b(?:har|bär)\s+(?:\S+\s+){1,2}?\w*ansvar(?:et)?\b"
-    r"|\b\S+\s+(?:ansvarar|betalar|bekostar|står för)\b",
-    re.IGNORECASE,
-)
-
 
 # Thumbs as inline SVG: no emoji font needed, no request, hidden from screen readers.
 _THUMB_PATH = (
@@ -121,11 +100,13 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s.strip()]
 
 
-def key_fact(sentence: str) -> tuple[int, int] | None:
-    """The span of the fact a reader looks for: an amount, age, duration or date; otherwise
-    who is responsible. None when the sentence holds neither."""
-    match = _KEY_FACT.search(sentence) or _RESPONSIBLE.search(sentence)
-    return match.span() if match else None
+def key_fact_span(answer: Answer, sentence: str) -> tuple[int, int] | None:
+    """Where the answer's key fact stands in `sentence`: the answering side's own
+    (`Answer.key_fact`) when it is there, else the same rule applied to this sentence."""
+    if answer.key_fact and answer.key_fact in sentence:
+        start = sentence.index(answer.key_fact)
+        return start, start + len(answer.key_fact)
+    return keyfact.key_fact(sentence, answer.question)
 
 
 def best_sentence(question: str, quote: str) -> str | None:
@@ -135,7 +116,8 @@ def best_sentence(question: str, quote: str) -> str | None:
     best, best_score = None, -1.0
     for sentence in sentences(quote):
         sentence = _LIST_MARK.sub("", sentence)  # still a verbatim slice of the quote
-        score = len(asked & set(tokens(sentence))) + (0.5 if key_fact(sentence) else 0.0)
+        fact = keyfact.key_fact(sentence, question)
+        score = len(asked & set(tokens(sentence))) + (0.5 if fact else 0.0)
         if score > best_score:
             best, best_score = sentence, score
     return best
@@ -149,9 +131,9 @@ def short_answer(answer: Answer) -> str | None:
     return best_sentence(answer.question, answer.citations[0].quote)
 
 
-def marked(sentence: str) -> str:
+def marked(sentence: str, answer: Answer) -> str:
     """Escaped sentence with its key fact in `<strong class="nyckel">`."""
-    span = key_fact(sentence)
+    span = key_fact_span(answer, sentence)
     if span is None:
         return esc(sentence)
     start, end = span
@@ -285,7 +267,7 @@ def answer_html(
         )
     short = short_answer(answer)
     if short:
-        parts.append(f'<p class="kort-svar">{marked(short)}</p>')
+        parts.append(f'<p class="kort-svar">{marked(short, answer)}</p>')
     if answer.citations:
         parts.append(f'<p class="kalla-rad">{esc(source_line(answer.citations[0], documents))}</p>')
     parts.append('<details class="visa-mer"><summary>Visa mer</summary>')
