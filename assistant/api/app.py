@@ -27,6 +27,7 @@ from starlette.routing import Mount
 from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.privacy import redact_personnummer
+from assistant.storage.questions import log_question
 from assistant.types import Answer, Section
 
 log = logging.getLogger(__name__)
@@ -195,7 +196,11 @@ def create_api(assistant: AssistantLike, feedback: FeedbackSink | None = None) -
                                      history=request.history, date=request.date).to_dict()
 
         found = cache.get_or_compute(key, answer)
-        return {**found, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+        found = {**found, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+        # The trainers' question log (redacted by the storage; never stops an answer).
+        log_question(request.question, found, scope=request.scope or "alla", channel="api",
+                     settings=assistant.settings)
+        return found
 
     @api.get("/sections", response_model=list[SectionSummary], summary="Alla avsnitt")
     def sections() -> list[dict]:
