@@ -1,4 +1,4 @@
-"""A region on one machine, all on loopback, for the figures in docs/notes/region.md:
+"""A region on one machine, all on loopback, for the figures in docs/region.md:
 a Chroma server, a fresh PostgreSQL, the tests' stand-in OpenAI-compatible model server and
 `assistant serve --workers 2`; asks both processes, rates one answer on each, and optionally
 runs the load test against both. Everything it starts is stopped at the end.
