@@ -288,7 +288,7 @@ def plot_per_part(runs: Sequence[Run], path: Path) -> None:
 
 
 def plot_risk_coverage(runs: Sequence[Run], path: Path) -> None:
-    figure = Figure(figsize=(6, 4))
+    figure = _figure(figsize=(6, 4))
     axes = figure.add_subplot()
     for result in runs:
         points = result.metrics.get("risk_coverage") or []
