@@ -172,7 +172,7 @@ def evaluate(args: argparse.Namespace) -> int:
         print(f"Varning: {problem}", file=sys.stderr)
     out_dir = _out_dir(args.out)
     mode = getattr(args, "mode", "auto")
-    generator = assistant.generator
+    generator = getattr(assistant, "generator", None)
     if mode in ("generated", "both") and generator is None:
         raise UserError("Svarsläget kräver en språkmodell: sätt AVTAL_LLM_URL (och "
                         "AVTAL_LLM_MODEL).")
