@@ -78,7 +78,7 @@ class GoldRef:
             "fardplan": "Färdplan",
             "memo": "Tjänsteskrivelse",
             "context": f"Kontext ({self.source})" if self.source else "Kontext",
-        }[self.document]
+        }.get(self.document, self.document)  # any other document: its id
         if self.agreement:
             where += f" › {self.agreement}"
         heading = " ".join(x for x in (self.section, self.title) if x)

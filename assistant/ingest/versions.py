@@ -37,6 +37,8 @@ KINDS = (
 )
 OPENING_CHARS = 3000
 MAX_TITLE_CHARS = 160
+# A word printed with its letters spaced out ("A V T A L") is cover decoration, not a title.
+LETTER_SPACED = re.compile(r"\w(?: \w){2,}")
 
 
 def iso_date(text: str) -> str:
@@ -76,7 +78,7 @@ def kind_of(title: str, opening: str) -> str:
 def title_from_lines(lines: list[Line]) -> str | None:
     """The first page's most prominent line (largest font; for text the first line), with
     the lines of the same font right after it."""
-    first = [x for x in lines if x.text][:40]
+    first = [x for x in lines if x.text and not LETTER_SPACED.fullmatch(collapse(x.text))][:40]
     if not first:
         return None
     page = first[0].page
