@@ -98,7 +98,14 @@ def _norm(text: str | None) -> str:
 
 
 def _context(section: Section) -> str:
-    return " › ".join(_norm(p) for p in section.path[:-1])
+    """Where a section stands, read the same way whoever wrote the tree: its part and
+    överenskommelse when it has them, else its headings below the document's root."""
+    if section.part:
+        return f"del {section.part.lower()} › {_norm(section.agreement or '')}"
+    above = section.path[:-1]
+    if above and above[0] == section.document_title:
+        above = above[1:]  # the root names the version ("… 2023–2026"): not where it stands
+    return " › ".join(_norm(p) for p in above)
 
 
 def _same_number(a: Section, b: Section) -> bool:

@@ -80,9 +80,6 @@ def test_a_day_in_2026_quotes_the_current_notice_period(dropped):
     assert next_version.OLD_NOTICE in _quotes(answer)
 
 
-@pytest.mark.xfail(strict=True, reason="the dropped file's tree (auto reader) puts its parts under "
-                   "the document's title, so compare's context match pairs none of its sections "
-                   "with the manifest-layout tree of the shipped version (docs/notes/general.md)")
 def test_compare_finds_the_edits_in_the_dropped_version(tmp_path):
     from assistant.compare import compare
 
