@@ -89,7 +89,8 @@ class Handlers:
             return str(error)
         return None
 
-    def conversation(self, turns: list[dict], pending: str | None = None) -> str:
+    def conversation(self, turns: list[dict], pending: str | None = None,
+                     draft: str | None = None) -> str:
         documents = {d.id: d for d in getattr(self.assistant, "documents", [])}
         return chat.conversation_html(
             turns,
@@ -98,6 +99,7 @@ class Handlers:
             self.assistant.sections,
             EXAMPLES,
             pending,
+            draft,
         )
 
     def respond(
@@ -113,7 +115,20 @@ class Handlers:
         yield "", self.conversation(turns, pending=text), turns, ""
         history = [turn["question"] for turn in turns]
         try:
-            answer = self.assistant.ask(text, scope=scope or "alla", history=history)
+            answer = None
+            if getattr(self.assistant, "generator", None) is not None:
+                # A language model writes the answer: show its text as it comes, marked as
+                # unchecked; the checked answer (or the quotes) replaces it at the end.
+                draft = ""
+                for item in self.assistant.ask_stream(text, scope=scope or "alla",
+                                                      history=history):
+                    if isinstance(item, Answer):
+                        answer = item
+                    else:
+                        draft += item
+                        yield "", self.conversation(turns, pending=text, draft=draft), turns, ""
+            if answer is None:
+                answer = self.assistant.ask(text, scope=scope or "alla", history=history)
         except UserError as error:
             yield text, self.conversation(turns), turns, render.message_html(str(error), "fel")
             return

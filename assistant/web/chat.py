@@ -331,11 +331,16 @@ def turn_html(index: int, turn: Mapping, lookup: Lookup, documents: Documents,
     return f'<article class="tur" id="tur-{index}" data-tur="{index}">{question}{body}</article>'
 
 
-def pending_html(question: str) -> str:
+def pending_html(question: str, draft: str | None = None) -> str:
+    """The question being answered; with a language model, its text as it is written, marked
+    as not yet checked (it is replaced by the checked answer, or the quotes, when done)."""
+    status = '<p class="svar-vantar" role="status">Söker i avtalet …</p>'
+    if draft:
+        status = ('<p class="svar-vantar" role="status">Svaret skrivs och kontrolleras mot '
+                  f'citaten innan det visas:</p><p class="svar-utkast">{esc(draft)}</p>')
     return (
         '<article class="tur tur-vantar">'
-        f'<h3 class="fraga-text" data-testid="user">{esc(question)}</h3>'
-        '<p class="svar-vantar" role="status">Söker i avtalet …</p></article>'
+        f'<h3 class="fraga-text" data-testid="user">{esc(question)}</h3>{status}</article>'
     )
 
 
@@ -346,6 +351,7 @@ def conversation_html(
     sections: Sequence[Section] = (),
     examples: Sequence[str] = (),
     pending: str | None = None,
+    draft: str | None = None,
 ) -> str:
     """The whole conversation; the examples when nothing has been asked yet. The turns ride
     along as JSON (`data-turer`) for the browser to keep in its own storage."""
@@ -367,6 +373,6 @@ def conversation_html(
         )
     parts.extend(turn_html(i, t, lookup, documents, sections) for i, t in enumerate(turns))
     if pending is not None:
-        parts.append(pending_html(pending))
+        parts.append(pending_html(pending, draft))
     parts.append("</section>")
     return "".join(parts)
