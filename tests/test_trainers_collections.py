@@ -44,7 +44,7 @@ def _answer(library, what: str, sentence_start: str) -> dict:
 
 
 def _fill(library, settings_):
-    save_answer("Introduktion nya ssk", "Upp till vilken ålder står regionen för hjälpmedlen?",
+    save_answer("Introduktion nya ssk", "Till vilken ålder betalar VGR barnens hjälpmedel?",
                 _answer(library, "B.11", "För barn och ungdomar"), settings=settings_)
     save_answer("Introduktion nya ssk", "När börjar och slutar avtalet att gälla?",
                 _answer(library, "Avtalstid", "Avtalet gäller"), settings=settings_)
@@ -90,7 +90,7 @@ def test_collection_handout_holds_questions_and_verbatim_quotes(env, library, ca
     _fill(library, env)
     document = collection_printable(library, "Introduktion nya ssk", env)
     text = to_markdown(document)
-    assert "Upp till vilken ålder står regionen för hjälpmedlen?" in text
+    assert "Till vilken ålder betalar VGR barnens hjälpmedel?" in text
     assert "Del B, B.11 Personligt förskrivna hjälpmedel" in text
     assert "Avtalet svarar inte på det." in text
     from docx import Document
