@@ -78,7 +78,8 @@ class Assistant:
     @property
     def index_notice(self) -> str:
         """Swedish notice about skipped files and an old or rebuilding index ('' if none)."""
-        return self.index_state.notice() if self.index_state else ""
+        state = getattr(self, "index_state", None)
+        return state.notice() if state else ""
 
     def refresh(self, every: float = 0.0) -> bool:
         """Swap in a build that became current since this one was opened (a background build
