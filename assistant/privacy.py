@@ -40,16 +40,17 @@ def _fold(text: str) -> str:
     return "".join(folded)
 
 
-def redact_personnummer(text: str) -> str:
+def redact_personnummer(text: str, replacement: str = REDACTED) -> str:
     """Replace every personnummer-like string in `text`: YYMMDD-XXXX and YYYYMMDDXXXX, with
     any dash, space, "+", "/" or "_" between the parts (or none), samordningsnummer (day +
-    60), full-width digits. The one redaction every sink uses."""
+    60), full-width digits. The one redaction every sink uses (the search uses it with an
+    empty replacement: a personnummer says nothing about where the answer stands)."""
     if not text:
         return text
     folded = _fold(text)
     spans = [m.span() for m in _PERSONNUMMER.finditer(folded)]
     for start, end in reversed(spans):
-        text = text[:start] + REDACTED + text[end:]
+        text = text[:start] + replacement + text[end:]
     return text
 
 

@@ -20,6 +20,7 @@ from assistant.errors import UserError
 from assistant.index import store
 from assistant.ingest.manifest import DocumentInfo
 from assistant.ingest.scopes import agreement_keys, scope_choices
+from assistant.privacy import redact_personnummer
 from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.hybrid import AgreementRetriever, HybridSearch, Scope
 from assistant.types import Answer, Section
@@ -174,6 +175,7 @@ class Assistant:
         turns only when it depends on them, retrieve/conversation.py), spelling repaired and
         abbreviations spelled out, with its embeddings (and those of its form without the
         agreement's name). None when nothing is left to ask."""
+        text = " ".join(redact_personnummer(text, replacement=" ").split())
         asked = strip_instructions(text) or instruction_topic(text)
         if len(asked) < 2:
             return None

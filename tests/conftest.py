@@ -38,3 +38,18 @@ def assistant(test_settings):
 @pytest.fixture(scope="session")
 def sections(assistant):
     return assistant.sections
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for every browser test module (Playwright's sync API allows one per
+    thread): Debian's chromium driven by Playwright; screenshots go to tests/artifacts/."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from tests.test_web_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / ".gitignore").write_text("*\n", encoding="utf-8")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -72,14 +72,6 @@ def server(assistant) -> Iterator[str]:
     demo.close()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / ".gitignore").write_text("*\n", encoding="utf-8")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Recorder:
@@ -236,7 +228,7 @@ def test_answer_opens_with_short_answer_and_source_line(page):
     answer = ask(page, HJALPMEDEL)
     short = answer.locator(".kort-svar")
     assert "17 år" in short.inner_text()
-    assert "17 år" in short.locator(".nyckel").inner_text()
+    assert short.locator(".nyckel").inner_text() == "VGR"  # a "vem" question: who
     line = answer.locator(".kalla-rad").inner_text()
     assert "Del B" in line and "B.11" in line and "Personligt förskrivna hjälpmedel" in line
     assert re.search(r"gäller 2023–2026$", line), line
@@ -660,7 +652,7 @@ def test_phone_layout_has_no_horizontal_scrolling(phone, assistant):
     answer.locator("summary", has_text="Visa hela avsnittet").first.click()
     answer.locator(".avsnitt-text mark").first.wait_for()
     assert no_horizontal_scroll(phone)
-    for button in answer.locator(".svar-verktyg button, .svar-verktyg a").all():
+    for button in answer.locator(".svar-verktyg button:visible, .svar-verktyg a:visible").all():
         box = button.bounding_box()
         assert box["height"] >= 44 and box["width"] >= 44
     shot(phone, "11-svar-mobil")

@@ -11,14 +11,13 @@ import shutil
 import pytest
 
 from assistant.privacy import REDACTED
-from tests.test_web_browser import (  # noqa: F401 - `browser` is a fixture
+from tests.test_web_browser import (
     CHROMIUM,
     DESKTOP,
     _free_port,
     _open,
     ask,
     axe,
-    browser,
     section_id,
     shot,
     status_text,
@@ -47,7 +46,7 @@ def wired(assistant, test_settings):
 
 
 @pytest.fixture
-def desk(browser, wired):  # noqa: F811 - the imported fixture
+def desk(browser, wired):
     context, recorder = _open(browser, wired, DESKTOP)
     page = context.new_page()
     page.goto(wired + "/")
