@@ -376,12 +376,13 @@ def build_app(
 
 def _header_html(assistant: AssistantLike) -> str:
     return (
-        f'<header class="sidhuvud"><h1>{render.esc(TITLE)}</h1>'
+        # The link floats beside the title: on a phone it takes no line of its own.
+        f'<header class="sidhuvud"><nav class="sidlankar" aria-label="Fler vyer">'
+        f'<a href="{TRAINERS_PATH}" target="_blank" rel="noopener">Utbildning '
+        '<span class="sr-only">(öppnas i ny flik)</span><span aria-hidden="true">↗</span>'
+        f'</a></nav><h1>{render.esc(TITLE)}</h1>'
         '<p class="underrubrik">Svar med källhänvisningar ur Hälso- och sjukvårdsavtalet '
         "mellan Västra Götalandsregionen och kommunerna.</p>"
-        f'<nav class="sidlankar" aria-label="Fler vyer"><a href="{TRAINERS_PATH}" '
-        'target="_blank" rel="noopener">Utbildning <span class="sr-only">(öppnas i ny flik)'
-        '</span><span aria-hidden="true">↗</span></a></nav>'
         f"{render.banner_html(assistant.banner())}</header>"
     )
 
