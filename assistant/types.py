@@ -156,3 +156,17 @@ class Answer:
         if self.evidence is not None:
             row["evidence"] = round(self.evidence, 3)
         return row
+
+
+def subtree(section_id: str, by_id: dict[str, Section],
+            children: dict[str, list[str]]) -> list[Section]:
+    """The section and all sections under it, in document order (`children`: parent id →
+    the ids of its child sections, in order)."""
+    out: list[Section] = []
+    stack = [section_id]
+    while stack:
+        current = stack.pop()
+        if current in by_id:
+            out.append(by_id[current])
+        stack.extend(reversed(children.get(current, [])))
+    return out

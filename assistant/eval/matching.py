@@ -17,6 +17,7 @@ from pathlib import Path
 from assistant.eval.questions import GoldRef, Question
 from assistant.ingest.clean import collapse
 from assistant.types import Citation, Section
+from assistant.types import subtree as section_subtree
 
 # Section.kind → the question file's `document` field; every other kind is context.
 DOCUMENT_OF_KIND = {"avtal": "agreement", "strategi": "fardplan", "tjänsteskrivelse": "memo"}
@@ -144,14 +145,7 @@ class SectionTree:
 
     def subtree(self, section_id: str) -> list[Section]:
         """The section and all its descendants, in document order."""
-        out: list[Section] = []
-        stack = [section_id]
-        while stack:
-            current = stack.pop()
-            if current in self.by_id:
-                out.append(self.by_id[current])
-            stack.extend(reversed(self._children.get(current, [])))
-        return out
+        return section_subtree(section_id, self.by_id, self._children)
 
     def text(self, section_id: str) -> str:
         """Body text of the section including its subheadings' text (and their headings)."""

@@ -17,6 +17,7 @@ from assistant.errors import UserError
 from assistant.ingest.clean import collapse
 from assistant.ingest.manifest import DocumentInfo
 from assistant.types import Section
+from assistant.types import subtree as section_subtree
 
 # Kinds of document that are the binding texts (the agreement); the default quiz scope.
 BINDING_KINDS = ("avtal",)
@@ -64,14 +65,7 @@ class Library:
 
     def subtree(self, section_id: str) -> list[Section]:
         """The section and all sections under it, in document order."""
-        out: list[Section] = []
-        stack = [section_id]
-        while stack:
-            current = stack.pop()
-            if current in self.by_id:
-                out.append(self.by_id[current])
-            stack.extend(reversed(self.children.get(current, [])))
-        return out
+        return section_subtree(section_id, self.by_id, self.children)
 
     def siblings(self, section: Section) -> list[Section]:
         """Other sections under the same parent (or other top sections of the document)."""
