@@ -272,7 +272,7 @@ def test_answering_never_writes_to_the_index_folder(assistant, test_settings, tm
 
 
 def test_unwritable_data_folder_turns_feedback_off_in_swedish(tmp_path):
-    from assistant.web.feedback import FeedbackStore, FeedbackUnavailable, default_path
+    from assistant.storage.feedback import FeedbackStore, FeedbackUnavailable, default_path
 
     blocker = tmp_path / "data"
     blocker.write_text("en fil, ingen mapp")
@@ -286,7 +286,7 @@ def test_unwritable_data_folder_turns_feedback_off_in_swedish(tmp_path):
 
 
 def test_failed_write_keeps_the_rating_and_stores_it_later(tmp_path):
-    from assistant.web.feedback import FeedbackStore, FeedbackUnavailable, default_path
+    from assistant.storage.feedback import FeedbackStore, FeedbackUnavailable, default_path
 
     data = tmp_path / "data"
     store = FeedbackStore(default_path(data))
@@ -411,10 +411,10 @@ def test_server_refuses_uploads_big_bodies_and_malformed_calls(server):
 def test_chat_rating_on_an_unwritable_folder_says_so_in_swedish(tmp_path):
     from types import SimpleNamespace
 
+    from assistant.storage.feedback import FeedbackStore, default_path
     from assistant.types import Answer
     from assistant.web import chat
     from assistant.web.app import Handlers
-    from assistant.web.feedback import FeedbackStore, default_path
 
     blocker = tmp_path / "data"
     blocker.write_text("en fil, ingen mapp")

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from assistant.privacy import REDACTED
-from assistant.web.feedback import CSV_COLUMNS, FeedbackStore, default_path
+from assistant.storage.feedback import CSV_COLUMNS, FeedbackStore, default_path
 
 CITATIONS = [
     {

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from postgres_server import PostgresProcess, binaries
 
-from assistant.web.feedback import FeedbackStore
-from assistant.web.feedback_db import DatabaseFeedbackStore, database_url, open_feedback
+from assistant.storage.db import configured_url
+from assistant.storage.feedback import FeedbackStore, open_feedback
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(binaries() is None, reason="Debian postgresql not installed")]
@@ -32,7 +32,7 @@ def postgres():
 @pytest.fixture
 def url(postgres, monkeypatch) -> str:
     monkeypatch.setenv("AVTAL_DATABASE_URL", postgres.url)
-    found = database_url()
+    found = configured_url()
     engine = sa.create_engine(found)
     with engine.begin() as connection:
         connection.execute(sa.text("DROP TABLE IF EXISTS feedback"))
@@ -42,8 +42,8 @@ def url(postgres, monkeypatch) -> str:
 
 WRITER = textwrap.dedent("""
     import sys
-    from assistant.web.feedback_db import DatabaseFeedbackStore
-    store = DatabaseFeedbackStore(sys.argv[1])
+    from assistant.storage.feedback import FeedbackStore
+    store = FeedbackStore(url=sys.argv[1])
     row = store.rate(session=sys.argv[2], turn=1, rating="down",
                      question="Gäller det för 19121212-1212 också?", answer="Svar.",
                      citations=[{"title": "Läkemedel", "quote": "Regionen ansvarar."}])
@@ -61,19 +61,19 @@ def write_in_other_process(url: str, session: str) -> int:
 
 def test_postgresql_url_gets_the_psycopg_driver(monkeypatch):
     monkeypatch.setenv("AVTAL_DATABASE_URL", "postgresql://avtal@db/avtal")
-    assert database_url() == "postgresql+psycopg://avtal@db/avtal"
+    assert configured_url() == "postgresql+psycopg://avtal@db/avtal"
     monkeypatch.delenv("AVTAL_DATABASE_URL")
-    assert database_url() is None
+    assert configured_url() is None
 
 
 def test_default_is_the_local_sqlite_store(test_settings, monkeypatch):
     monkeypatch.delenv("AVTAL_DATABASE_URL", raising=False)
-    assert isinstance(open_feedback(test_settings), FeedbackStore)
+    store = open_feedback(test_settings)
+    assert isinstance(store, FeedbackStore) and store.engine.dialect.name == "sqlite"
 
 
 def test_feedback_from_one_process_is_seen_by_another(url, test_settings):
     store = open_feedback(test_settings)
-    assert isinstance(store, DatabaseFeedbackStore)
     assert store.engine.dialect.name == "postgresql"
     written = write_in_other_process(url, "sess-a")
     rows = store.rows()
@@ -83,8 +83,8 @@ def test_feedback_from_one_process_is_seen_by_another(url, test_settings):
     store.rate(session="sess-b", turn=2, rating="up", question="Vem betalar?",
                answer="Regionen.", citations=CITATIONS, scope="B")
     reader = subprocess.run(
-        [sys.executable, "-c", "import sys; from assistant.web.feedback_db import "
-         "DatabaseFeedbackStore as S; print(len(S(sys.argv[1]).rows()))", url],
+        [sys.executable, "-c", "import sys; from assistant.storage.feedback import "
+         "FeedbackStore as S; print(len(S(url=sys.argv[1]).rows()))", url],
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         check=True, capture_output=True, text=True, timeout=120)
     assert reader.stdout.strip() == "2"
@@ -101,7 +101,7 @@ def test_personnummer_never_stored(url):
 
 
 def test_rating_again_replaces_and_export(url):
-    store = DatabaseFeedbackStore(url)
+    store = FeedbackStore(url=url)
     first = store.rate(session="s", turn=1, rating="up", question="Vem betalar?",
                        answer="Regionen.", citations=CITATIONS)
     again = store.rate(session="s", turn=1, rating="down", question="Vem betalar?",

@@ -10,10 +10,10 @@ import pytest
 from assistant.cli import main
 from assistant.config import settings
 from assistant.storage import db
+from assistant.storage.feedback import FeedbackStore, default_path
 from assistant.storage.questions import log_question
 from assistant.trainers.insights import gather, report
 from assistant.trainers.printable import to_markdown
-from assistant.web.feedback import FeedbackStore, default_path
 
 
 @pytest.fixture

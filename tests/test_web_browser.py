@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 
 from assistant.privacy import REDACTED
-from assistant.web.feedback import FeedbackStore, default_path
+from assistant.storage.feedback import FeedbackStore, default_path
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 
 from assistant.config import settings
 from assistant.ingest.structure import load_corpus
+from assistant.storage.feedback import FeedbackStore, default_path
 from assistant.types import Answer, Citation, Section
 from assistant.web import chat, render
 from assistant.web.app import Handlers
-from assistant.web.feedback import FeedbackStore, default_path
 from assistant.web.routes import compare_pair, compare_router, server_routes
 from tests.fixtures import next_version
 

@@ -125,7 +125,7 @@ class FeedbackOut(BaseModel):
 
 
 class FeedbackSink(Protocol):
-    """FeedbackStore's (and DatabaseFeedbackStore's) writing methods."""
+    """FeedbackStore's writing methods."""
 
     def rate(self, *, session: str, turn: int, rating: str, question: str, answer: str,
              citations: list[dict], scope: str = "") -> int: ...

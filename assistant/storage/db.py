@@ -86,13 +86,18 @@ def migrate(db: Engine) -> int:
     return before
 
 
-def database_url(settings: Settings) -> str:
-    """AVTAL_DATABASE_URL (plain postgresql:// URLs get the psycopg 3 driver), else SQLite."""
+def configured_url() -> str | None:
+    """AVTAL_DATABASE_URL (plain postgresql:// URLs get the psycopg 3 driver), or None."""
     url = os.environ.get("AVTAL_DATABASE_URL", "").strip()
     for plain in ("postgresql://", "postgres://"):
         if url.startswith(plain):
             return "postgresql+psycopg://" + url[len(plain):]
-    return url or f"sqlite:///{settings.data_dir / 'avtal.db'}"
+    return url or None
+
+
+def database_url(settings: Settings) -> str:
+    """The configured database, else SQLite in the data folder."""
+    return configured_url() or f"sqlite:///{settings.data_dir / 'avtal.db'}"
 
 
 _engines: dict[str, Engine] = {}

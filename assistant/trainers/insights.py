@@ -73,17 +73,10 @@ def gather(settings: Settings, since: date | None = None) -> Insights:
 
 def _feedback_rows(settings: Settings) -> list:
     """The 👍/👎 rows from wherever the app stores them (the shared database when one is
-    configured and the web package supports it, else the local SQLite file)."""
-    from assistant.web.feedback import FeedbackStore, default_path
+    configured, else the local SQLite file; nothing is created)."""
+    from assistant.storage.feedback import open_feedback
 
-    try:
-        from assistant.web.feedback_db import database_url, open_feedback
-    except ImportError:
-        database_url = open_feedback = None
-    if open_feedback is not None and database_url():
-        return open_feedback(settings).rows()
-    path = default_path(settings.data_dir)
-    return FeedbackStore(path).rows() if path.exists() else []
+    return open_feedback(settings, read_only=True).rows()
 
 
 def _thumbs_down(settings: Settings, since: date | None) -> list[tuple[str, str, str]]:

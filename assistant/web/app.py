@@ -22,9 +22,9 @@ from assistant.answer.guard import check_question
 from assistant.config import Settings, settings  # also sets GRADIO_ANALYTICS_ENABLED=False
 from assistant.errors import UserError
 from assistant.ingest.manifest import DocumentInfo
+from assistant.storage.feedback import RATINGS, FeedbackStore
 from assistant.types import Answer, Section
 from assistant.web import chat, render
-from assistant.web.feedback import RATINGS, FeedbackStore
 from assistant.web.routes import TRAINERS_PATH, compare_pair
 from assistant.web.security import app_kwargs as protections
 
@@ -488,7 +488,7 @@ class HtmlLang:
 
 
 def _open_feedback(config: Settings):
-    from assistant.web.feedback_db import open_feedback  # a shared database when configured
+    from assistant.storage.feedback import open_feedback  # a shared database when configured
 
     return open_feedback(config)
 

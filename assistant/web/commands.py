@@ -52,8 +52,8 @@ def serve_command(args: argparse.Namespace) -> int:
     from assistant.privacy import install_log_redaction
     from assistant.service import Assistant
     from assistant.storage import questions
+    from assistant.storage.feedback import open_feedback
     from assistant.web.app import build_app, launch
-    from assistant.web.feedback_db import open_feedback
     from assistant.web.routes import server_routes
 
     store = open_feedback(settings())
@@ -153,7 +153,7 @@ def stop_workers(children: list) -> None:
 
 def export_command(args: argparse.Namespace) -> int:
     from assistant.config import settings
-    from assistant.web.feedback_db import open_feedback
+    from assistant.storage.feedback import open_feedback
 
     store = open_feedback(settings(), read_only=True)
     if args.out is None:
