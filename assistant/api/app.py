@@ -9,7 +9,6 @@ over `Settings.api_max_body` bytes are refused before they are read in full.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import threading
 import time
@@ -29,6 +28,7 @@ from assistant.errors import UserError
 from assistant.privacy import redact_personnummer
 from assistant.storage.questions import log_question
 from assistant.types import Answer, Section
+from assistant.web.security import BodyLimit
 
 log = logging.getLogger(__name__)
 
@@ -366,50 +366,3 @@ def validation_message(error: dict) -> str:
     if field == "body" and kind == "missing":
         return "Begäran saknar innehåll: skicka ett JSON-objekt med ”question”."
     return messages.get(kind, f"Fältet ”{field}” har fel värde.")
-
-
-class BodyLimit:
-    """Refuse request bodies over `max_bytes` with 413 (by Content-Length, or while reading)."""
-
-    def __init__(self, app: Any, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _too_large(send, self.max_bytes)
-            return
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await _too_large(send, self.max_bytes)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body, replayed = b"".join(chunks), False
-
-        async def replay() -> dict:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-
-async def _too_large(send: Any, max_bytes: int) -> None:
-    data = json.dumps({"detail": f"Begäran är för stor (högst {max_bytes // 1024} kB)."},
-                      ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(data)).encode())]})
-    await send({"type": "http.response.body", "body": data})

@@ -89,12 +89,8 @@ class Guard:
         if method in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > self.max_body:
-            await _reply(send, 413, _too_large(self.max_body))
-            return
-        body, more = await _read_body(receive, self.max_body)
-        if more:
-            await _reply(send, 413, _too_large(self.max_body))
+        body = await bounded_body(scope, receive, send, self.max_body)
+        if body is None:
             return
         if path.endswith(EVENT_SUFFIXES):
             problem = _event_problem(body, scope.get("app"))
@@ -104,8 +100,31 @@ class Guard:
         await self.app(scope, _replay(body, receive), send)
 
 
-def _too_large(limit: int) -> str:
-    return f"Förfrågan är för stor (högst {limit // 1024} kB)."
+class BodyLimit:
+    """ASGI middleware that only bounds request bodies (the API's; Guard does it for the
+    chat)."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = await bounded_body(scope, receive, send, self.max_bytes)
+        if body is not None:
+            await self.app(scope, _replay(body, receive), send)
+
+
+async def bounded_body(scope: Scope, receive: Receive, send: Send, limit: int) -> bytes | None:
+    """The request body, or None after answering 413 when it is over `limit` bytes (by
+    Content-Length, or while reading)."""
+    if _declared_length(scope) <= limit:
+        body, more = await _read_body(receive, limit)
+        if not more:
+            return body
+    await _reply(send, 413, f"Förfrågan är för stor (högst {limit // 1024} kB).")
+    return None
 
 
 def _declared_length(scope: Scope) -> int:
