@@ -771,6 +771,12 @@ TOKENIZER_FRAME = "tokenizer_frame.json"  # tokenizer.json without its vocabular
 QUERY_MIN_COSINE = 0.99999
 
 
+def _ort_version() -> str:
+    import onnxruntime as ort
+
+    return ort.__version__
+
+
 def query_folder(model_dir: Path) -> Path:
     return Path(model_dir) / QUERY_DIR
 
@@ -825,7 +831,22 @@ def _split_encoder(source: Path, out: Path) -> None:
     graph.input.append(helper.make_tensor_value_info(WORD_INPUT, TensorProto.FLOAT,
                                                      ["batch", "tokens", int(table.dims[1])]))
     onnx.checker.check_model(model)
-    onnx.save(model, str(out / QUERY_ENCODER))
+    onnx.save(model, str(out / f"unoptimised-{QUERY_ENCODER}"))
+    _optimise(out / f"unoptimised-{QUERY_ENCODER}", out / QUERY_ENCODER)
+    (out / f"unoptimised-{QUERY_ENCODER}").unlink()
+
+
+def _optimise(source: Path, out: Path) -> None:
+    """Save the graph as ONNX Runtime optimises it (the fusions of ORT_ENABLE_EXTENDED, which
+    do not depend on the processor), so that loading it skips a third of session creation;
+    the same arithmetic as optimising at load (checked in _verify_query_files)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(out)
+    options.log_severity_level = 3
+    ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
 
 
 def _write_pieces(model_dir: Path, out: Path) -> dict:
@@ -907,6 +928,7 @@ def ensure_query_model(model_dir: Path, force: bool = False) -> Path:
         try:
             _split_encoder(onnx_path(model_dir, "fp32"), tmp)
             record = _write_pieces(model_dir, tmp)
+            record["onnxruntime"] = _ort_version()
             _write_json(tmp / QUERY_MARKER, {"query_version": QUERY_VERSION,
                                              "onnx": _onnx_id(model_dir), **record})
             record["check_cosine_min"] = _verify_query_files(model_dir, tmp)

@@ -342,7 +342,7 @@ class PieceTokenizer:
     def __init__(self, folder: Path) -> None:
         from tokenizers import Tokenizer
 
-        marker = json.loads((folder / QUERY_MARKER).read_text(encoding="utf-8"))
+        self.marker = marker = json.loads((folder / QUERY_MARKER).read_text(encoding="utf-8"))
         self.frame = Tokenizer.from_file(str(folder / TOKENIZER_FRAME))
         self.pieces = (folder / PIECES).read_text(encoding="utf-8").split("\n")
         rows = np.load(folder / PIECE_ROWS)
@@ -412,6 +412,9 @@ class QueryEncoder:
         self.tokenizer = PieceTokenizer(folder)
         self.table = np.load(folder / WORD_TABLE, mmap_mode="r")
         options = ort.SessionOptions()
+        if self.tokenizer.marker.get("onnxruntime") == ort.__version__:
+            # Optimised at set-up by this version (convert_model._optimise): load it as is.
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         options.intra_op_num_threads = 1  # the web chat answers questions in parallel
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
