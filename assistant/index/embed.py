@@ -377,16 +377,22 @@ class PieceTokenizer:
         return [mapping[e.ids].tolist() for e in tokenizer.encode_batch(texts)]
 
     def _pieces_in(self, text: str) -> set[int]:
-        """Sorted positions of every piece that is a substring of a pre-token of `text`, found
-        in the whole text normalised and in each part between special tokens (the tokenizer
-        normalises those parts one by one), each also after a word-start mark."""
-        parts = [text] + (self._special.split(text) if self._special else [])
-        found: set[int] = set()
+        """Sorted positions of every piece that is a substring of a pre-token of `text`.
+
+        The Metaspace pre-tokeniser starts a pre-token at each word-start mark and no piece
+        holds one inside, so the pieces are looked up in each word (once per distinct word).
+        Text between special tokens is normalised part by part, as the tokenizer does."""
+        parts = [text]
+        if self._special is not None and self._special.search(text):
+            parts += self._special.split(text)
+        words: set[str] = set()
         for part in parts:
             normalized = self.frame.normalizer.normalize_str(part).replace(" ", SPACE_MARK)
-            for start in range(len(normalized)):
-                self._prefixes(normalized[start:], found)
-                self._prefixes(SPACE_MARK + normalized[start:], found)
+            words.update(SPACE_MARK + w for w in (SPACE_MARK + normalized).split(SPACE_MARK))
+        found: set[int] = set()
+        for word in words:
+            for start in range(len(word)):
+                self._prefixes(word[start:], found)
         return found
 
     def _prefixes(self, text: str, found: set[int]) -> None:
