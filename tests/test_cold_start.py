@@ -5,6 +5,7 @@ Chroma finds."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -61,7 +62,7 @@ def test_a_fresh_ask_process_loads_neither_chroma_nor_langchain_nor_torch(test_s
     done = _python(code, {"AVTAL_INDEX_DIR": str(test_settings.index_dir),
                           "AVTAL_DATA_DIR": str(test_settings.data_dir)})
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "Källor:" in done.stdout  # it answered, with sources
+    assert re.search(r"^\(\d+ ms\)$", done.stdout, re.M)  # an answer was printed
     assert _loaded(done.stdout) == []
 
 
@@ -78,33 +79,55 @@ def searches(test_settings):
     return HybridSearch(in_memory, test_settings), HybridSearch(chroma, test_settings)
 
 
-@pytest.mark.slow
-def test_in_memory_search_finds_what_chroma_finds(searches) -> None:
-    from assistant.index.embed import embed_queries
+def _scopes(index) -> list:
     from assistant.retrieve.hybrid import Scope
 
+    documents = sorted({s.document for s in index.sections})
+    parts = sorted({s.part for s in index.sections if s.part})
+    return [Scope(), Scope(part=parts[0]), Scope(document=documents[0]),
+            Scope(excluded=frozenset(documents[:2])),
+            Scope(part=parts[-1], excluded=frozenset(documents[-1:]))]
+
+
+@pytest.mark.slow
+def test_in_memory_vectors_and_scopes_are_chromas(searches) -> None:
+    """chunk_vectors.npy holds the vectors Chroma holds, row by row, and a scope admits the
+    chunks Chroma's metadata filter lets through."""
     memory, chroma = searches
-    documents = sorted({s.document for s in memory.index.sections})
-    parts = sorted({s.part for s in memory.index.sections if s.part})
-    scopes = [Scope(), Scope(part=parts[0]), Scope(document=documents[0]),
-              Scope(excluded=frozenset(documents[:2]))]
+    index = memory.index
+    stored = chroma.index.collection.get(include=["embeddings"])
+    rows = dict(zip(stored["ids"], np.asarray(stored["embeddings"]), strict=True))
+    assert set(rows) == {c.id for c in index.chunks}
+    np.testing.assert_allclose(index.chunk_vectors, [rows[c.id] for c in index.chunks],
+                               atol=1e-6)
+    sections = {s.id: s for s in index.sections}
+    for scope in _scopes(index):
+        admitted = {c.id for c in index.chunks if scope.admits(sections[c.section_id])}
+        filtered = chroma.index.collection.get(where=scope.where(), include=[])["ids"]
+        assert admitted == set(filtered) and admitted, scope
+
+
+@pytest.mark.slow
+def test_in_memory_search_finds_what_chroma_finds(searches) -> None:
+    """The exact search ranks by the same cosine as Chroma. Chroma's index is approximate
+    (HNSW: its deeper ranks can vary between openings), so its best five are compared."""
+    from assistant.index.embed import embed_queries
+
+    memory, chroma = searches
     questions = ["Vem står för kostnaden för sjukresor?", "Hur länge gäller avtalet?",
                  "Vad ska en samordnad individuell plan innehålla?", "Vem ansvarar för läkemedel "
                  "i hemmet?", "Får kommunen säga upp överenskommelsen?"]
-    vectors = embed_queries(questions)
-    for vector in vectors:
-        for scope in scopes:
-            mine, theirs = memory._dense(vector, scope), chroma._dense(vector, scope)
-            assert [c for c, _ in mine] == [c for c, _ in theirs] or _same_up_to_ties(mine, theirs)
-            np.testing.assert_allclose([s for _, s in mine], [s for _, s in theirs], atol=1e-5)
-            sections = {s.id: s for s in memory.index.sections}
+    sections = {s.id: s for s in memory.index.sections}
+    for vector in embed_queries(questions):
+        for scope in _scopes(memory.index):
+            mine = memory._dense(vector, scope)
+            theirs = dict(chroma._dense(vector, scope)[:5])
+            similarity = dict(mine)
+            assert [s for _, s in mine] == sorted(similarity.values(), reverse=True)
+            assert set(theirs) <= {c for c, _ in mine[:10]}, scope
+            for chunk, value in theirs.items():
+                assert abs(similarity[chunk] - value) < 1e-5
             assert all(scope.admits(sections[c.split("#")[0]]) for c, _ in mine)
-
-
-def _same_up_to_ties(a: list[tuple[str, float]], b: list[tuple[str, float]]) -> bool:
-    """Equal lists, except that chunks of equal similarity may stand in either order."""
-    return len(a) == len(b) and all(x == y or abs(sx - sy) < 1e-6
-                                    for (x, sx), (y, sy) in zip(a, b, strict=True))
 
 
 @pytest.mark.slow
