@@ -25,7 +25,7 @@ from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.hybrid import HybridSearch, Scope
 from assistant.types import Answer, Section
 
-if TYPE_CHECKING:  # LangChain is imported only by who asks for a retriever
+if TYPE_CHECKING:  # imported only when used: the model server's client, LangChain
     from assistant.answer.generate import Generator
     from assistant.retrieve.langchain_retriever import AgreementRetriever
 
