@@ -12,8 +12,14 @@ import sys
 
 from assistant.errors import UserError
 
+# Sub-commands registered by assistant/commands.py: parsing them needs no feature module, so
+# `assistant ask` does not import the web chat, the evaluation or LangChain (seconds at start).
+CORE_COMMANDS = ("index", "ask", "sections")
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line; the feature modules are imported only when the command (the first
+    argument that is not an option) is not a core one, or for help."""
     parser = argparse.ArgumentParser(
         prog="assistant",
         description="Avtalsassistenten: svar med källhänvisningar ur Hälso- och sjukvårdsavtalet.",
@@ -23,9 +29,16 @@ def _parser() -> argparse.ArgumentParser:
     from assistant import commands
 
     commands.register(sub)
+    if _command_of(sys.argv[1:] if argv is None else argv) in CORE_COMMANDS:
+        return parser
     for module in _optional_feature_modules():
         module.register(sub)
     return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The sub-command named on a command line (its first argument that is not an option)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def _optional_feature_modules() -> list:
@@ -44,7 +57,7 @@ def _optional_feature_modules() -> list:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    parser = _parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

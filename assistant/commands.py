@@ -72,7 +72,7 @@ def run_ask(args: argparse.Namespace) -> int:
             raise UserError("Frågan är tom. Skriv en fråga inom citattecken, till exempel: "
                             'assistant ask "Vem betalar hjälpmedel till barn?"')
         check_question(args.question, config.max_question_chars)
-        assistant = _load_assistant()
+        assistant = _load_assistant(warm=False)  # one question: loading is part of its time
         answer = assistant.ask(args.question, scope=args.scope, date=args.date)
         if args.json:
             _emit(json.dumps(answer.to_dict(), ensure_ascii=False))
@@ -82,10 +82,13 @@ def run_ask(args: argparse.Namespace) -> int:
     return _ask_lines(_lazy(_load_assistant), args.scope, args.date, config.max_question_chars)
 
 
-def _load_assistant():
+def _load_assistant(warm: bool = True):
     from assistant.service import Assistant
 
-    assistant = Assistant.load(progress=sys.stderr.isatty(), background=True)
+    # A CLI process answers and exits: an exact search over the saved chunk vectors answers
+    # without opening Chroma (seconds of start-up).
+    assistant = Assistant.load(progress=sys.stderr.isatty(), background=True, in_memory=True,
+                               warm=warm)
     if assistant.index_notice:  # once per run, never per question
         print(f"Obs: {assistant.index_notice}", file=sys.stderr, flush=True)
     return assistant

@@ -8,11 +8,11 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from assistant import versions
 from assistant.answer.compose import missing_version_note
 from assistant.answer.extractive import Answerer, Query
-from assistant.answer.generate import Generator
 from assistant.answer.guard import check_question, instruction_topic, strip_instructions
 from assistant.config import Settings
 from assistant.config import settings as default_settings
@@ -22,8 +22,12 @@ from assistant.ingest.manifest import DocumentInfo
 from assistant.ingest.scopes import agreement_keys, scope_choices
 from assistant.privacy import redact_personnummer
 from assistant.retrieve.focus import without_agreement_name
-from assistant.retrieve.hybrid import AgreementRetriever, HybridSearch, Scope
+from assistant.retrieve.hybrid import HybridSearch, Scope
 from assistant.types import Answer, Section
+
+if TYPE_CHECKING:  # imported only when used: the model server's client, LangChain
+    from assistant.answer.generate import Generator
+    from assistant.retrieve.langchain_retriever import AgreementRetriever
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,16 @@ def parse_date(value: str | None) -> datetime.date:
                         "2027-03-01.") from None
 
 
+def _generator(settings: Settings) -> Generator | None:
+    """The model server's rewriter, None without AVTAL_LLM_URL (its HTTP client is imported
+    only then: a fifth of a second at start)."""
+    if not settings.llm_url:
+        return None
+    from assistant.answer.generate import Generator
+
+    return Generator.from_settings(settings)
+
+
 class Assistant:
     def __init__(self, index: store.Index, settings: Settings, retriever: str = "hybrid"):
         from assistant.index.embed import query_embedder
@@ -58,22 +72,28 @@ class Assistant:
         self._swap_lock = threading.Lock()
         self._checked = time.monotonic()
         # A model server (AVTAL_LLM_URL) rewrites answered questions; None = extractive only.
-        self.generator = Generator.from_settings(settings)
+        self.generator = _generator(settings)
 
     @classmethod
     def load(cls, settings: Settings | None = None, retriever: str = "hybrid",
-             progress: bool = False, background: bool = False) -> Assistant:
+             progress: bool = False, background: bool = False, *, in_memory: bool = False,
+             warm: bool = True) -> Assistant:
         """Open the index, building it first when there is none. When the corpus changed, a
         new one is built now, and the last good one answers if that fails; with `background`
         (the CLI and the chat) the last good one answers at once while a new one is built in
-        another process. `index_notice` says what users should know about it."""
+        another process. `index_notice` says what users should know about it.
+
+        `in_memory` searches the chunk vectors in memory instead of opening Chroma, and
+        `warm=False` skips answering a first question at load (both for a one-shot `ask`,
+        whose start-up time is its answer time)."""
         settings = settings or default_settings()
         index_state = store.ensure(settings, progress=progress, background=background)
         # Questions are embedded on one thread each (embed.embed_queries): with the web chat's
         # parallel questions, two threads each would slow a query many times over.
-        assistant = cls(store.open_index(settings), settings, retriever)
+        assistant = cls(store.open_index(settings, in_memory=in_memory), settings, retriever)
         assistant.index_state = index_state
-        assistant._extractive("Vem betalar hjälpmedel?", "alla", None, None)  # load model, words
+        if warm:
+            assistant._extractive("Vem betalar hjälpmedel?", "alla", None, None)  # model, words
         return assistant
 
     @property
@@ -96,7 +116,8 @@ class Assistant:
         with self._swap_lock:
             if store.current_build(self.settings) == self.index.path:
                 return False
-            index = store.open_index(self.settings)
+            index = store.open_index(self.settings,
+                                     in_memory=self.index.chunk_vectors is not None)
             search = HybridSearch(index, self.settings, self.retriever_name)
             answerer = Answerer(index, search, self.settings)
             self.index, self.search, self.answerer = index, search, answerer
@@ -221,6 +242,8 @@ class Assistant:
 
     def retriever(self, scope: str = "alla", k: int = 5) -> AgreementRetriever:
         """The same search as a LangChain retriever, for chains and notebooks."""
+        from assistant.retrieve.langchain_retriever import AgreementRetriever
+
         return AgreementRetriever(search_engine=self.search, embed_query=self.embed_query,
                                   scope=self.parse_scope(scope), k=k)
 

@@ -4,6 +4,7 @@ converted model (real model, no mocks)."""
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import re
 import struct
@@ -20,9 +21,13 @@ from assistant.index.convert_model import (
     MARKER,
     ONNX_DIR,
     ONNX_MARKER,
+    QUERY_MARKER,
     ensure_model,
     ensure_onnx,
+    ensure_query_model,
     is_exported,
+    query_folder,
+    query_marker,
     read_e5_file,
     source_path,
 )
@@ -283,6 +288,117 @@ def test_query_path_never_imports_torch(model_dir: Path) -> None:
                           timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "none"
+
+
+# --- question-side files (onnx-query/): same ids and vectors, a fraction of the start-up ------
+
+# Texts that stress the tokenizer: runs of spaces, tabs and line breaks, special tokens written
+# out, characters no piece holds (each its own <unk>), combining marks, full-width digits,
+# emoji, other scripts, a text beyond 512 tokens.
+HOSTILE = [
+    "", " ", "   flera   mellanslag\toch\nradbrytningar  ", "<s>", "före<s>efter</s> <mask>x",
+    "<unk><pad>", "snö☃man och ✈️-resa", "e\u0301 a\u030a o\u0308 – ＡＢＣ １２３",
+    "ΑΒΓ абв 中文 عربى हिन्दी", "1937-06-19", "x" * 40, "Å" * 3 + "ä" * 50,
+    "▁redan▁markerad", "tjugo" + "\u200b" + "fem", " ".join(["vårdplanering"] * 600),
+]
+
+
+@pytest.fixture(scope="module")
+def query_dir(model_dir: Path) -> Path:
+    return ensure_query_model(model_dir)
+
+
+def _index_texts() -> list[str]:
+    """Every sentence and chunk of the project's index, when it has been built."""
+    from assistant.index import store
+
+    build = store.current_build(settings())
+    if build is None:
+        return []
+    rows = json.loads((build / "sentences.json").read_text(encoding="utf-8"))
+    chunks = json.loads((build / "chunks.json").read_text(encoding="utf-8"))
+    return [r["text"] for r in rows] + [c["text"] for c in chunks]
+
+
+@pytest.mark.slow
+def test_question_tokenizer_gives_the_full_tokenizers_ids(model_dir: Path, query_dir: Path
+                                                          ) -> None:
+    """The sub-vocabulary tokenizer against tokenizer.json on every corpus sentence and chunk
+    (with the query prefix, as questions are tokenized) and on hostile text."""
+    from tokenizers import Tokenizer
+
+    from assistant.index.embed import PieceTokenizer
+
+    full = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    full.enable_truncation(512)
+    fast = PieceTokenizer(query_dir)
+    texts = _index_texts() + _corpus_sentences(400) + SWEDISH
+    texts = ["query: " + t for t in texts] + HOSTILE
+    assert len(texts) > 400
+    expected = [e.ids for e in full.encode_batch(texts)]
+    for start in range(0, len(texts), 64):  # batches, as a sub-vocabulary serves a batch
+        got = fast.token_ids(texts[start:start + 64])
+        for text, mine, theirs in zip(texts[start:], got, expected[start:], strict=False):
+            assert mine == theirs, text[:80]
+    assert max(map(len, expected)) == 512  # the long text was truncated alike
+
+
+@pytest.mark.slow
+def test_question_vectors_equal_the_full_export(model_dir: Path, query_dir: Path) -> None:
+    """embed_queries through the question-side files against the whole fp32 graph."""
+    from assistant.index.embed import _onnx_encode
+
+    questions = SWEDISH + HOSTILE[2:9] + ["Vem står för kostnaden när en boende behöver "
+                                          "förbrukningsartiklar?"]
+    vectors = embed_queries(questions, model_dir=model_dir, embedding=ONNX_FP32)
+    reference = _onnx_encode(["query: " + q for q in questions], ONNX_FP32, model_dir, 1, False)
+    assert vectors.shape == reference.shape == (len(questions), 384)
+    np.testing.assert_allclose(vectors, reference, atol=2e-6)
+    marker = json_marker(query_dir)
+    assert marker["check_cosine_min"] >= 0.99999
+
+
+def json_marker(folder: Path) -> dict:
+    return json.loads((folder / QUERY_MARKER).read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_question_files_are_made_once_and_follow_their_export(model_dir: Path,
+                                                              query_dir: Path) -> None:
+    marker = query_dir / QUERY_MARKER
+    before = marker.stat().st_mtime_ns
+    assert ensure_query_model(model_dir) == query_dir == query_folder(model_dir)
+    assert marker.stat().st_mtime_ns == before and query_marker(model_dir) is not None
+    # Files cut from another export are not used.
+    assert json_marker(query_dir)["onnx"]
+    stale = dict(json_marker(query_dir), onnx="another export")
+    original = marker.read_text(encoding="utf-8")
+    try:
+        marker.write_text(json.dumps(stale), encoding="utf-8")
+        assert query_marker(model_dir) is None
+    finally:
+        marker.write_text(original, encoding="utf-8")
+    assert query_marker(model_dir) is not None
+
+
+@pytest.mark.slow
+def test_question_side_memory_stays_small(model_dir: Path, query_dir: Path) -> None:
+    """Loading the question encoder and embedding a question maps a few rows of the word
+    table, not the whole 384 MB: the process stays far below the full graph's ~900 MB."""
+    # VmHWM is this program's own peak (ru_maxrss would include the forking pytest's).
+    code = (
+        "import re\n"
+        "from assistant.index.embed import Embedding, embed_query\n"
+        "embed_query('Vem ansvarar för hjälpmedlen i skolan?', "
+        "embedding=Embedding('onnx', 'fp32'))\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), AVTAL_MODEL_DIR=str(model_dir))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.strip()) < 350  # MiB; the whole fp32 graph alone is ~900
 
 
 # --- fast: pure logic ------------------------------------------------------------------------

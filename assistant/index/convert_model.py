@@ -754,6 +754,194 @@ def ensure_onnx(model_dir: Path, force: bool = False) -> Path:
     return folder
 
 
+# --- the question-side export: no 384 MB word table in memory, no 250k-piece tokenizer load ---
+
+QUERY_DIR = "onnx-query"
+QUERY_MARKER = ".exported"
+# Bump when the query files change, so existing ones are redone by ensure_query_model.
+QUERY_VERSION = 1
+QUERY_ENCODER = "encoder.onnx"  # the fp32 graph without its word-embedding Gather
+WORD_TABLE = "word_embeddings.npy"  # that Gather's table, memory-mapped at run time
+WORD_INPUT = "word_embeddings"  # the encoder's input in its place: table rows of the ids
+PIECES = "pieces.txt"  # the tokenizer's pieces, sorted, one a line
+PIECE_ROWS = "pieces.npz"  # per sorted piece: its id and its Unigram score
+TOKENIZER_FRAME = "tokenizer_frame.json"  # tokenizer.json without its vocabulary
+# Lowest cosine, on the check texts, between the query files and the fp32 export they were
+# made from (the same arithmetic: only the table lookup moved out of the graph).
+QUERY_MIN_COSINE = 0.99999
+
+
+def _ort_version() -> str:
+    import onnxruntime as ort
+
+    return ort.__version__
+
+
+def query_folder(model_dir: Path) -> Path:
+    return Path(model_dir) / QUERY_DIR
+
+
+def _onnx_id(model_dir: Path) -> str:
+    """What identifies the ONNX export the query files are cut from (its marker's content)."""
+    try:
+        return hashlib.sha256((Path(model_dir) / ONNX_DIR / ONNX_MARKER).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def query_marker(model_dir: Path) -> dict | None:
+    """The query files' marker when they are complete and cut from the current fp32 export
+    (cheap: two small files read), else None."""
+    folder = query_folder(model_dir)
+    try:
+        marker = json.loads((folder / QUERY_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    names = (QUERY_ENCODER, WORD_TABLE, PIECES, PIECE_ROWS, TOKENIZER_FRAME)
+    if (isinstance(marker, dict) and marker.get("query_version") == QUERY_VERSION
+            and marker.get("onnx") == _onnx_id(model_dir) and marker["onnx"]
+            and all((folder / name).is_file() for name in names)):
+        return marker
+    return None
+
+
+def _split_encoder(source: Path, out: Path) -> None:
+    """Write the fp32 graph with its word-embedding Gather cut out (an input takes the looked
+    up rows instead) and that table as .npy: 96M of the model's 118M parameters, which a
+    question needs a few rows of. Everything after the lookup is the same graph."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(source))
+    graph = model.graph
+    inputs = {i.name for i in graph.input}
+    gathers = [n for n in graph.node if n.op_type == "Gather" and n.input[1] in inputs
+               and n.input[1] == "input_ids"]
+    tables = {i.name: i for i in graph.initializer}
+    gathers = [n for n in gathers if n.input[0] in tables and len(tables[n.input[0]].dims) == 2]
+    if len(gathers) != 1:
+        raise RuntimeError(f"expected one word-embedding Gather on input_ids, found {len(gathers)}")
+    gather = gathers[0]
+    table = tables[gather.input[0]]
+    np.save(out / WORD_TABLE, numpy_helper.to_array(table).astype(np.float32, copy=False))
+    for node in graph.node:
+        node.input[:] = [WORD_INPUT if name == gather.output[0] else name for name in node.input]
+    graph.node.remove(gather)
+    graph.initializer.remove(table)
+    graph.input.append(helper.make_tensor_value_info(WORD_INPUT, TensorProto.FLOAT,
+                                                     ["batch", "tokens", int(table.dims[1])]))
+    onnx.checker.check_model(model)
+    onnx.save(model, str(out / f"unoptimised-{QUERY_ENCODER}"))
+    _optimise(out / f"unoptimised-{QUERY_ENCODER}", out / QUERY_ENCODER)
+    (out / f"unoptimised-{QUERY_ENCODER}").unlink()
+
+
+def _optimise(source: Path, out: Path) -> None:
+    """Save the graph as ONNX Runtime optimises it (the fusions of ORT_ENABLE_EXTENDED, which
+    do not depend on the processor), so that loading it skips a third of session creation;
+    the same arithmetic as optimising at load (checked in _verify_query_files)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(out)
+    options.log_severity_level = 3
+    ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+
+
+def _write_pieces(model_dir: Path, out: Path) -> dict:
+    """The tokenizer's vocabulary as a sorted list (looked up by bisection, so nothing is
+    built at start) and tokenizer.json without it (normaliser, pre-tokeniser, template,
+    special tokens: loads in milliseconds). Returns what the marker records."""
+    config = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    model = config["model"]
+    if model.get("type") != "Unigram" or model.get("byte_fallback"):
+        raise RuntimeError("the query tokenizer expects a Unigram model without byte fallback")
+    vocab = model["vocab"]
+    pieces = [piece for piece, _ in vocab]
+    if any("\n" in piece for piece in pieces) or len(set(pieces)) != len(pieces):
+        raise RuntimeError("tokenizer pieces hold line breaks or repeat")
+    order = sorted(range(len(pieces)), key=pieces.__getitem__)
+    (out / PIECES).write_text("\n".join(pieces[i] for i in order), encoding="utf-8")
+    np.savez(out / PIECE_ROWS, ids=np.asarray(order, dtype=np.int32),
+             scores=np.asarray([vocab[i][1] for i in order], dtype=np.float64))
+    scores = [score for _, score in vocab]
+    lowest = min(range(len(scores)), key=scores.__getitem__)
+    specials = {int(t["id"]) for t in config.get("added_tokens", [])} | {int(model["unk_id"])}
+    # Pieces every sub-vocabulary keeps: the special tokens (the template emits their ids)
+    # and the lowest-scored piece (an unknown character costs its score minus a penalty).
+    always = sorted(specials | {lowest})
+    # The frame's own (tiny) vocabulary is never used to encode: only its other parts are.
+    frame = dict(config, model=dict(model, vocab=[vocab[i] for i in always]))
+    _write_json(out / TOKENIZER_FRAME, frame)
+    return {"always": [[i, vocab[i][0], vocab[i][1]] for i in always],
+            "unk_id": int(model["unk_id"]), "longest_piece": max(map(len, pieces))}
+
+
+def _verify_query_files(model_dir: Path, folder: Path) -> float:
+    """Token ids and vectors of the query files against tokenizer.json and the fp32 export on
+    the check texts; raises on any difference beyond rounding. Returns the lowest cosine."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    from assistant.index.embed import QueryEncoder
+
+    texts = [QUERY_PREFIX + t for t in _CHECK_TEXTS] + [
+        QUERY_PREFIX + "Vad gäller  för\tbarn <s> med ☃ och e\u0301 – ÅÄÖ?"]
+    full = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    full.enable_truncation(MAX_SEQ_LENGTH)
+    expected = [e.ids for e in full.encode_batch(texts)]
+    encoder = QueryEncoder(folder)
+    if encoder.token_ids(texts) != expected:
+        raise RuntimeError("the query tokenizer gives other token ids than tokenizer.json")
+    session = ort.InferenceSession(str(onnx_path(model_dir, "fp32")),
+                                   providers=["CPUExecutionProvider"])
+    worst = 1.0
+    for text, ids in zip(texts, expected, strict=True):
+        feed = {"input_ids": np.asarray([ids], dtype=np.int64),
+                "attention_mask": np.ones((1, len(ids)), dtype=np.int64)}
+        (reference,) = session.run(None, feed)
+        worst = min(worst, float(np.dot(reference[0], encoder.encode([text])[0])))
+    if worst < QUERY_MIN_COSINE:
+        raise RuntimeError(f"query files disagree with the fp32 export: cosine {worst:.6f}")
+    return round(worst, 6)
+
+
+def ensure_query_model(model_dir: Path, force: bool = False) -> Path:
+    """Return the folder of the question-side files, cutting them from the fp32 ONNX export
+    first unless already done (needs onnx, not torch; about 10 s and 0.9 GB once).
+
+    `embed.embed_queries` uses them for indexes embedded with onnx-fp32: a cold `ask` then
+    maps a few rows of the word table instead of loading the 470 MB graph, and looks its
+    pieces up in a sorted list instead of building the 250k-piece tokenizer; ids and vectors
+    are those of tokenizer.json and model.onnx (checked here)."""
+    model_dir = Path(model_dir).expanduser().resolve()
+    folder = query_folder(model_dir)
+    if not force and query_marker(model_dir) is not None:
+        return folder
+    ensure_onnx(model_dir)
+    with _locked(folder):
+        if not force and query_marker(model_dir) is not None:
+            return folder
+        started = time.perf_counter()
+        tmp = Path(tempfile.mkdtemp(prefix=f".{QUERY_DIR}.tmp-", dir=model_dir))
+        try:
+            _split_encoder(onnx_path(model_dir, "fp32"), tmp)
+            record = _write_pieces(model_dir, tmp)
+            record["onnxruntime"] = _ort_version()
+            _write_json(tmp / QUERY_MARKER, {"query_version": QUERY_VERSION,
+                                             "onnx": _onnx_id(model_dir), **record})
+            record["check_cosine_min"] = _verify_query_files(model_dir, tmp)
+            _write_json(tmp / QUERY_MARKER, {"query_version": QUERY_VERSION,
+                                             "onnx": _onnx_id(model_dir), **record})
+            _publish(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        log.info("query files written in %.1f s (cosine vs fp32 export: %s)",
+                 time.perf_counter() - started, record["check_cosine_min"])
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -769,6 +957,7 @@ def main(argv: list[str] | None = None) -> int:
     path = ensure_model(args.target, force=args.force)
     if not args.no_onnx:
         ensure_onnx(path, force=args.force)
+        ensure_query_model(path, force=args.force)
     print(path)
     return 0
 

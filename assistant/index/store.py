@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -56,6 +57,9 @@ class Index:
     sentence_vectors: np.ndarray
     bm25: object
     collection: object
+    # The chunk vectors in the order of `chunks`, when the index was opened for an exact
+    # in-memory search (`open_index(..., in_memory=True)`); None: the search asks Chroma.
+    chunk_vectors: np.ndarray | None = None
 
 
 # Code whose output is stored in the index: a change to it makes the index stale.
@@ -451,25 +455,64 @@ def embedding_of(build: Path) -> Embedding:
     return Embedding.from_manifest(_read_json(build / "manifest.json"))
 
 
-def open_index(settings: Settings) -> Index:
+def open_index(settings: Settings, in_memory: bool = False) -> Index:
     """Open the current build (the caller makes sure one exists). Nothing is written to the
-    index folder: Chroma, which rewrites its files on open, gets a private copy."""
+    index folder: Chroma, which rewrites its files on open, gets a private copy.
+
+    `in_memory` (a one-shot `assistant ask`): the chunk vectors are read from the build's
+    chunk_vectors.npy for an exact search in memory, and Chroma is opened only if something
+    uses `collection` (opening it costs about two seconds; the web chat and the Chroma server
+    keep using it)."""
     import bm25s
 
     path = current_build(settings)
     if path is None:
         raise FileNotFoundError("no index")
     sections = [_section(row) for row in _read_json(path / "sections.json")]
+    chunks = [Chunk(**row) for row in _read_json(path / "chunks.json")]
+    vectors = _chunk_vectors(path, len(chunks)) if in_memory else None
     return Index(
         path=path,
         documents=[DocumentInfo(**row) for row in _read_json(path / "documents.json")],
         sections=sections,
-        chunks=[Chunk(**row) for row in _read_json(path / "chunks.json")],
+        chunks=chunks,
         sentences=[Sentence(**row) for row in _read_json(path / "sentences.json")],
         sentence_vectors=np.load(path / "sentences.npy"),
         bm25=bm25s.BM25.load(str(path / "bm25"), show_progress=False),
-        collection=_open_collection(settings, path),
+        collection=(LazyCollection(lambda: _open_collection(settings, path)) if vectors is not None
+                    else _open_collection(settings, path)),
+        chunk_vectors=vectors,
     )
+
+
+def _chunk_vectors(path: Path, count: int) -> np.ndarray | None:
+    """The build's saved chunk vectors (vectors.write_build), None when it has none (older
+    builds) or they do not match its chunks."""
+    from assistant.index.vectors import VECTORS_FILE
+
+    try:
+        vectors = np.load(path / VECTORS_FILE)
+    except (OSError, ValueError):
+        return None
+    return vectors if vectors.ndim == 2 and len(vectors) == count else None
+
+
+class LazyCollection:
+    """A Chroma collection opened on first use, then the same one (thread-safe)."""
+
+    def __init__(self, opener: Callable[[], object]) -> None:
+        self._opener = opener
+        self._opened: object | None = None
+        self._lock = threading.Lock()
+
+    def opened(self) -> object:
+        with self._lock:
+            if self._opened is None:
+                self._opened = self._opener()
+            return self._opened
+
+    def __getattr__(self, name: str):
+        return getattr(self.opened(), name)
 
 
 def _open_collection(settings: Settings, path: Path):

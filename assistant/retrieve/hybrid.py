@@ -11,15 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.config import Settings
 from assistant.index.store import Index
 from assistant.retrieve.conversation import Conversation, Reading
-from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.glossary import build_glossary, expand
 from assistant.retrieve.lexical import WORD, Vocabulary, correct, tokens
 from assistant.retrieve.spelling import Speller, frequency
@@ -197,12 +192,24 @@ class HybridSearch:
                     dense_rank.get(s), lexical_rank.get(s)) for s in order]
 
     def _dense(self, vector: np.ndarray, scope: Scope) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the chunks nearest the question, best first: exact in memory
+        when the index was opened with its chunk vectors, else from Chroma."""
+        if self.index.chunk_vectors is not None:
+            return self._dense_in_memory(vector, scope)
         result = self.index.collection.query(
             query_embeddings=[vector.tolist()], n_results=self.settings.candidates,
             where=scope.where(), include=["distances"],
         )
         return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0],
                                                       strict=True)]
+
+    def _dense_in_memory(self, vector: np.ndarray, scope: Scope) -> list[tuple[str, float]]:
+        """Exact cosine over every chunk the scope admits (a few hundred: microseconds)."""
+        similarity = self.index.chunk_vectors @ np.asarray(vector, dtype=np.float32)
+        admitted = [i for i, section_id in enumerate(self.chunk_sections)
+                    if scope.admits(self.sections[section_id])]
+        best = sorted(admitted, key=lambda i: -similarity[i])[:self.settings.candidates]
+        return [(self.chunk_ids[i], float(similarity[i])) for i in best]
 
     def _lexical(self, query: str, scope: Scope) -> list[int]:
         query_tokens = self.vocabulary.search_tokens(tokens(query))
@@ -230,33 +237,10 @@ def _section_share(texts) -> dict[str, float]:
     return {token: count / max(n, 1) for token, count in counts.items()}
 
 
-class AgreementRetriever(BaseRetriever):
-    """LangChain face of the hybrid search: `Document`s carrying citation metadata."""
+def __getattr__(name: str):
+    # The LangChain face lives in its own module: importing langchain costs a second at start.
+    if name == "AgreementRetriever":
+        from assistant.retrieve.langchain_retriever import AgreementRetriever
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    search_engine: HybridSearch
-    embed_query: object
-    scope: Scope = Scope()
-    k: int = 5
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        expanded = self.search_engine.expand(query)
-        vector = self.embed_query(without_agreement_name(expanded))
-        hits = self.search_engine.search(expanded, vector, self.scope, self.k)
-        return [_document(hit) for hit in hits]
-
-
-def _document(hit: Hit) -> Document:
-    s = hit.section
-    return Document(
-        page_content=s.body,
-        id=s.id,
-        metadata={
-            "section_id": s.id, "document": s.document, "document_title": s.document_title,
-            "part": s.part, "agreement": s.agreement, "section": s.section, "title": s.title,
-            "page": s.page_start, "heading_path": s.heading_path, "score": hit.score,
-            "similarity": hit.similarity,
-        },
-    )
+        return AgreementRetriever
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
