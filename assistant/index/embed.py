@@ -201,12 +201,14 @@ def _onnx_encode(texts: list[str], embedding: Embedding, model_dir: Path, thread
                  show_progress: bool, workers: int = 1) -> np.ndarray:
     """With `workers` > 1 (a build), each worker runs whole batches on a one-thread session:
     that keeps every core busy without the synchronisation a many-thread session needs after
-    each of the graph's ~1,000 operators."""
+    each of the graph's ~1,000 operators. The workers share the token budget of a batch, so
+    memory stays that of one batch."""
     model_dir = _prepared(model_dir, onnx=True)
     session = _session(model_dir, embedding.quantisation, 1 if workers > 1 else threads)
     rows = [e.ids for e in _tokenizer(model_dir).encode_batch(texts, add_special_tokens=True)]
     out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-    batches = length_batches([len(r) for r in rows])
+    batches = length_batches([len(r) for r in rows], max(BATCH_TOKENS // max(workers, 1),
+                                                         MAX_SEQ_LENGTH))
 
     def run(batch: list[int]) -> int:
         (vectors,) = session.run(None, _pad([rows[i] for i in batch]))
