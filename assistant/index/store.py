@@ -210,8 +210,10 @@ def _build(settings: Settings, progress: bool) -> Path:
     target = settings.index_dir / "builds" / name
     target.mkdir(parents=True)
     embedding = default_embedding()
+    phases = {"read": time.perf_counter() - started}
     try:
         vectors, sentence_vectors = _embed(texts, quotable, by_id, embedding, progress)
+        phases["embed"] = time.perf_counter() - started - sum(phases.values())
         _write_chroma(target, chunks, by_id, texts, vectors, settings)
         _write_bm25(target, texts)
         np.save(target / "sentences.npy", sentence_vectors.astype(np.float32))
@@ -219,11 +221,13 @@ def _build(settings: Settings, progress: bool) -> Path:
         _write_json(target / "sections.json", [asdict(s) for s in all_sections])
         _write_json(target / "chunks.json", [asdict(c) for c in chunks])
         _write_json(target / "documents.json", [asdict(d) for d in documents])
+        phases["write"] = time.perf_counter() - started - sum(phases.values())
         _write_json(target / "manifest.json", {
             "fingerprint": fingerprint(settings), "version": INDEX_VERSION,
             "sections": len(all_sections), "chunks": len(chunks), "sentences": len(quotable),
             "seconds": round(time.perf_counter() - started, 1), "skipped": problems,
             "embedding": embedding.as_dict(),
+            "phases": {name: round(seconds, 1) for name, seconds in phases.items()},
         })
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
