@@ -212,7 +212,8 @@ def _build(settings: Settings, progress: bool) -> Path:
     embedding = default_embedding()
     phases = {"read": time.perf_counter() - started}
     try:
-        vectors, sentence_vectors = _embed(texts, quotable, by_id, embedding, progress)
+        vectors, sentence_vectors = _embed(texts, quotable, by_id, embedding, settings,
+                                           progress)
         phases["embed"] = time.perf_counter() - started - sum(phases.values())
         _write_chroma(target, chunks, by_id, texts, vectors, settings)
         _write_bm25(target, texts)
@@ -237,15 +238,16 @@ def _build(settings: Settings, progress: bool) -> Path:
 
 
 def _embed(texts: list[str], quotable: list[Sentence], by_id: dict[str, Section],
-           embedding: Embedding, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+           embedding: Embedding, settings: Settings,
+           progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Chunk vectors and sentence vectors, every text embedded once and all in one call, so
-    that batching by length spans all of them."""
-    from assistant.index.embed import embed_passages, release_models
+    that batching by length spans all of them; texts the last build embedded are reused."""
+    from assistant.index.passage_cache import cached_passages
 
     plain = [x.text for x in quotable]
     headed = [f"{by_id[x.section_id].heading_path}\n{x.text}" for x in quotable]
-    every = embed_passages(texts + plain + headed, show_progress=progress, embedding=embedding)
-    release_models()  # the build's many-thread session; answering loads its own
+    every = cached_passages(texts + plain + headed, embedding, settings.index_dir,
+                            settings.model_dir, progress)
     n, m = len(texts), len(quotable)
     return every[:n], _sentence_vectors(every[n:n + m], every[n + m:])
 
