@@ -64,7 +64,8 @@ def load_corpus(corpus_dir: Path,
                 problems.append(str(error))
             documents = [doc for doc in documents if doc.file != file]
             continue
-        documents = [described(doc, lines, corpus_dir / file) if doc.origin == "text" else doc
+        documents = [described(doc, lines, corpus_dir / file)
+                     if doc.origin == "text" and doc.file == file else doc
                      for doc in documents]
         docs = [doc for doc in documents if doc.file == file]
         labels = {p.number: p.label for p in pages if p.number and p.label}
