@@ -150,6 +150,29 @@ def asked_day(question: str, documents: list[DocumentInfo],
     return min(starts) if starts else planned_start(documents, day)
 
 
+# "enligt det nya avtalet", "i nästa version": the phrase that picks the version, with the
+# preposition and article before it.
+_VERSION_PHRASE = re.compile(
+    r"(?:\b(?:enligt|i|för|med|om|under|inom)\s+)?(?:\b(?:det|den|de)\s+)?" + NEW_VERSION.pattern,
+    re.IGNORECASE)
+MIN_WORDS_LEFT = 2
+
+
+def without_version_words(question: str) -> str:
+    """The question without the words that only pick the version ("Vad gäller för uppsägning
+    enligt nya avtalet?" → "Vad gäller för uppsägning?"): once the version is chosen they say
+    nothing about where the answer stands. Unchanged when too little would be left."""
+    stripped = " ".join(_VERSION_PHRASE.sub(" ", question).split())
+    stripped = re.sub(r"\s+([?.!,])", r"\1", stripped)
+    return stripped if len(re.findall(r"\w+", stripped)) >= MIN_WORDS_LEFT else question
+
+
+def newer_version_indexed(documents: list[DocumentInfo], day: datetime.date) -> bool:
+    """Does the corpus hold a version of some series that starts after `day`?"""
+    return any(start_of(doc) > day for docs in series_groups(documents).values()
+               for doc in docs)
+
+
 def planned_start(documents: Iterable[DocumentInfo], day: datetime.date) -> datetime.date | None:
     """The start of a coming version that the corpus only announces (a context document such as
     a presentation of the next agreement, with a `valid_from` after `day`)."""

@@ -394,6 +394,43 @@ def assign_ranks(found: list[Candidate], styled: bool) -> None:
     if not styled:
         for candidate in implied_chapters(found):
             candidate.rank = HEADING_RANK
+    else:
+        inside_numbered_chapters(found)
+
+
+def inside_numbered_chapters(found: list[Candidate]) -> None:
+    """In a PDF whose chapters are numbered, an unnumbered heading set like a chapter heading
+    between chapter N and chapter N+1 is inside chapter N (the numbering says it is no
+    chapter): it ranks just below the numbered heading before it."""
+    chapter: Candidate | None = None
+    latest: Candidate | None = None
+    for n, candidate in enumerate(found):
+        if candidate.container:
+            chapter = latest = None
+            continue
+        number = candidate.number
+        if number is not None and number.style in ("decimal", "letter"):
+            latest = candidate
+            if number.depth == 1:
+                chapter = candidate
+            continue
+        if (number is not None or chapter is None or latest is None
+                or candidate.style != chapter.style or candidate.markdown):
+            continue
+        if _chapter_follows(found[n + 1:], chapter):
+            candidate.rank = latest.rank + 0.5
+
+
+def _chapter_follows(rest: list[Candidate], chapter: Candidate) -> bool:
+    """Does numbering go on with a later chapter of the same family before the part ends?"""
+    for candidate in rest:
+        if candidate.container:
+            return False
+        number = candidate.number
+        if (number is not None and number.family == chapter.number.family
+                and number.depth == 1 and number.key > chapter.number.key):
+            return True
+    return False
 
 
 def implied_chapters(found: list[Candidate]) -> list[Candidate]:
