@@ -146,3 +146,14 @@ def test_pdf_heading_set_like_a_chapter_inside_numbered_chapters():
     inside_numbered_chapters(found)
     assert found[1].rank == 10.5  # between chapter 1 and 2: inside chapter 1
     assert found[3].rank == 10.0  # after the last chapter: left where its type puts it
+
+
+def test_read_more_box_is_the_sections_references_not_its_text(tmp_path):
+    text = ("Riktlinje för delegering\n\nAnsvar\nEnhetschefen ansvarar för att delegeringen "
+            "följs upp.\n\n* L Ä S  M E R\nRutin för delegering av läkemedel, PDF\n\n"
+            "Uppföljning\nDelegeringen följs upp en gång om året.\n")
+    sections = _tree(tmp_path, text, "delegering.txt")
+    ansvar = _find(sections, "Ansvar")[0]
+    assert ansvar.references == ["Rutin för delegering av läkemedel, PDF"]
+    assert "Rutin för delegering" not in ansvar.body and "L Ä S" not in ansvar.body
+    assert [s.title for s in sections[1:]] == ["Ansvar", "Uppföljning"]

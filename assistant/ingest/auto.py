@@ -19,7 +19,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.ingest.clean import BULLET, READ_MORE, Line, collapse, join_broken
+from assistant.ingest.clean import (
+    BULLET,
+    READ_MORE,
+    Line,
+    collapse,
+    join_broken,
+    read_more_box,
+)
 from assistant.ingest.headings import (
     AGREEMENT_WORD,
     ANY_NUMBERED,
@@ -92,14 +99,30 @@ def build_auto(doc: DocumentInfo, lines: list[Line], outline: list[str] | None =
     lines = [Line(collapse(HTML_TAG.sub(" ", x.text)), x.page, x.lead, x.size, x.bold)
              for x in lines]
     toc_lines, entries = find_toc(lines)
+    boxes = link_boxes(lines)
+    not_text = toc_lines | {i for start, (_, end) in boxes.items() for i in range(start, end)}
     evidence = {fold(_without_number(t)) for t in [e.title for e in entries] + (outline or [])}
     body = body_style(lines)
-    found = find_headings(lines, toc_lines, evidence, body)
+    found = find_headings(lines, not_text, evidence, body)
     found = [c for c in found if not _front_matter(c, doc, toc_lines)]
     found = check_numbering(found, toc_numbers(entries), evidence)
     found = merge_covers(found)
     assign_ranks(found, body is not None)
-    return build_tree(doc, lines, found, toc_lines, labels)
+    return build_tree(doc, lines, found, not_text, labels, boxes)
+
+
+def link_boxes(lines: list[Line]) -> dict[int, tuple[list[str], int]]:
+    """"* L Ä S M E R" boxes (links to other documents): first line → (the documents they
+    name, the index after the box). They are the section's references, not its text."""
+    boxes: dict[int, tuple[list[str], int]] = {}
+    i = 0
+    while i < len(lines):
+        if READ_MORE.match(lines[i].text):
+            boxes[i] = read_more_box(lines, i)
+            i = max(boxes[i][1], i + 1)
+        else:
+            i += 1
+    return boxes
 
 
 def _front_matter(candidate: Candidate, doc: DocumentInfo, toc_lines: set[int]) -> bool:
@@ -491,7 +514,8 @@ def _runs(part: list[Candidate]):
 
 
 def build_tree(doc: DocumentInfo, lines: list[Line], found: list[Candidate],
-               toc_lines: set[int], labels: dict[int, str] | None) -> list[Section]:
+               toc_lines: set[int], labels: dict[int, str] | None,
+               boxes: dict[int, tuple[list[str], int]] | None = None) -> list[Section]:
     tree = Tree(doc)
     first_page = next((x.page for x in lines if x.page is not None), None)
     tree.open(1, None, doc.title, None, None, page=first_page)
@@ -516,6 +540,8 @@ def build_tree(doc: DocumentInfo, lines: list[Line], found: list[Candidate],
             stack.append(candidate)
             i = candidate.end
             continue
+        if boxes and i in boxes:
+            tree.current.section.references.extend(boxes[i][0])
         if i not in toc_lines and not _repeats_open_heading(lines[i], stack):
             tree.current.lines.append(lines[i])
         i += 1

@@ -26,6 +26,7 @@ from assistant.ingest.clean import (
     collapse,
     join_broken,
     page_lines,
+    read_more_box,
 )
 from assistant.ingest.headings import Heading, heading_at
 from assistant.ingest.manifest import DocumentInfo, load_manifest
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 PART_AGREEMENT_HEAD = re.compile(r"^Del ([A-Z]), (?:Del)?[Öö]verenskommelse\b\s*(.*)$")
 PARAGRAPH_SIGN = re.compile(r"^§\s*\d+")
 MARKDOWN_HEADING = re.compile(r"^(#{1,4})\s+(.+)$")
-REFERENCE_END = re.compile(r"(PDF|\))\s*$")
 HTML_TAG = re.compile(r"<[^>]+>")
 
 
@@ -286,31 +286,3 @@ def _open_paragraph_sign(lines: list[Line], i: int, tree: Tree) -> int:
         title, end = join_broken(title, lines[following].text), following + 1
     tree.open(2, None, title, None, None)
     return end
-
-
-def read_more_box(lines: list[Line], i: int) -> tuple[list[str], int]:
-    """A "* L Ä S M E R" box: the guideline names it lists, kept apart from body text."""
-    references: list[str] = []
-    j = i + 1
-    while j < len(lines):
-        while j < len(lines) and lines[j].blank:
-            j += 1
-        if j >= len(lines) or READ_MORE.match(lines[j].text) or lines[j].lead:
-            break
-        entry, k = [], j
-        while k < len(lines) and not lines[k].blank and len(entry) < 3:
-            if entry and lines[k].lead:
-                break
-            entry.append(lines[k].text)
-            k += 1
-            if REFERENCE_END.search(entry[-1]):
-                break
-        text = collapse(" ".join(entry))
-        if references and not REFERENCE_END.search(text):
-            break
-        references.append(text)
-        j = k
-        if k < len(lines) and lines[k].lead:
-            break
-    return references, j
-
