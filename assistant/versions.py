@@ -150,21 +150,18 @@ def asked_day(question: str, documents: list[DocumentInfo],
     return min(starts) if starts else planned_start(documents, day)
 
 
-# "enligt det nya avtalet", "i nästa version": the phrase that picks the version, with the
-# preposition and article before it.
-_VERSION_PHRASE = re.compile(
-    r"(?:\b(?:enligt|i|för|med|om|under|inom)\s+)?(?:\b(?:det|den|de)\s+)?" + NEW_VERSION.pattern,
-    re.IGNORECASE)
-MIN_WORDS_LEFT = 2
+# "det nya avtalet", "nästa version": the words that pick the version (the article and the
+# adjective), leaving the noun ("avtalet") that says what the question is about.
+_VERSION_WORDS = re.compile(
+    r"(?:\b(?:det|den|de)\s+)?\b(?:nya|nytt|nästa|kommande|framtida)\s+(?=(?:[\w-]+\s+){0,2}?"
+    r"(?:[\w-]*avtal\w*|överenskommelse\w*|version\w*|riktlinje\w*))", re.IGNORECASE)
 
 
 def without_version_words(question: str) -> str:
     """The question without the words that only pick the version ("Vad gäller för uppsägning
-    enligt nya avtalet?" → "Vad gäller för uppsägning?"): once the version is chosen they say
-    nothing about where the answer stands. Unchanged when too little would be left."""
-    stripped = " ".join(_VERSION_PHRASE.sub(" ", question).split())
-    stripped = re.sub(r"\s+([?.!,])", r"\1", stripped)
-    return stripped if len(re.findall(r"\w+", stripped)) >= MIN_WORDS_LEFT else question
+    enligt nya avtalet?" → "Vad gäller för uppsägning enligt avtalet?"): once the version is
+    chosen they only pull the search towards texts that talk about a new agreement."""
+    return " ".join(_VERSION_WORDS.sub(" ", question).split())
 
 
 def newer_version_indexed(documents: list[DocumentInfo], day: datetime.date) -> bool:

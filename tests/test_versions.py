@@ -88,11 +88,12 @@ def test_a_new_version_only_announced_by_a_context_document_gives_its_planned_st
 
 
 @pytest.mark.parametrize(("question", "searched"), [
-    ("Vilken uppsägningstid gäller enligt det nya avtalet?", "Vilken uppsägningstid gäller?"),
-    ("Vad säger nästa samverkansavtal om hjälpmedel?", "Vad säger om hjälpmedel?"),
-    ("Hur ser uppföljningen ut i den kommande versionen?", "Hur ser uppföljningen ut?"),
+    ("Vilken uppsägningstid gäller enligt det nya avtalet?",
+     "Vilken uppsägningstid gäller enligt avtalet?"),
+    ("Vad säger nästa samverkansavtal om hjälpmedel?", "Vad säger samverkansavtal om hjälpmedel?"),
+    ("Hur ser uppföljningen ut i den kommande versionen?", "Hur ser uppföljningen ut i versionen?"),
     ("Vad gäller för hjälpmedel?", "Vad gäller för hjälpmedel?"),
-    ("Det nya avtalet?", "Det nya avtalet?"),  # nothing would be left
+    ("Vad är nytt för brukarna?", "Vad är nytt för brukarna?"),
 ])
 def test_the_words_that_pick_the_version_are_not_searched(question, searched):
     assert versions.without_version_words(question) == searched
