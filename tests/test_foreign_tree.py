@@ -157,3 +157,11 @@ def test_read_more_box_is_the_sections_references_not_its_text(tmp_path):
     assert ansvar.references == ["Rutin för delegering av läkemedel, PDF"]
     assert "Rutin för delegering" not in ansvar.body and "L Ä S" not in ansvar.body
     assert [s.title for s in sections[1:]] == ["Ansvar", "Uppföljning"]
+
+
+def test_a_title_cut_after_a_word_that_cannot_end_it_goes_on(tmp_path):
+    (tmp_path / "lokal.txt").write_text(
+        "Lokal överenskommelse om hembesök mellan\nVårdcentralen Ekbacken och ____________\n\n"
+        "1. Syfte\nHembesök görs varje vecka.\n", encoding="utf-8")
+    documents, _ = load_corpus(tmp_path)
+    assert documents[0].title == "Lokal överenskommelse om hembesök mellan Vårdcentralen Ekbacken"
