@@ -168,10 +168,14 @@ class Assistant:
         self.refresh(every=2.0)  # another process (or a background build) may have rebuilt
         day = parse_date(date)
         text = check_question(question, self.settings.max_question_chars)
-        query = self.query(text, history)
+        asked = versions.asked_day(text, self.documents, day)
+        searched = text
+        if asked is not None and versions.newer_version_indexed(self.documents, day):
+            searched = versions.without_version_words(text)  # the version is chosen now
+        query = self.query(searched, history)
         if query is None:
             return Answer(text, NOT_A_QUESTION, abstained=True)
-        day = versions.asked_day(text, self.documents, day) or day
+        day = asked or day
         answer = self.answerer.answer(text, query,
                                       self.versioned_scope(self.parse_scope(scope), day))
         self._note_missing_versions(answer, day)

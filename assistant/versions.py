@@ -150,6 +150,26 @@ def asked_day(question: str, documents: list[DocumentInfo],
     return min(starts) if starts else planned_start(documents, day)
 
 
+# "det nya avtalet", "nästa version": the words that pick the version (the article and the
+# adjective), leaving the noun ("avtalet") that says what the question is about.
+_VERSION_WORDS = re.compile(
+    r"(?:\b(?:det|den|de)\s+)?\b(?:nya|nytt|nästa|kommande|framtida)\s+(?=(?:[\w-]+\s+){0,2}?"
+    r"(?:[\w-]*avtal\w*|överenskommelse\w*|version\w*|riktlinje\w*))", re.IGNORECASE)
+
+
+def without_version_words(question: str) -> str:
+    """The question without the words that only pick the version ("Vad gäller för uppsägning
+    enligt nya avtalet?" → "Vad gäller för uppsägning enligt avtalet?"): once the version is
+    chosen they only pull the search towards texts that talk about a new agreement."""
+    return " ".join(_VERSION_WORDS.sub(" ", question).split())
+
+
+def newer_version_indexed(documents: list[DocumentInfo], day: datetime.date) -> bool:
+    """Does the corpus hold a version of some series that starts after `day`?"""
+    return any(start_of(doc) > day for docs in series_groups(documents).values()
+               for doc in docs)
+
+
 def planned_start(documents: Iterable[DocumentInfo], day: datetime.date) -> datetime.date | None:
     """The start of a coming version that the corpus only announces (a context document such as
     a presentation of the next agreement, with a `valid_from` after `day`)."""

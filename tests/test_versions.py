@@ -87,6 +87,24 @@ def test_a_new_version_only_announced_by_a_context_document_gives_its_planned_st
     assert versions.missing_versions([CURRENT, NEXT], D(2027, 3, 1)) == []
 
 
+@pytest.mark.parametrize(("question", "searched"), [
+    ("Vilken uppsägningstid gäller enligt det nya avtalet?",
+     "Vilken uppsägningstid gäller enligt avtalet?"),
+    ("Vad säger nästa samverkansavtal om hjälpmedel?", "Vad säger samverkansavtal om hjälpmedel?"),
+    ("Hur ser uppföljningen ut i den kommande versionen?", "Hur ser uppföljningen ut i versionen?"),
+    ("Vad gäller för hjälpmedel?", "Vad gäller för hjälpmedel?"),
+    ("Vad är nytt för brukarna?", "Vad är nytt för brukarna?"),
+])
+def test_the_words_that_pick_the_version_are_not_searched(question, searched):
+    assert versions.without_version_words(question) == searched
+
+
+def test_a_newer_version_is_indexed_only_when_one_starts_after_the_day():
+    assert versions.newer_version_indexed([CURRENT, NEXT], D(2026, 11, 30))
+    assert not versions.newer_version_indexed([CURRENT, NEXT], D(2027, 3, 1))
+    assert not versions.newer_version_indexed([CURRENT, ANNOUNCED], D(2026, 11, 30))
+
+
 def test_scope_leaves_out_other_versions_in_chroma_and_in_bm25():
     scope = Scope(part="A", excluded=frozenset({"avtal-b"}))
     assert scope.where() == {"$and": [{"part": "A"}, {"document": {"$nin": ["avtal-b"]}}]}

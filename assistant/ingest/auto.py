@@ -19,7 +19,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.ingest.clean import BULLET, READ_MORE, Line, collapse, join_broken
+from assistant.ingest.clean import (
+    BULLET,
+    READ_MORE,
+    Line,
+    collapse,
+    join_broken,
+    read_more_box,
+)
 from assistant.ingest.headings import (
     AGREEMENT_WORD,
     ANY_NUMBERED,
@@ -51,6 +58,7 @@ MIN_STYLED_HEADINGS = 2
 # Ranks: smaller sits higher. Parts above other containers above numbered headings.
 PART_RANK, CONTAINER_RANK, HEADING_RANK, STEP = 0, 5, 10, 10
 MIN_LISTED = 5  # numbered entries a table of contents needs to vouch for chapter numbers
+MAX_COVER_GAP = 8  # lines between a part's cover heading and its numbered heading
 MAX_NUMBER_JUMP = 3  # "7" may follow "4"; "45" after "4" is a number in the text
 
 
@@ -91,13 +99,30 @@ def build_auto(doc: DocumentInfo, lines: list[Line], outline: list[str] | None =
     lines = [Line(collapse(HTML_TAG.sub(" ", x.text)), x.page, x.lead, x.size, x.bold)
              for x in lines]
     toc_lines, entries = find_toc(lines)
+    boxes = link_boxes(lines)
+    not_text = toc_lines | {i for start, (_, end) in boxes.items() for i in range(start, end)}
     evidence = {fold(_without_number(t)) for t in [e.title for e in entries] + (outline or [])}
     body = body_style(lines)
-    found = find_headings(lines, toc_lines, evidence, body)
+    found = find_headings(lines, not_text, evidence, body)
     found = [c for c in found if not _front_matter(c, doc, toc_lines)]
     found = check_numbering(found, toc_numbers(entries), evidence)
+    found = merge_covers(found)
     assign_ranks(found, body is not None)
-    return build_tree(doc, lines, found, toc_lines, labels)
+    return build_tree(doc, lines, found, not_text, labels, boxes)
+
+
+def link_boxes(lines: list[Line]) -> dict[int, tuple[list[str], int]]:
+    """"* L Ä S M E R" boxes (links to other documents): first line → (the documents they
+    name, the index after the box). They are the section's references, not its text."""
+    boxes: dict[int, tuple[list[str], int]] = {}
+    i = 0
+    while i < len(lines):
+        if READ_MORE.match(lines[i].text):
+            boxes[i] = read_more_box(lines, i)
+            i = max(boxes[i][1], i + 1)
+        else:
+            i += 1
+    return boxes
 
 
 def _front_matter(candidate: Candidate, doc: DocumentInfo, toc_lines: set[int]) -> bool:
@@ -136,7 +161,7 @@ def is_styled(line: Line, body: tuple[float, bool]) -> bool:
 
 def find_headings(lines: list[Line], toc_lines: set[int], evidence: set[str],
                   body: tuple[float, bool] | None) -> list[Candidate]:
-    repeated = Counter(x.text for x in lines if not x.blank)
+    repeated = repeated_within_parts(lines)
     found: list[Candidate] = []
     i = 0
     while i < len(lines):
@@ -151,10 +176,56 @@ def find_headings(lines: list[Line], toc_lines: set[int], evidence: set[str],
         if candidate is None:
             i += 1
             continue
+        if body is None:
+            candidate = _with_name(lines, candidate)
         _classify(candidate)
+        if candidate.container and any(c.container and c.label == candidate.label
+                                       for c in found):
+            i = candidate.end  # a part's title repeated as a running header
+            continue
         found.append(candidate)
         i = candidate.end
     return found
+
+
+def repeated_within_parts(lines: list[Line]) -> Counter:
+    """How often each line recurs between two numbered lines ("Del A", "Bilaga 3", "6.2" …):
+    a line printed again and again there is page furniture, while a heading such as "Syfte"
+    or "Regionens ansvar" may recur once in every part or numbered section."""
+    counts: Counter[tuple[int, str]] = Counter()
+    part = 0
+    for line in lines:
+        if line.blank:
+            continue
+        if parse_number(line.text) is not None:
+            part += 1
+        counts[(part, line.text)] += 1
+    repeated: Counter[str] = Counter()
+    for (_, text), count in counts.items():
+        repeated[text] = max(repeated[text], count)
+    return repeated
+
+
+def _with_name(lines: list[Line], candidate: Candidate) -> Candidate:
+    """"Del C, Överenskommelse" whose name is printed on the next lines (text): the heading
+    goes on over the short lines that follow, up to a blank line or a sentence."""
+    number = candidate.number
+    if number is None or number.style != "part":
+        return candidate
+    agreement = AGREEMENT_WORD.match(number.title)
+    if agreement is None or agreement.group(1):
+        return candidate
+    end, label = candidate.end, candidate.label
+    while (end < len(lines) and end - candidate.start < MAX_HEADING_LINES
+           and not lines[end].blank and len(lines[end].text) <= MAX_FIRST_LINE
+           and not lines[end].text.endswith(NO_HEADING_END)
+           and parse_number(lines[end].text) is None):
+        label = join_broken(label, lines[end].text)
+        end += 1
+    if end == candidate.end or (end < len(lines) and not lines[end].blank
+                                and len(lines[end].text) <= MAX_FIRST_LINE):
+        return candidate  # not a name cut by the line's end: short lines go on
+    return Candidate(candidate.start, end, label, parse_number(label), candidate.style)
 
 
 def _styled_heading(lines: list[Line], i: int, body: tuple[float, bool],
@@ -216,9 +287,9 @@ def _alone(lines: list[Line], start: int, end: int) -> bool:
 
 
 def _introduces_list(lines: list[Line], end: int) -> bool:
-    """A short line right before bullets introduces them; it is not a heading."""
-    following = next((x for x in lines[end:] if not x.blank), None)
-    return following is not None and bool(BULLET.match(following.text))
+    """A short line right before bullets introduces them; it is not a heading. (A blank
+    line between sets a heading apart from the list under it.)"""
+    return end < len(lines) and bool(BULLET.match(lines[end].text))
 
 
 def _joined(lines: list[Line], start: int, end: int) -> str:
@@ -243,6 +314,29 @@ def _classify(candidate: Candidate) -> None:
     agreement = AGREEMENT_WORD.match(candidate.label) if number is None else None
     if agreement and agreement.group(1) and len(candidate.label.split()) >= 3:
         candidate.names = collapse(agreement.group(1))  # a container if it ranks at the top
+
+
+def merge_covers(found: list[Candidate]) -> list[Candidate]:
+    """A cover heading that names the part starting a few lines later ("Samverkan vid in- och
+    utskrivning …" above "Del C, Överenskommelse Samverkan vid in- och utskrivning …") opens
+    that part: the part begins at its cover, not inside the part before."""
+    merged: list[Candidate] = []
+    skip: set[int] = set()
+    for n, candidate in enumerate(found):
+        if n in skip:
+            continue
+        following = found[n + 1] if n + 1 < len(found) else None
+        if (following is not None and following.container and candidate.number is None
+                and not candidate.container and following.start - candidate.end <= MAX_COVER_GAP
+                and fold(candidate.label) in fold(following.label)):
+            merged.append(Candidate(
+                candidate.start, candidate.end, following.label, following.number,
+                candidate.style, candidate.markdown, True, following.part, following.agreement,
+                names=following.names))
+            skip.add(n + 1)
+            continue
+        merged.append(candidate)
+    return merged
 
 
 def toc_numbers(entries) -> set[str]:
@@ -284,7 +378,7 @@ def check_numbering(found: list[Candidate], listed: set[str] = frozenset(),
             if previous is not None else True
         if previous is None or (key > previous and near) or (key == previous and known):
             if (previous is None and key[0] > MAX_NUMBER_JUMP and number.style == "decimal"
-                    and candidate.style is None):
+                    and candidate.style is None and key[1:] != (1,)):
                 continue  # in text numbering starts low: "45 kommuner" is a sentence
             last[family] = key
         elif (key in ((1,), (1, 1)) and pending is not None and pending.style is not None
@@ -320,10 +414,108 @@ def assign_ranks(found: list[Candidate], styled: bool) -> None:
             candidate.rank = HEADING_RANK + STEP * (number.depth - 1)
         else:
             candidate.rank = None
+    if not styled:
+        for candidate in implied_chapters(found):
+            candidate.rank = HEADING_RANK
+    else:
+        inside_numbered_chapters(found)
+
+
+def inside_numbered_chapters(found: list[Candidate]) -> None:
+    """In a PDF whose chapters are numbered, an unnumbered heading set like a chapter heading
+    between chapter N and chapter N+1 is inside chapter N (the numbering says it is no
+    chapter): it ranks just below the numbered heading before it."""
+    chapter: Candidate | None = None
+    latest: Candidate | None = None
+    for n, candidate in enumerate(found):
+        if candidate.container:
+            chapter = latest = None
+            continue
+        number = candidate.number
+        if number is not None and number.style in ("decimal", "letter"):
+            latest = candidate
+            if number.depth == 1:
+                chapter = candidate
+            continue
+        if (number is not None or chapter is None or latest is None
+                or candidate.style != chapter.style or candidate.markdown):
+            continue
+        if _chapter_follows(found[n + 1:], chapter):
+            candidate.rank = latest.rank + 0.5
+
+
+def _chapter_follows(rest: list[Candidate], chapter: Candidate) -> bool:
+    """Does numbering go on with a later chapter of the same family before the part ends?"""
+    for candidate in rest:
+        if candidate.container:
+            return False
+        number = candidate.number
+        if (number is not None and number.family == chapter.number.family
+                and number.depth == 1 and number.key > chapter.number.key):
+            return True
+    return False
+
+
+def implied_chapters(found: list[Candidate]) -> list[Candidate]:
+    """Unnumbered headings that stand for chapter numbers the document never prints: in a
+    part whose numbered headings all sit at depth 2 or deeper ("3.1", "5.2" under "Syfte",
+    "Lagstiftning"), an unnumbered heading is a chapter when no numbered heading comes before
+    it, when "N.1" follows it directly, or when the chapter numbers skipped between the
+    numbered headings around it leave room for it; at the end of the part, when the document
+    uses its title as a chapter elsewhere. Otherwise it is a subheading of the one before."""
+    parts: list[list[Candidate]] = [[]]
+    for candidate in found:
+        if candidate.container:
+            parts.append([])
+        else:
+            parts[-1].append(candidate)
+    implied = [p for p in parts if _chapters_unnumbered(p)]
+    top = {fold(c.label) for p in parts if p not in implied for c in p if c.number is None}
+    chapters: list[Candidate] = []
+    for part in implied:
+        ends: list[Candidate] = []
+        sub: set[str] = set()
+        for run, before, after in _runs(part):
+            if before is None:
+                chapters.extend(run)
+                continue
+            if after is None:
+                ends.extend(run)
+                continue
+            first = after.number.key[1:] == (1,)
+            gap = after.number.key[0] - before.number.key[0] - 1
+            if gap >= len(run) - first:
+                chapters.extend(run)
+            else:
+                chapters.extend(run[-1:] if first else [])
+                sub |= {fold(c.label) for c in (run[:-1] if first else run)}
+        chapters.extend(c for c in ends if fold(c.label) in top and fold(c.label) not in sub)
+    return chapters
+
+
+def _chapters_unnumbered(part: list[Candidate]) -> bool:
+    numbered = [c for c in part if c.number is not None and c.number.style == "decimal"]
+    return bool(numbered) and all(c.number.depth >= 2 for c in numbered)
+
+
+def _runs(part: list[Candidate]):
+    """Runs of unnumbered headings with the decimal-numbered headings around them."""
+    before: Candidate | None = None
+    run: list[Candidate] = []
+    for candidate in part:
+        if candidate.number is None and not candidate.markdown:
+            run.append(candidate)
+        elif candidate.number is not None and candidate.number.style == "decimal":
+            if run:
+                yield run, before, candidate
+            before, run = candidate, []
+    if run:
+        yield run, before, None
 
 
 def build_tree(doc: DocumentInfo, lines: list[Line], found: list[Candidate],
-               toc_lines: set[int], labels: dict[int, str] | None) -> list[Section]:
+               toc_lines: set[int], labels: dict[int, str] | None,
+               boxes: dict[int, tuple[list[str], int]] | None = None) -> list[Section]:
     tree = Tree(doc)
     first_page = next((x.page for x in lines if x.page is not None), None)
     tree.open(1, None, doc.title, None, None, page=first_page)
@@ -348,6 +540,8 @@ def build_tree(doc: DocumentInfo, lines: list[Line], found: list[Candidate],
             stack.append(candidate)
             i = candidate.end
             continue
+        if boxes and i in boxes:
+            tree.current.section.references.extend(boxes[i][0])
         if i not in toc_lines and not _repeats_open_heading(lines[i], stack):
             tree.current.lines.append(lines[i])
         i += 1

@@ -16,6 +16,8 @@ from assistant.types import Page
 URL_LINE = re.compile(r"^\s*https?://\S+\s*$")
 READ_MORE = re.compile(r"^\s*\*\s*L\s*Ä\s*S\s+M\s*E\s*R\s*$")
 BULLET = re.compile(r"^\s*[•\-–]\s+")
+# The last line of an entry in a "* L Ä S M E R" box: a link to a PDF, or a closing bracket.
+REFERENCE_END = re.compile(r"(PDF|\))\s*$")
 SENTENCE_END = (".", "!", "?", ":", ";")
 # A hyphen before one of these words is a shared word part ("hälso- och sjukvård"), not a break.
 CONJUNCTIONS = {"och", "eller", "samt", "respektive", "till", "som"}
@@ -118,3 +120,30 @@ def body_text(lines: list[Line]) -> tuple[str, list[tuple[int, int | None]]]:
         parts.append(text)
         offset += len(text) + 1
     return "\n".join(parts), spans
+
+
+def read_more_box(lines: list[Line], i: int) -> tuple[list[str], int]:
+    """A "* L Ä S M E R" box: the guideline names it lists, kept apart from body text."""
+    references: list[str] = []
+    j = i + 1
+    while j < len(lines):
+        while j < len(lines) and lines[j].blank:
+            j += 1
+        if j >= len(lines) or READ_MORE.match(lines[j].text) or lines[j].lead:
+            break
+        entry, k = [], j
+        while k < len(lines) and not lines[k].blank and len(entry) < 3:
+            if entry and lines[k].lead:
+                break
+            entry.append(lines[k].text)
+            k += 1
+            if REFERENCE_END.search(entry[-1]):
+                break
+        text = collapse(" ".join(entry))
+        if references and not REFERENCE_END.search(text):
+            break
+        references.append(text)
+        j = k
+        if k < len(lines) and lines[k].lead:
+            break
+    return references, j

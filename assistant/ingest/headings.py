@@ -139,7 +139,7 @@ STYLES = (
 CONTAINERS = ("part", "appendix", "chapter")
 # Any numbered heading line, for heading_at: group 1 the number, group 2 the title.
 ANY_NUMBERED = re.compile(
-    r"^((?:Del|Bilaga|Kapitel)\s+(?:[A-ZÅÄÖ]|\d{1,2}|[IVX]{1,4})\b,?|§\s*\d{1,3}\s?[a-z]?\.?"
+    r"^((?:Del|Bilaga|Kapitel)\s+(?:[A-ZÅÄÖ]|\d{1,2}|[IVX]{1,4})\b,?(?=\s+[^a-zåäö\s])|§\s*\d{1,3}\s?[a-z]?\.?"
     r"|[A-Z]\.\d{1,2}(?:\.\d{1,2}){0,2}\.?|\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.)\s+(\S.*)$")
 AGREEMENT_WORD = re.compile(r"^(?:Del)?[Öö]verenskommelse(?:n|r)?\b\s*(?:om\s+)?(.*)$")
 
@@ -198,6 +198,8 @@ def parse_number(text: str) -> Number | None:
     for style, pattern in STYLES:
         match = pattern.match(text)
         if match and match.group(1):
+            if style in CONTAINERS and match.group(2)[:1].islower():
+                return None  # "Del A och Del B utgör …": a sentence naming parts
             if style == "part":
                 return Number(style, match.group(1), match.group(2).strip())
             return Number(style, " ".join(match.group(1).split()), match.group(2).strip())

@@ -26,12 +26,13 @@ from assistant.ingest.clean import (
     collapse,
     join_broken,
     page_lines,
+    read_more_box,
 )
 from assistant.ingest.headings import Heading, heading_at
 from assistant.ingest.manifest import DocumentInfo, load_manifest
 from assistant.ingest.pages import read_metadata_title, read_outline, read_pages
 from assistant.ingest.tree import Tree
-from assistant.ingest.versions import kind_of, title_from_lines, validity
+from assistant.ingest.versions import complete_title, kind_of, title_from_lines, validity
 from assistant.types import Section
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 PART_AGREEMENT_HEAD = re.compile(r"^Del ([A-Z]), (?:Del)?[Öö]verenskommelse\b\s*(.*)$")
 PARAGRAPH_SIGN = re.compile(r"^§\s*\d+")
 MARKDOWN_HEADING = re.compile(r"^(#{1,4})\s+(.+)$")
-REFERENCE_END = re.compile(r"(PDF|\))\s*$")
 HTML_TAG = re.compile(r"<[^>]+>")
 
 
@@ -64,7 +64,8 @@ def load_corpus(corpus_dir: Path,
                 problems.append(str(error))
             documents = [doc for doc in documents if doc.file != file]
             continue
-        documents = [described(doc, lines, corpus_dir / file) if doc.origin == "text" else doc
+        documents = [described(doc, lines, corpus_dir / file)
+                     if doc.origin == "text" and doc.file == file else doc
                      for doc in documents]
         docs = [doc for doc in documents if doc.file == file]
         labels = {p.number: p.label for p in pages if p.number and p.label}
@@ -78,6 +79,7 @@ def described(doc: DocumentInfo, lines: list[Line], path: Path) -> DocumentInfo:
     """A document without a manifest entry, with title, kind and validity read from it."""
     text = "\n".join(x.text for x in lines)
     title = read_metadata_title(path) or title_from_lines(lines) or doc.title
+    title = complete_title(title, lines)
     valid_from, valid_to = validity(text)
     return replace(doc, title=title, kind=kind_of(title, text), valid_from=valid_from,
                    valid_to=valid_to)
@@ -285,31 +287,3 @@ def _open_paragraph_sign(lines: list[Line], i: int, tree: Tree) -> int:
         title, end = join_broken(title, lines[following].text), following + 1
     tree.open(2, None, title, None, None)
     return end
-
-
-def read_more_box(lines: list[Line], i: int) -> tuple[list[str], int]:
-    """A "* L Ä S M E R" box: the guideline names it lists, kept apart from body text."""
-    references: list[str] = []
-    j = i + 1
-    while j < len(lines):
-        while j < len(lines) and lines[j].blank:
-            j += 1
-        if j >= len(lines) or READ_MORE.match(lines[j].text) or lines[j].lead:
-            break
-        entry, k = [], j
-        while k < len(lines) and not lines[k].blank and len(entry) < 3:
-            if entry and lines[k].lead:
-                break
-            entry.append(lines[k].text)
-            k += 1
-            if REFERENCE_END.search(entry[-1]):
-                break
-        text = collapse(" ".join(entry))
-        if references and not REFERENCE_END.search(text):
-            break
-        references.append(text)
-        j = k
-        if k < len(lines) and lines[k].lead:
-            break
-    return references, j
-

@@ -75,6 +75,25 @@ def kind_of(title: str, opening: str) -> str:
     return "övrigt"
 
 
+def complete_title(title: str, lines: list[Line]) -> str:
+    """A title cut after a word that cannot end it ("… läkarinsatser mellan"), as a PDF's
+    metadata or its first line may give it, goes on with the document's next line (without
+    the blank to fill in: "och ______")."""
+    from assistant.ingest.headings import DANGLING
+
+    words = title.split()
+    if not words or words[-1].casefold() not in DANGLING:
+        return title
+    texts = [collapse(x.text) for x in lines if x.text.strip()][:40]
+    for n, text in enumerate(texts[:-1]):
+        if text == collapse(title):
+            rest = re.sub(r"[\s_.]*$", "", texts[n + 1])
+            rest = re.sub(r"\s+\S+$", "", rest) if rest.endswith(("och", "samt")) else rest
+            joined = collapse(f"{title} {rest}")
+            return joined if rest and len(joined) <= MAX_TITLE_CHARS else title
+    return title
+
+
 def title_from_lines(lines: list[Line]) -> str | None:
     """The first page's most prominent line (largest font; for text the first line), with
     the lines of the same font right after it."""

@@ -69,6 +69,23 @@ class Scope:
                 and section.document not in self.excluded)
 
 
+MIN_COMPOUND_HEAD = 5  # letters a word needs to count as the first part of a compound
+
+
+def opens_compound(stem: str, words: set[str]) -> bool:
+    """Does the corpus use the word as the first part of a compound whose rest is a corpus
+    word too ("uppsägning" in "uppsägnings|tid", "hjälpmedel" in "hjälpmedels|förskrivning")?
+    A question about "uppsägning" then asks about something the documents do cover."""
+    if len(stem) < MIN_COMPOUND_HEAD:
+        return False
+    for word in words:
+        if len(word) > len(stem) + 2 and word.startswith(stem):
+            rest = word[len(stem):]
+            if rest in words or (rest.startswith("s") and rest[1:] in words):
+                return True
+    return False
+
+
 class HybridSearch:
     """Searches one opened index; cheap to call, everything heavy is loaded once."""
 
@@ -158,7 +175,8 @@ class HybridSearch:
                     or frequency(lower) >= EVERYDAY_WORD):
                 continue
             stems = correct(tokens(lower), self.vocabulary.words)
-            if stems and not all(s in self.vocabulary or self.vocabulary.parts(s) for s in stems):
+            if stems and not all(s in self.vocabulary or self.vocabulary.parts(s)
+                                 or opens_compound(s, self.vocabulary.words) for s in stems):
                 unknown.append(word)
         return unknown
 
