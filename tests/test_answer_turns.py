@@ -52,3 +52,18 @@ def test_low_confidence_answers_say_so(assistant):
     low = assistant.answerer.decision.decline_below + 1e-6
     assert assistant.answerer.decision.confidence(low) == "låg"
     assert UNSURE.startswith("Jag är inte säker")
+
+
+@pytest.mark.parametrize("question", [
+    "Hur fungerar den gemensamma planeringen när någon lämnar slutenvården?",
+    "Finns det någon regel om vem som betalar tolk vid läkarbesök i hemmet?",
+    "Rullatorer till barn – vem står för dem?",
+])
+def test_articles_and_pronouns_with_their_own_antecedent_are_read_alone(assistant, question):
+    query = assistant.query(question, ["Vad är syftet med överenskommelsen om munhälsa?"])
+    assert query is not None and not query.follow_up
+
+
+def test_a_question_about_another_region_is_declined(assistant):
+    answer = assistant.ask("Hur ersätts hemsjukvården i Region Jämtland Härjedalen?")
+    assert answer.abstained

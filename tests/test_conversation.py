@@ -82,3 +82,29 @@ def test_everyday_words_bring_the_agreement_concept():
         "Vem betalar hjälpmedel som rullstol?")
     assert with_concepts("Vad gäller på kortis?", {"kortis": "korttidsboende"}).endswith(
         "(korttidsboende)")
+
+
+@pytest.mark.parametrize("question", [
+    "Hur ska den gemensamma planen följas upp av kommunen?",  # "den" is an article
+    "Vad gäller för de tre äldsta brukarna på boendet?",
+    "Finns det någon avgift för rehab?",  # the formal subject "det"
+    "Vad ska vi göra när det gäller rehab för äldre?",
+    "Tandvården, vem betalar den egentligen?",  # points to the topic before it
+])
+def test_articles_formal_subjects_and_own_antecedents_do_not_point_back(conversation, question):
+    assert not conversation.depends(question)
+
+
+@pytest.mark.parametrize("question", [
+    "kan det vara rehab?",  # the topic comes after the pronoun
+    "vem ska betala den?",
+    "gäller detta även ungdomar?",
+    "måste de gå med på det?",
+])
+def test_pronouns_without_antecedent_in_the_question_still_point_back(conversation, question):
+    assert conversation.depends(question)
+
+
+def test_a_topic_in_the_same_clause_is_no_antecedent(conversation):
+    # "kallar" is a topic word of the stand-in corpus, but the pronoun points further back.
+    assert conversation.depends("vem kallar till den?")

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.retrieve.spelling import WORD
+from assistant.retrieve.spelling import WORD, frequency
 
 # A question that continues the previous one: "och för vuxna?", "men om …", "än för barn?".
 CONTINUATION = re.compile(
@@ -35,6 +35,17 @@ ANAPHORA = frozenset({
     "hon", "henne", "honom", "hens", "hans", "hennes", "dess", "deras", "sådan", "sådant",
     "sådana", "samma", "densamma", "detsamma", "dom", "de",
 })
+# "det", "den", "de" … before an adjective or numeral are articles, not pronouns pointing
+# back: "det nya avtalet", "den fasta vårdkontakten", "de fyra överenskommelserna". Such a
+# word ends in -a/-e, another word follows it, and it is not one of the commonest words
+# (wordfreq Zipf ≥ 6: "ska", "inte", "vara", "måste", "bara" follow pronouns).
+ARTICLES = frozenset({"den", "det", "de", "denna", "detta", "dessa", "dom"})
+FUNCTION_WORD = 6.0
+# The formal subject "det" points at nothing: "finns det …", "när det gäller …".
+EXPLETIVE = re.compile(r"\b(?:finns|fanns|funnits)\s+det\b|\b(?:när|vad)\s+det\s+gäller\b",
+                       re.IGNORECASE)
+# Clause boundaries: a pronoun after one of them may point to a topic named before it.
+CLAUSE = re.compile(r"[,.;:!?–—]|\s-\s|\boch\b", re.IGNORECASE)
 # At most this many topic words of its own and a question with a continuation or an
 # anaphor still depends on the turn before ("och för vuxna?" names "vuxna" only).
 OWN_TOPIC_MAX = 1
@@ -73,7 +84,8 @@ class Conversation:
         if len(topic) > OWN_TOPIC_MAX:
             return False
         words = [w.lower() for w in WORD.findall(question)]
-        leans = bool(CONTINUATION.search(question) or set(words) & ANAPHORA)
+        leans = bool(CONTINUATION.search(question)
+                     or points_back(question, [t.lower() for t in topic]))
         return leans or (not topic and len(words) <= SHORT)
 
     def read(self, question: str, history: Sequence[str] | None = None) -> Reading:
@@ -95,3 +107,27 @@ class Conversation:
         if not context:
             return Reading(question, False, tuple(topic))
         return Reading(" ".join(context + [question]), True, tuple(topic))
+
+
+def points_back(question: str, topic: Sequence[str] = ()) -> bool:
+    """Whether a pronoun or demonstrative of the question points back to something said
+    before: not an article ("det nya avtalet"), nor the formal subject ("finns det …"), nor
+    one in a later clause than a topic word of the question itself, which it then points to
+    ("Asylsökande med hemsjukvård – vem ger den?")."""
+    named = False  # a topic word stood in an earlier clause
+    for clause in CLAUSE.split(EXPLETIVE.sub(" ", question)):
+        words = [w.lower() for w in WORD.findall(clause)]
+        for i, word in enumerate(words):
+            if word in ANAPHORA and not _article(word, words[i + 1:i + 3]) and not named:
+                return True
+        named = named or any(w in topic for w in words)
+    return False
+
+
+def _article(word: str, following: list[str]) -> bool:
+    """"det" in "det nya avtalet": an article before an adjective or numeral and a noun."""
+    if word not in ARTICLES or len(following) < 2:
+        return False
+    adjective = following[0]
+    return (len(adjective) > 2 and adjective.endswith(("a", "e"))
+            and frequency(adjective) < FUNCTION_WORD)

@@ -7,6 +7,8 @@ evidence strength the answerer uses to decline.
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -27,6 +29,11 @@ EVERYDAY_WORD = 5.0  # wordfreq Zipf frequency of "ansvar", "kostar": says nothi
 # A word at least this common in Swedish (wordfreq Zipf: "patienten" 4.1, "kostnaden" 4.3)
 # does not name the topic of a conversation turn; "hjälpmedel" (3.6), "tvist" (3.5) do.
 TOPIC_WORD = 4.0
+# `matched`: the question's words are looked for in this many top sections (the best one
+# counts); a word no section uses weighs as one used by this share of the sections.
+MATCH_HITS = 3
+RARE_SHARE = 1e-3
+SENTENCE_END = re.compile(r"[.!?:;]\s+")
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,8 @@ class HybridSearch:
         self.vocabulary = Vocabulary(set(index.bm25.vocab_dict))
         self.speller = Speller(s.body for s in index.sections)
         self.section_share = _section_share(s.body for s in index.sections)
+        self.section_tokens = {s.id: frozenset(tokens(f"{s.heading_path} {s.body}"))
+                               for s in index.sections}
         self.conversation = Conversation(self.is_topic)
         self.domain = load_vocabulary() if settings.domain_vocabulary else {}
 
@@ -140,8 +149,10 @@ class HybridSearch:
         out-of-scope questions (answer/decide.py combines them): the best dense similarity;
         how far the best section stands out from the others retrieved; the share of the
         question's words the corpus uses (questions about other things use other words);
-        whether the dense and lexical retrievers agree on a top section; and whether the
-        question names a topic the documents never use."""
+        whether the dense and lexical retrievers agree on a top section; whether the
+        question names a topic the documents never use; how much of the question (its rare
+        words weighing most) one of the top sections holds; and whether it names a proper
+        name (a place, a region, a system) the documents never use."""
         sims = sorted((h.similarity for h in hits), reverse=True)
         similarity = sims[0] if sims else 0.0
         agree = any((h.dense_rank == 0 and (h.lexical_rank or 99) < AGREE_WITHIN)
@@ -153,7 +164,46 @@ class HybridSearch:
             "coverage": self.coverage(query),
             "agree": float(agree),
             "unknown": float(bool(self.unknown_topics(query))),
+            "matched": self.matched(query, hits[:MATCH_HITS]),
+            "unknown_name": float(bool(self.unknown_names(query))),
         }
+
+    def matched(self, query: str, hits: list[Hit]) -> float:
+        """The largest share of the question's words that one of `hits` holds (as they are or
+        as a compound's parts), each word weighed by how rare it is across sections (a word
+        the documents never use weighs most and is never held). An out-of-scope question may
+        find sections that share its everyday words, but not its rare ones."""
+        words = list(dict.fromkeys(correct(tokens(query), self.vocabulary.words)))
+        if not words or not hits:
+            return 0.0
+        parts = [self.vocabulary.parts(w) or [] for w in words]
+        weights = [-math.log(max(min((self.section_share.get(p, 0.0) for p in known),
+                                     default=0.0), RARE_SHARE)) for known in parts]
+        total = sum(weights) or 1.0
+        best = 0.0
+        for hit in hits:
+            held = self.section_tokens.get(hit.section.id, frozenset())
+            share = sum(w for w, known in zip(weights, parts, strict=True)
+                        if known and all(p in held for p in known)) / total
+            best = max(best, share)
+        return best
+
+    def unknown_names(self, query: str) -> list[str]:
+        """Capitalised words inside a sentence (names: "Stockholm", "Alingsås", "Senior
+        alert") that the documents never use in any form, spelling or compound: a question
+        about another region, place or system than the documents'."""
+        names = []
+        for sentence in SENTENCE_END.split(query):
+            for word in WORD.findall(sentence)[1:]:
+                lower = word.lower()
+                if not word[0].isupper() or len(word) < 3 or lower in self.glossary \
+                        or lower in self.domain:
+                    continue
+                stems = correct(tokens(lower), self.vocabulary.words)
+                if stems and not all(t in self.vocabulary or self.vocabulary.parts(t)
+                                     for t in stems):
+                    names.append(word)
+        return names
 
     def coverage(self, query: str) -> float:
         """Share of the question's words (typos corrected) that the corpus uses, as they are
