@@ -12,6 +12,23 @@ from assistant.config import Settings, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Fixtures that need the real model, the real index or a browser. A test that uses one,
+# directly or through another fixture, is in the slow tier (and a browser test in the browser
+# tier) whatever its own marks say, so `pytest -m "not slow and not browser"` never loads
+# the model.
+SLOW_FIXTURES = frozenset({"test_settings", "assistant", "sections", "browser"})
+BROWSER_FIXTURES = frozenset({"browser"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+
 
 @pytest.fixture(scope="session")
 def test_settings(tmp_path_factory) -> Settings:

@@ -11,6 +11,8 @@ import pytest
 from assistant.config import settings
 from assistant.index import store
 
+pytestmark = pytest.mark.slow  # real builds: the model embeds a corpus file each time
+
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 

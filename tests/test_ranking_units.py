@@ -80,7 +80,7 @@ def search(index, config) -> HybridSearch:
 
 
 @pytest.fixture(scope="module")
-def assistant(index, config, embed) -> Assistant:
+def fake_assistant(index, config, embed) -> Assistant:
     return Assistant(index, config, embed_query=embed)
 
 
@@ -179,9 +179,9 @@ def test_unknown_topics_are_words_neither_the_texts_nor_everyday_swedish_use(sea
     assert search.unknown_topics("Vem betalar hörapparatr?") == []  # a typo of a corpus word
 
 
-def test_declining_follows_the_evidence(assistant):
-    answered = assistant.ask("Vem betalar sondmat till den som bor på särskilt boende?")
-    declined = assistant.ask("Hur många semesterdagar ger paracetamol?")
+def test_declining_follows_the_evidence(fake_assistant):
+    answered = fake_assistant.ask("Vem betalar sondmat till den som bor på särskilt boende?")
+    declined = fake_assistant.ask("Hur många semesterdagar ger paracetamol?")
     assert not answered.abstained and answered.citations
     assert declined.abstained and not declined.citations
     assert answered.evidence > declined.evidence
@@ -190,20 +190,20 @@ def test_declining_follows_the_evidence(assistant):
 # --- citation choice (answer/extractive.py) -----------------------------------------------
 
 
-def test_the_answer_quotes_the_sentence_that_answers_verbatim(assistant):
-    answer = assistant.ask("Vem bekostar batterier till hörapparater?")
+def test_the_answer_quotes_the_sentence_that_answers_verbatim(fake_assistant):
+    answer = fake_assistant.ask("Vem bekostar batterier till hörapparater?")
     first = answer.citations[0]
     assert first.section_id == "a-horsel"
     assert "Batterier till hörapparaterna bekostar brukaren själv." in first.quote
-    assert quote_in_section(first.quote, assistant.section("a-horsel"))
+    assert quote_in_section(first.quote, fake_assistant.section("a-horsel"))
     assert "brukaren" in (answer.short_answer or "")
 
 
-def test_every_citation_is_verbatim_in_its_section(assistant):
+def test_every_citation_is_verbatim_in_its_section(fake_assistant):
     for question in ("Vem betalar medicinsk fotvård?", "När besöker nattpatrullen brukare?",
                      "Vad gör dietisten?", "Hur löses en tvist om kostnadsansvar?"):
-        for citation in assistant.ask(question).citations:
-            assert quote_in_section(citation.quote, assistant.section(citation.section_id))
+        for citation in fake_assistant.ask(question).citations:
+            assert quote_in_section(citation.quote, fake_assistant.section(citation.section_id))
 
 
 def test_the_binding_text_is_cited_before_a_memo_unless_changes_are_asked(config, embed):
@@ -220,15 +220,15 @@ def test_the_binding_text_is_cited_before_a_memo_unless_changes_are_asked(config
         assert changed.citations[0].section_id == "e-pm"
 
 
-def test_a_part_named_in_the_question_is_cited_first(assistant):
+def test_a_part_named_in_the_question_is_cited_first(fake_assistant):
     question = "Vem betalar medicinsk fotvård till personer med diabetes enligt del C?"
-    assert assistant.ask(question).citations[0].section_id == "c-fotvard"
+    assert fake_assistant.ask(question).citations[0].section_id == "c-fotvard"
     plain = "Vem betalar medicinsk fotvård till personer med diabetes?"
-    assert assistant.ask(plain).citations[0].section_id == "a-fotvard"  # Del A before C
+    assert fake_assistant.ask(plain).citations[0].section_id == "a-fotvard"  # Del A before C
 
 
-def test_the_same_sentence_is_not_quoted_twice(assistant):
-    answer = assistant.ask("Vem betalar medicinsk fotvård till personer med diabetes?")
+def test_the_same_sentence_is_not_quoted_twice(fake_assistant):
+    answer = fake_assistant.ask("Vem betalar medicinsk fotvård till personer med diabetes?")
     assert len(answer.citations) >= 1
     repeated = "Medicinsk fotvård till personer med diabetes betalas av regionen."
     assert sum(repeated in c.quote for c in answer.citations) == 1
@@ -247,15 +247,15 @@ def test_front_matter_is_not_cited_first(config, embed):
         assert answer.citations[0].section_id == "d-besok"
 
 
-def test_a_quote_announcing_a_list_carries_its_items(assistant):
-    answer = assistant.ask("Vad ansvarar dietisten för?")
+def test_a_quote_announcing_a_list_carries_its_items(fake_assistant):
+    answer = fake_assistant.ask("Vad ansvarar dietisten för?")
     quote = next(c.quote for c in answer.citations if c.section_id == "b-dietist")
     assert quote.startswith("Dietisten ansvarar för att:")
     assert "följa upp vikten varje månad" in quote
 
 
-def test_the_short_answer_holds_the_fact_asked_for(assistant):
-    answer = assistant.ask("Inom hur många dagar lyfts en tvist om kostnadsansvar?")
+def test_the_short_answer_holds_the_fact_asked_for(fake_assistant):
+    answer = fake_assistant.ask("Inom hur många dagar lyfts en tvist om kostnadsansvar?")
     assert answer.citations[0].section_id == "b-tvist"
     assert answer.key_fact and "30" in answer.key_fact
 
@@ -270,27 +270,27 @@ def test_topic_words_are_read_from_the_corpus(search):
     assert not search.is_topic("patienten")  # everyday Swedish
 
 
-def test_a_follow_up_without_a_topic_inherits_the_previous_one(assistant):
+def test_a_follow_up_without_a_topic_inherits_the_previous_one(fake_assistant):
     history = ["Vem betalar sondmat på särskilt boende?"]
-    query = assistant.query("och för övriga patienter då?", history)
+    query = fake_assistant.query("och för övriga patienter då?", history)
     assert query.follow_up
     assert query.text.startswith(history[0])
-    answer = assistant.ask("och för övriga patienter då?", history=history)
+    answer = fake_assistant.ask("och för övriga patienter då?", history=history)
     assert answer.citations[0].section_id == "b-sondmat"
     assert "Regionen betalar sondmat för övriga patienter." in answer.citations[0].quote
 
 
-def test_a_question_with_its_own_topic_does_not_inherit(assistant):
+def test_a_question_with_its_own_topic_does_not_inherit(fake_assistant):
     history = ["Vem betalar sondmat på särskilt boende?"]
-    query = assistant.query("Vem planerar nattpatrullens besök?", history)
+    query = fake_assistant.query("Vem planerar nattpatrullens besök?", history)
     assert not query.follow_up and "sondmat" not in query.text
-    answer = assistant.ask("Vem planerar nattpatrullens besök?", history=history)
+    answer = fake_assistant.ask("Vem planerar nattpatrullens besök?", history=history)
     assert answer.citations[0].section_id == "b-natt"
 
 
-def test_a_chain_of_follow_ups_keeps_the_last_standalone_topic(assistant):
+def test_a_chain_of_follow_ups_keeps_the_last_standalone_topic(fake_assistant):
     history = ["Vem förskriver hörapparater?", "Vem betalar sondmat på särskilt boende?",
                "och för övriga patienter då?"]
-    query = assistant.query("gäller det även för barn?", history)
+    query = fake_assistant.query("gäller det även för barn?", history)
     assert query.follow_up
     assert "sondmat" in query.text and "hörapparater" not in query.text
