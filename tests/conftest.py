@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,24 @@ ROOT = Path(__file__).resolve().parent.parent
 # the model.
 SLOW_FIXTURES = frozenset({"test_settings", "assistant", "sections", "browser"})
 BROWSER_FIXTURES = frozenset({"browser"})
+
+
+# Hypothesis: 200 examples per property in the full suite, 40 in the fast tier (the forms
+# the strategies draw from are few; the full run still covers them well). HYPOTHESIS_PROFILE
+# picks one explicitly.
+HYPOTHESIS_EXAMPLES = {"full": 200, "fast": 40}
+
+
+def pytest_configure(config) -> None:
+    try:
+        from hypothesis import settings as hypothesis_settings
+    except ImportError:  # the test extra is not installed: no property tests run either
+        return
+    for name, examples in HYPOTHESIS_EXAMPLES.items():
+        hypothesis_settings.register_profile(name, max_examples=examples, deadline=None)
+    fast = "not slow" in (config.getoption("markexpr", "") or "")
+    hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                                     or ("fast" if fast else "full"))
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
