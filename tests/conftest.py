@@ -49,6 +49,47 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _passages_embedded_once(request):
+    """Index builds in this test process embed each distinct passage once per session.
+
+    Several slow fixtures build real indexes of corpora that share most of their text (the
+    shipped agreement with a next version, with a presentation, dropped in without a manifest
+    entry): the model embeds each text the first time, later builds reuse its vector (same
+    model, same backend; the default fp32 backend gives a text the same vector in any batch).
+    Builds in CLI subprocesses embed everything themselves. AVTAL_TEST_REEMBED=1 turns it off.
+    """
+    slow = any(item.get_closest_marker("slow") for item in request.session.items)
+    if not slow or os.environ.get("AVTAL_TEST_REEMBED") == "1":
+        yield
+        return
+    import numpy as np
+
+    from assistant.index import embed
+
+    original = embed.embed_passages
+    memo: dict[tuple[str, str, str], np.ndarray] = {}
+
+    def embed_passages(texts, *args, model_dir=None, embedding=None, **kwargs):
+        texts = list(texts)
+        if not texts:
+            return original(texts, *args, model_dir=model_dir, embedding=embedding, **kwargs)
+        backend = (embedding or embed.default_embedding()).name
+        key = (backend, str(model_dir))
+        missing = list(dict.fromkeys(t for t in texts if (*key, t) not in memo))
+        if missing:
+            vectors = original(missing, *args, model_dir=model_dir, embedding=embedding,
+                               **kwargs)
+            memo.update(((*key, t), v) for t, v in zip(missing, vectors, strict=True))
+        return np.stack([memo[(*key, t)] for t in texts])
+
+    embed.embed_passages = embed_passages
+    try:
+        yield
+    finally:
+        embed.embed_passages = original
+
+
 @pytest.fixture(scope="session")
 def test_settings(tmp_path_factory) -> Settings:
     """The shipped corpus, with index and data folders of this session's own.
