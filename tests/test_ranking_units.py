@@ -66,7 +66,7 @@ def config(tmp_path_factory) -> Settings:
     # vocabulary.yaml belong to the shipped corpus and stay out.
     return dataclasses.replace(Settings(), index_dir=folder / "index", data_dir=folder / "data",
                                decision_file=decision_file(folder), topic_share_max=0.3,
-                               domain_vocabulary=False)
+                               domain_vocabulary=False, llm_url=None, chroma_url=None)
 
 
 @pytest.fixture(scope="module")
