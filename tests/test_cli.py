@@ -65,6 +65,7 @@ def nowhere(tmp_path) -> dict:
             "AVTAL_MODEL_DIR": str(tmp_path / "no-model")}
 
 
+@pytest.mark.slow  # CLI subprocesses (no model)
 def test_invalid_lines_get_swedish_errors_before_any_model_load(tmp_path):
     lines = [b"Vem betalar f\xf6r s\xe4ngen?", b"", b"x" * 1500, b"Fr\xc3\xa5ga \x01\x02 om avtal",
              b'{"question": 5}', b"\xff\xfe\xfd"]
@@ -81,6 +82,7 @@ def test_invalid_lines_get_swedish_errors_before_any_model_load(tmp_path):
     assert b"Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_over_long_and_undecodable_arguments_are_refused_before_loading(tmp_path):
     too_long = run_bytes(["ask", "a" * 2000], b"", nowhere(tmp_path))
     assert too_long.returncode == 2 and "för lång" in too_long.stderr.decode()

@@ -434,6 +434,7 @@ def test_embedding_names_parse_and_fall_back_to_torch_for_old_indexes() -> None:
         Embedding.parse("torch-int8")
 
 
+@pytest.mark.slow  # a CLI subprocess
 def test_over_long_question_is_refused_before_anything_is_loaded(tmp_path: Path) -> None:
     """No index exists in this folder: a refusal that needed it would first build it."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), AVTAL_INDEX_DIR=str(tmp_path / "index"))

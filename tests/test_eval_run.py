@@ -279,6 +279,7 @@ REAL_QUESTIONS = """
 """
 
 
+@pytest.mark.slow  # the project's index and the real model
 def test_real_assistant_end_to_end(tmp_path):
     pytest.importorskip("assistant.service")
     from assistant.cli import main

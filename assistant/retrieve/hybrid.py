@@ -155,8 +155,8 @@ class HybridSearch:
         name (a place, a region, a system) the documents never use."""
         sims = sorted((h.similarity for h in hits), reverse=True)
         similarity = sims[0] if sims else 0.0
-        agree = any((h.dense_rank == 0 and (h.lexical_rank or 99) < AGREE_WITHIN)
-                    or (h.lexical_rank == 0 and (h.dense_rank or 99) < AGREE_WITHIN)
+        agree = any((h.dense_rank == 0 and _found_at(h.lexical_rank) < AGREE_WITHIN)
+                    or (h.lexical_rank == 0 and _found_at(h.dense_rank) < AGREE_WITHIN)
                     for h in hits)
         return {
             "similarity": similarity,
@@ -292,6 +292,12 @@ class HybridSearch:
             if scope.admits(self.sections[self.chunk_sections[i]]):
                 picked.append(int(i))
         return picked
+
+
+def _found_at(rank: int | None) -> float:
+    """A retriever's rank for a section, infinite when it did not find it (rank 0 is the
+    first place, not "not found")."""
+    return float("inf") if rank is None else rank
 
 
 def _section_share(texts) -> dict[str, float]:
