@@ -1,8 +1,9 @@
 """Answer, answer with low confidence, or decline: a small calibrated model, not hand weights.
 
-The evidence signals the search reports (retrieve/hybrid.py `Signals`: best dense similarity,
-share of the question's words the corpus uses, whether dense and lexical search agree, a
-topic word the documents never use, how much the best section stands out) are combined by a
+The evidence signals the search reports (retrieve/hybrid.py `signals`: best dense similarity,
+share of the question's words the corpus uses, a topic word or a name the documents never
+use, how much of the question the top sections hold, how much the best section stands out;
+decision.json lists those the model reads) are combined by a
 logistic regression fitted with k-fold cross-validation on the shipped question sets
 (scripts/calibrate_threshold.py writes `decision.json` beside this file, with the
 out-of-fold figures it was chosen on). The probability that the documents answer is then
