@@ -154,3 +154,25 @@ def test_pdf_headings_from_font_size_and_weight():
     assert levels["Ansvar för ordination"] == levels["Inledning"] + 1
     assert levels["Uppföljning"] == levels["Inledning"]
     assert all(s.page_start == 1 for s in sections)
+
+
+def test_pdf_duplicate_characters_are_dropped_as_pdfplumber_does(tmp_path):
+    """Overprinted text (fake bold) reads once, exactly as pdfplumber's own dedupe gives it."""
+    import pdfplumber
+    from fpdf import FPDF
+
+    from assistant.ingest.pages import _deduped
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    for y, line in ((20, "Ansvar for hjalpmedel"), (30, "Kommunen ansvarar for rullstolar.")):
+        pdf.text(20, y, line)
+        pdf.text(20.2, y, line)  # printed twice, a fifth of a point apart
+    path = tmp_path / "dubbeltryck.pdf"
+    pdf.output(str(path))
+    with pdfplumber.open(path) as document:
+        page = document.pages[0]
+        ours = [line["text"] for line in _deduped(page).extract_text_lines()]
+        theirs = [line["text"] for line in page.dedupe_chars().extract_text_lines()]
+    assert ours == theirs == ["Ansvar for hjalpmedel", "Kommunen ansvarar for rullstolar."]

@@ -118,6 +118,30 @@ def split_marked_pages(text: str) -> list[Page]:
     return [p for p in pages if p.text.strip() or p.number is not None]
 
 
+class _Positions(list):
+    """A list whose `index` is a lookup: pdfplumber 0.11's `dedupe_chars` ends by sorting the
+    kept characters with `key=chars.index`, quadratic in a page's characters (a 9-page PDF
+    took 28 s to read, 13 s with this)."""
+
+    def __init__(self, items: list) -> None:
+        super().__init__(items)
+        self._at = {id(item): i for i, item in enumerate(items)}
+
+    def index(self, item, *_args) -> int:
+        return self._at[id(item)]
+
+
+def _deduped(page):
+    """`page.dedupe_chars()`, the same characters in the same order, in linear time."""
+    from pdfplumber.page import FilteredPage
+    from pdfplumber.utils import dedupe_chars
+
+    deduped = FilteredPage(page, lambda _: True)
+    deduped._objects = dict(page.objects)
+    deduped._objects["char"] = dedupe_chars(_Positions(page.chars))
+    return deduped
+
+
 def _pdf_pages(path: Path) -> list[Page]:
     """Pages of a PDF with each line's font size and weight (pdfplumber reads them) and the
     printed page labels (pypdf). A gap wider than a line between two lines is a blank line,
@@ -132,7 +156,7 @@ def _pdf_pages(path: Path) -> list[Page]:
         pages = []
         with pdfplumber.open(path) as pdf:
             for index, page in enumerate(pdf.pages):
-                lines = styled_lines(page.dedupe_chars().extract_text_lines(return_chars=True))
+                lines = styled_lines(_deduped(page).extract_text_lines(return_chars=True))
                 label = labels[index] if labels and index < len(labels) else None
                 pages.append(Page(index + 1, "\n".join(t for t, _ in lines), label,
                                   tuple(style for _, style in lines)))
