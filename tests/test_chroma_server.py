@@ -78,7 +78,6 @@ def test_rebuild_switches_collections_without_errors(chroma, test_settings, tmp_
     asker = threading.Thread(target=keep_asking)
     asker.start()
     try:
-        time.sleep(1.1)  # build names carry the second
         write_corpus(corpus, "Transporten sker med budbil.")
         second = store.build(config)
         names = server_names(chroma)
@@ -90,7 +89,6 @@ def test_rebuild_switches_collections_without_errors(chroma, test_settings, tmp_
         assert any("budbil" in d for d in documents)
         assert not any("taxi" in d for d in documents)
 
-        time.sleep(1.1)
         write_corpus(corpus, "Transporten sker med cykelbud.")
         third = store.build(config)
         time.sleep(2.5)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import fcntl
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -196,6 +197,9 @@ def check_corpus_size(sections: list[Section], settings: Settings) -> None:
                         f"Störst: {largest}.")
 
 
+_BUILD_NUMBERS = itertools.count(1)  # two builds in one second get two folders
+
+
 def _build(settings: Settings, progress: bool) -> Path:
     started = time.perf_counter()
     problems: list[str] = []
@@ -206,7 +210,7 @@ def _build(settings: Settings, progress: bool) -> Path:
     by_id = {s.id: s for s in all_sections}
     texts = [c.indexed_text(by_id[c.section_id].heading_path) for c in chunks]
 
-    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{next(_BUILD_NUMBERS)}"
     target = settings.index_dir / "builds" / name
     target.mkdir(parents=True)
     embedding = default_embedding()
