@@ -10,8 +10,6 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from assistant import versions
 from assistant.answer.compose import missing_version_note
 from assistant.answer.extractive import Answerer, Query
@@ -28,6 +26,8 @@ from assistant.retrieve.hybrid import HybridSearch, Scope
 from assistant.types import Answer, Section
 
 if TYPE_CHECKING:  # imported only when used: the model server's client, LangChain
+    import numpy as np
+
     from assistant.answer.generate import Generator
     from assistant.retrieve.langchain_retriever import AgreementRetriever
 

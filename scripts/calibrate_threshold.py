@@ -36,9 +36,9 @@ from assistant.answer.decide import MODEL_FILE, DecisionModel
 from assistant.eval.questions import load_questions
 from assistant.service import Assistant
 
-# "agree" (dense and lexical search rank the same section first) is left out: once a bug that
-# read rank 0 as "not found" was fixed it lowered out-of-fold OOS declined (0.906 -> 0.844),
-# and without it the model does as well as with the buggy form (0.906, answerable 0.027).
+# An "agree" signal (dense and lexical search rank the same section first) was dropped: once
+# a bug that read rank 0 as "not found" was fixed it lowered out-of-fold OOS declined (0.906 ->
+# 0.844); without it the model does as well as with the buggy form (0.906, answerable 0.027).
 FEATURES = ("similarity", "peak", "coverage", "unknown", "matched", "unknown_name")
 FOLDS = 5
 ANSWERABLE_DECLINED = 0.03

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.index.embed import Embedding, embed_passages, release_models
+from assistant.index.embed import DIMENSION, Embedding, embed_passages, release_models
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ FOLDER = "passage-cache"
 
 def cached_passages(texts: list[str], embedding: Embedding, index_dir: Path,
                     model_dir: Path, progress: bool = False) -> np.ndarray:
-    """(n, 384) passage vectors for `texts`, embedding only those the cache lacks."""
+    """(n, DIMENSION) passage vectors for `texts`, embedding only those the cache lacks."""
     path = index_dir / FOLDER / f"{_key(embedding, model_dir)}.npz"
     known = _read(path)
     digests = [_digest(text) for text in texts]
@@ -38,7 +38,7 @@ def cached_passages(texts: list[str], embedding: Embedding, index_dir: Path,
         known.update(zip(missing, vectors, strict=True))
     kept = {d: known[d] for d in dict.fromkeys(digests)}
     _write(path, kept)
-    return np.stack([kept[d] for d in digests]) if digests else np.zeros((0, 384), np.float32)
+    return np.stack([kept[d] for d in digests]) if digests else np.zeros((0, DIMENSION), np.float32)
 
 
 def _key(embedding: Embedding, model_dir: Path) -> str:
@@ -69,7 +69,7 @@ def _write(path: Path, vectors: dict[str, np.ndarray]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
         np.savez(partial, digests=np.array(list(vectors), dtype=str),
-                 vectors=np.array(list(vectors.values()), dtype=np.float32).reshape(-1, 384))
+                 vectors=np.array(list(vectors.values()), dtype=np.float32).reshape(-1, DIMENSION))
         os.replace(partial, path)
         for other in path.parent.glob("*.npz"):  # another export's or backend's vectors
             if other != path:

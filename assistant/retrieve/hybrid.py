@@ -24,7 +24,6 @@ from assistant.retrieve.vocabulary import load_vocabulary, with_concepts
 from assistant.types import Section
 
 MODES = ("hybrid", "dense", "bm25")
-AGREE_WITHIN = 5
 EVERYDAY_WORD = 5.0  # wordfreq Zipf frequency of "ansvar", "kostar": says nothing of the topic
 # A word at least this common in Swedish (wordfreq Zipf: "patienten" 4.1, "kostnaden" 4.3)
 # does not name the topic of a conversation turn; "hjälpmedel" (3.6), "tvist" (3.5) do.
@@ -149,20 +148,15 @@ class HybridSearch:
         out-of-scope questions (answer/decide.py combines them): the best dense similarity;
         how far the best section stands out from the others retrieved; the share of the
         question's words the corpus uses (questions about other things use other words);
-        whether the dense and lexical retrievers agree on a top section; whether the
-        question names a topic the documents never use; how much of the question (its rare
-        words weighing most) one of the top sections holds; and whether it names a proper
-        name (a place, a region, a system) the documents never use."""
+        whether the question names a topic the documents never use; how much of the
+        question (its rare words weighing most) one of the top sections holds; and whether
+        it names a proper name (a place, a region, a system) the documents never use."""
         sims = sorted((h.similarity for h in hits), reverse=True)
         similarity = sims[0] if sims else 0.0
-        agree = any((h.dense_rank == 0 and _found_at(h.lexical_rank) < AGREE_WITHIN)
-                    or (h.lexical_rank == 0 and _found_at(h.dense_rank) < AGREE_WITHIN)
-                    for h in hits)
         return {
             "similarity": similarity,
             "peak": similarity - float(np.mean(sims)) if sims else 0.0,
             "coverage": self.coverage(query),
-            "agree": float(agree),
             "unknown": float(bool(self.unknown_topics(query))),
             "matched": self.matched(query, hits[:MATCH_HITS]),
             "unknown_name": float(bool(self.unknown_names(query))),
@@ -233,7 +227,7 @@ class HybridSearch:
     def search(self, query: str, query_vector: np.ndarray, scope: Scope = Scope(),
                limit: int = 10) -> list[Hit]:
         """Sections ranked by the mode's retrievers. Both always run: the dense similarity
-        and the retrievers' agreement are the evidence for declining, in every mode."""
+        and the lexical matches are evidence for declining, in every mode."""
         dense_rank: dict[str, int] = {}
         lexical_rank: dict[str, int] = {}
         similarity: dict[str, float] = {}
@@ -292,12 +286,6 @@ class HybridSearch:
             if scope.admits(self.sections[self.chunk_sections[i]]):
                 picked.append(int(i))
         return picked
-
-
-def _found_at(rank: int | None) -> float:
-    """A retriever's rank for a section, infinite when it did not find it (rank 0 is the
-    first place, not "not found")."""
-    return float("inf") if rank is None else rank
 
 
 def _section_share(texts) -> dict[str, float]:
