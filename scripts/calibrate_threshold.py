@@ -44,6 +44,10 @@ FOLDS = 5
 ANSWERABLE_DECLINED = 0.03
 SURE_OOS = 0.03  # share of no-gold questions allowed above the "sure" threshold
 GRID = np.linspace(0.02, 0.98, 97)
+# Every question set we have: the shipped questions, the held-out sets and the conversations
+# (each written apart; the model learns most from the variety).
+FITTING_SETS = [Path(f"eval/{name}.yaml") for name in (
+    "questions", "holdout", "holdout2", "conversations", "conversations2")]
 
 
 def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -119,10 +123,20 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int) -> dict:
             "answerable_low": float(low[y].mean()), "oos_low": float(low[~y].mean())}
 
 
+def set_out(fitted: list[tuple[np.ndarray, np.ndarray]], names: list[str]) -> dict:
+    """Each fitting set scored by a model fitted on the other sets only: how the model does on
+    questions written apart from those it learnt from (a new set, a new writer)."""
+    result = {}
+    for i, name in enumerate(names):
+        others = [f for j, f in enumerate(fitted) if j != i]
+        model = fit(np.vstack([f[0] for f in others]), np.concatenate([f[1] for f in others]))
+        result[name] = figures(model, *fitted[i])
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sets", nargs="*", type=Path,
-                        default=[Path("eval/questions.yaml"), Path("eval/conversations.yaml")])
+    parser.add_argument("sets", nargs="*", type=Path, default=FITTING_SETS)
     parser.add_argument("--report", action="append", type=Path, default=[],
                         help="a set only scored (e.g. eval/holdout.yaml), never fitted on")
     parser.add_argument("--folds", type=int, default=FOLDS)
@@ -140,6 +154,8 @@ def main() -> int:
     data = model.to_dict()
     data["fitted_on"] = [str(p) for p in args.sets]
     data["out_of_fold"] = cv
+    if len(fitted) > 1:
+        data["set_out"] = set_out(fitted, [str(p) for p in args.sets])
     data["in_sample"] = figures(model, x, y)
     for path in args.report:
         data.setdefault("reported", {})[str(path)] = figures(
