@@ -24,6 +24,7 @@ figures in it. Sets given with --report (the held-out set) are only scored, neve
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -35,6 +36,7 @@ from sklearn.model_selection import StratifiedKFold
 from assistant.answer.decide import MODEL_FILE, DecisionModel
 from assistant.eval.questions import load_questions
 from assistant.service import Assistant
+from scripts.tune import variant
 
 # An "agree" signal (dense and lexical search rank the same section first) was dropped: once
 # a bug that read rank 0 as "not found" was fixed it lowered out-of-fold OOS declined (0.906 ->
@@ -128,8 +130,15 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--cache", type=Path, help="keep the signals here (.npz) between runs")
+    parser.add_argument("--setting", action="append", default=[],
+                        help='a settings override to measure, e.g. "morphology=false"')
     args = parser.parse_args()
     assistant = Assistant.load()
+    if args.setting:
+        base = dataclasses.asdict(assistant.settings)
+        overrides = {k: v for text in args.setting for k, v in variant(text, base).items()}
+        assistant = Assistant(assistant.index, dataclasses.replace(assistant.settings,
+                                                                   **overrides))
     fitted = [cached(assistant, path, args.cache) for path in args.sets]
     x = np.vstack([f[0] for f in fitted])
     y = np.concatenate([f[1] for f in fitted])
