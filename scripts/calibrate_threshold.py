@@ -36,7 +36,6 @@ from sklearn.model_selection import StratifiedKFold
 from assistant.answer.decide import MODEL_FILE, DecisionModel
 from assistant.eval.questions import load_questions
 from assistant.service import Assistant
-from scripts.tune import variant
 
 # An "agree" signal (dense and lexical search rank the same section first) was dropped: once
 # a bug that read rank 0 as "not found" was fixed it lowered out-of-fold OOS declined (0.906 ->
@@ -135,6 +134,9 @@ def main() -> int:
     args = parser.parse_args()
     assistant = Assistant.load()
     if args.setting:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from tune import variant  # the same "name=value" reading as scripts/tune.py
+
         base = dataclasses.asdict(assistant.settings)
         overrides = {k: v for text in args.setting for k, v in variant(text, base).items()}
         assistant = Assistant(assistant.index, dataclasses.replace(assistant.settings,
