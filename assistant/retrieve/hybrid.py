@@ -34,6 +34,7 @@ TOPIC_WORD = 4.0
 MATCH_HITS = 3
 RARE_SHARE = 1e-3
 SENTENCE_END = re.compile(r"[.!?:;]\s+")
+LEXICAL_FORMS_KEPT = 256  # questions whose lexical form is kept (lexical_form)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class HybridSearch:
                                for s in index.sections}
         self.conversation = Conversation(self.is_topic)
         self.domain = load_vocabulary() if settings.domain_vocabulary else {}
+        self._lexical_forms: dict[str, str] = {}
 
     def expand(self, question: str) -> str:
         """The question as searched: spelling repaired, abbreviations spelled out, everyday
@@ -124,6 +126,10 @@ class HybridSearch:
         search's own splitting. The dense search reads the question as asked."""
         if not self.settings.morphology:
             return query
+        if query in self._lexical_forms:  # one question is read here several times
+            return self._lexical_forms[query]
+        if len(self._lexical_forms) >= LEXICAL_FORMS_KEPT:
+            self._lexical_forms.clear()
         added: list[str] = []
         for word in WORD.findall(query):
             own = tokens(word)
@@ -133,7 +139,8 @@ class HybridSearch:
                         and all(t in self.vocabulary for t in form_tokens) \
                         and self._reach(form_tokens) > self._reach(own):
                     added.append(form)
-        return " ".join([query, *dict.fromkeys(added)])
+        self._lexical_forms[query] = " ".join([query, *dict.fromkeys(added)])
+        return self._lexical_forms[query]
 
     def _reach(self, stems: list[str]) -> float:
         """Share of the sections using the rarest of `stems` as it is (0 when one is unused)."""
