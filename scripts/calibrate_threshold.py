@@ -10,8 +10,10 @@ the signals; two thresholds on its probability are chosen on the training folds 
   answerable questions of the training folds (0.03: the target bounds it at 0.05 out of
   fold, and out of fold the share rises; 0.02–0.04 compared out of fold, 0.03 best on both
   figures), so that as many no-gold questions as that allows are declined;
-- sure_above: above it no more than SURE_OOS of the no-gold questions lie; answers between
-  the two thresholds are given with confidence "låg".
+- sure_above: above it no more than SURE_OOS of the no-gold questions lie (a quantile of
+  their probabilities without interpolation: an interpolated one fell below decline_below
+  once the model separated better, which emptied the "låg" state); answers between the two
+  thresholds are given with confidence "låg".
 
 It prints the out-of-fold figures (every fold scored by a model and thresholds fitted
 without it), then fits on all fitting sets and writes assistant/answer/decision.json with the
@@ -86,7 +88,9 @@ def fit(x: np.ndarray, y: np.ndarray) -> DecisionModel:
     p = probabilities(model, x)
     allowed = [t for t in GRID if np.mean(p[y] < t) <= ANSWERABLE_DECLINED] or [GRID[0]]
     decline = float(max(allowed))
-    sure = max(decline, float(np.quantile(p[~y], 1 - SURE_OOS))) if (~y).any() else decline
+    sure = decline
+    if (~y).any():
+        sure = max(decline, float(np.quantile(p[~y], 1 - SURE_OOS, method="higher")))
     return DecisionModel(FEATURES, model.mean, model.scale, model.coef, model.intercept,
                          decline, sure)
 

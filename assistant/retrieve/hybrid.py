@@ -113,11 +113,17 @@ class HybridSearch:
         self.conversation = Conversation(self.is_topic)
         self.domain = load_vocabulary() if settings.domain_vocabulary else {}
         self._lexical_forms: dict[str, str] = {}
+        # The concepts searched with an everyday word: only for words the documents do not
+        # use themselves (unless `concepts_for_corpus_words`): "hemsjukvård" is the text's
+        # own word and finds its sections; adding "kommunal primärvård" pulls it elsewhere.
+        self.concepts = {word: concept for word, concept in self.domain.items()
+                         if settings.concepts_for_corpus_words
+                         or not all(t in self.vocabulary for t in tokens(word))}
 
     def expand(self, question: str) -> str:
         """The question as searched: spelling repaired, abbreviations spelled out, everyday
         care words given the agreement's concept (vocabulary.yaml)."""
-        return with_concepts(expand(self.speller.repair(question), self.glossary), self.domain)
+        return with_concepts(expand(self.speller.repair(question), self.glossary), self.concepts)
 
     def lexical_form(self, query: str) -> str:
         """The question as BM25 and the word-based signals read it: with a word's dictionary
