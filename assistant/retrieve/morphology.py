@@ -12,6 +12,7 @@ dictionary forms and everything works as before.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,9 +25,17 @@ MIN_LENGTH = 4  # shorter words ("nr", "vc") are abbreviations, not inflections
 MAX_ENDING = 4
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()
+
+
 def _hunspell():
     """The Swedish Hunspell dictionary, or None when it or chunspell is not installed."""
+    with _LOADING:  # loaded on the first question (~0.3 s); a concurrent one waits for it
+        return _load()
+
+
+@lru_cache(maxsize=1)
+def _load():
     try:
         from hunspell import Hunspell
     except ImportError:
