@@ -64,13 +64,10 @@ python_packages() {
   [ -x .venv/bin/python ] || { "$python" -m venv .venv; step "venv"; }
   pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 
-  # torch first, with pip: it honours the machine's pip configuration (here a local CPU
-  # wheel). (find_spec: importing torch only to see that it is there costs seconds.)
-  if ! .venv/bin/python -c \
-      "import importlib.util, sys; sys.exit(not importlib.util.find_spec('torch'))"; then
-    pip install torch==2.13.0
-    step "torch"
-  fi
+  # (find_spec: importing torch only to see that it is there costs seconds.)
+  local has_torch=true
+  .venv/bin/python -c "import importlib.util, sys; sys.exit(not importlib.util.find_spec('torch'))" \
+    || has_torch=false
   local extras=""
   $test_setup && extras="[test]"
   # Resolving every pin again costs time even when nothing changed; a stamp in the venv names
@@ -79,20 +76,31 @@ python_packages() {
   local hash stamp
   hash=$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
   stamp=".venv/.installed-$hash"
-  if [ ! -f "$stamp-test" ] && { $test_setup || [ ! -f "$stamp" ]; }; then
-    # uv keeps the installed torch (it satisfies pyproject's range) and installs the same
-    # pins as pip would (-c requirements.lock); pip is the fallback where uv cannot be had.
-    if { [ -x .venv/bin/uv ] && [ "$(.venv/bin/uv --version)" = "uv $UV_VERSION" ]; } \
-        || pip install "uv==$UV_VERSION"; then
-      .venv/bin/uv pip install --quiet --python .venv/bin/python -c requirements.lock \
-        -e ".${extras}"
-    else
-      pip install -c requirements.lock -e ".${extras}"
-    fi
-    rm -f .venv/.installed-*
-    touch "$stamp${extras:+-test}"
-    step "Python packages"
+  if $has_torch && { [ -f "$stamp-test" ] || { ! $test_setup && [ -f "$stamp" ]; }; }; then
+    return
   fi
+  # torch is fetched by pip, which honours the machine's pip configuration (here a local CPU
+  # wheel; PyPI's default build would pull CUDA), then installed by uv together with every
+  # pin of requirements.lock: the same versions pip installs, in seconds instead of minutes.
+  # pip alone is the fallback where uv cannot be had.
+  local wheels torch_wheel=""
+  wheels=$(mktemp -d)
+  if ! $has_torch; then
+    pip download --no-deps torch==2.13.0 -d "$wheels"
+    torch_wheel=$(ls "$wheels"/torch-*.whl)
+  fi
+  if { [ -x .venv/bin/uv ] && [ "$(.venv/bin/uv --version | cut -d' ' -f2)" = "$UV_VERSION" ]; } \
+      || pip install "uv==$UV_VERSION"; then
+    .venv/bin/uv pip install --quiet --python .venv/bin/python -c requirements.lock \
+      ${torch_wheel:+"$torch_wheel"} -e ".${extras}"
+  else
+    if [ -n "$torch_wheel" ]; then pip install "$torch_wheel"; fi
+    pip install -c requirements.lock -e ".${extras}"
+  fi
+  rm -rf "$wheels"
+  rm -f .venv/.installed-*
+  touch "$stamp${extras:+-test}"
+  step "Python packages"
 }
 
 if $do_packages; then
