@@ -33,7 +33,7 @@ passed() { [ "$1" -eq 0 ] || [ "$1" -eq 5 ]; }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-bash scripts/setup.sh test --model >"$log" 2>&1 &
+TQDM_DISABLE=1 bash scripts/setup.sh test --model >"$log" 2>&1 &  # no progress bars in the log
 model_pid=$!
 fast=0
 pytest -m "not slow and not browser" "$@" || fast=$?
