@@ -59,6 +59,11 @@ install_system_packages() {
   fi
 }
 
+uv_ready() {
+  [ -x .venv/bin/uv ] && [ "$(.venv/bin/uv --version | cut -d' ' -f2)" = "$UV_VERSION" ] \
+    || pip install "uv==$UV_VERSION"
+}
+
 python_packages() {
   local python=${PYTHON:-$(command -v python3.11 || command -v python3)}
   [ -x .venv/bin/python ] || { "$python" -m venv .venv; step "venv"; }
@@ -82,18 +87,17 @@ python_packages() {
   # torch is fetched by pip, which honours the machine's pip configuration (here a local CPU
   # wheel; PyPI's default build would pull CUDA), then installed by uv together with every
   # pin of requirements.lock: the same versions pip installs, in seconds instead of minutes.
-  # pip alone is the fallback where uv cannot be had.
+  # pip does it all where uv cannot be installed or fails (uv does not read pip's
+  # configuration: a machine that reaches packages only through a mirror pip knows).
   local wheels torch_wheel=""
   wheels=$(mktemp -d)
   if ! $has_torch; then
     pip download --no-deps torch==2.13.0 -d "$wheels"
     torch_wheel=$(ls "$wheels"/torch-*.whl)
   fi
-  if { [ -x .venv/bin/uv ] && [ "$(.venv/bin/uv --version | cut -d' ' -f2)" = "$UV_VERSION" ]; } \
-      || pip install "uv==$UV_VERSION"; then
-    .venv/bin/uv pip install --quiet --python .venv/bin/python -c requirements.lock \
-      ${torch_wheel:+"$torch_wheel"} -e ".${extras}"
-  else
+  if ! { uv_ready && .venv/bin/uv pip install --quiet --python .venv/bin/python \
+            -c requirements.lock ${torch_wheel:+"$torch_wheel"} -e ".${extras}"; }; then
+    echo "set-up: uv could not install the packages; pip installs them" >&2
     if [ -n "$torch_wheel" ]; then pip install "$torch_wheel"; fi
     pip install -c requirements.lock -e ".${extras}"
   fi
