@@ -8,7 +8,8 @@
 #
 # The fast tests need neither the model nor the index, so in the default tier they run while
 # the set-up converts the model and builds the index (its output is shown when it is done).
-# Tiers: docs/test-tiers.md.
+# Options go to each pytest run (-q, -x, -k …); for a selection of your own (-m, one file),
+# run `.venv/bin/python -m pytest …` after a first `scripts/test.sh`. Tiers: docs/test-tiers.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 all=false
