@@ -88,6 +88,11 @@ class Settings:
     decision_file: Path | None = None
     # Everyday care words get the agreement's concept added (retrieve/vocabulary.yaml).
     domain_vocabulary: bool = True
+    # Question words also searched in their Hunspell dictionary form ("läkemedlen" →
+    # "läkemedel"; retrieve/morphology.py), where that reaches a corpus word.
+    morphology: bool = True
+    # Whether an everyday word the documents use themselves also gets its concept added.
+    concepts_for_corpus_words: bool = False
     # Conversations (retrieve/conversation.py): a word names a topic when fewer than this
     # share of the sections use it ("hjälpmedel", "korttidsboende"; not "kommunen").
     topic_share_max: float = 0.1

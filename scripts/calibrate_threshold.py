@@ -10,8 +10,10 @@ the signals; two thresholds on its probability are chosen on the training folds 
   answerable questions of the training folds (0.03: the target bounds it at 0.05 out of
   fold, and out of fold the share rises; 0.02–0.04 compared out of fold, 0.03 best on both
   figures), so that as many no-gold questions as that allows are declined;
-- sure_above: above it no more than SURE_OOS of the no-gold questions lie; answers between
-  the two thresholds are given with confidence "låg".
+- sure_above: above it no more than SURE_OOS of the no-gold questions lie (a quantile of
+  their probabilities without interpolation: an interpolated one fell below decline_below
+  once the model separated better, which emptied the "låg" state); answers between the two
+  thresholds are given with confidence "låg".
 
 It prints the out-of-fold figures (every fold scored by a model and thresholds fitted
 without it), then fits on all fitting sets and writes assistant/answer/decision.json with the
@@ -24,6 +26,7 @@ figures in it. Sets given with --report (the held-out set) are only scored, neve
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -44,6 +47,10 @@ FOLDS = 5
 ANSWERABLE_DECLINED = 0.03
 SURE_OOS = 0.03  # share of no-gold questions allowed above the "sure" threshold
 GRID = np.linspace(0.02, 0.98, 97)
+# Every question set we have: the shipped questions, the held-out sets and the conversations
+# (each written apart; the model learns most from the variety).
+FITTING_SETS = [Path(f"eval/{name}.yaml") for name in (
+    "questions", "holdout", "holdout2", "conversations", "conversations2")]
 
 
 def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +92,9 @@ def fit(x: np.ndarray, y: np.ndarray) -> DecisionModel:
     p = probabilities(model, x)
     allowed = [t for t in GRID if np.mean(p[y] < t) <= ANSWERABLE_DECLINED] or [GRID[0]]
     decline = float(max(allowed))
-    sure = max(decline, float(np.quantile(p[~y], 1 - SURE_OOS))) if (~y).any() else decline
+    sure = decline
+    if (~y).any():
+        sure = max(decline, float(np.quantile(p[~y], 1 - SURE_OOS, method="higher")))
     return DecisionModel(FEATURES, model.mean, model.scale, model.coef, model.intercept,
                          decline, sure)
 
@@ -119,17 +128,37 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int) -> dict:
             "answerable_low": float(low[y].mean()), "oos_low": float(low[~y].mean())}
 
 
+def set_out(fitted: list[tuple[np.ndarray, np.ndarray]], names: list[str]) -> dict:
+    """Each fitting set scored by a model fitted on the other sets only: how the model does on
+    questions written apart from those it learnt from (a new set, a new writer)."""
+    result = {}
+    for i, name in enumerate(names):
+        others = [f for j, f in enumerate(fitted) if j != i]
+        model = fit(np.vstack([f[0] for f in others]), np.concatenate([f[1] for f in others]))
+        result[name] = figures(model, *fitted[i])
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sets", nargs="*", type=Path,
-                        default=[Path("eval/questions.yaml"), Path("eval/conversations.yaml")])
+    parser.add_argument("sets", nargs="*", type=Path, default=FITTING_SETS)
     parser.add_argument("--report", action="append", type=Path, default=[],
                         help="a set only scored (e.g. eval/holdout.yaml), never fitted on")
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--cache", type=Path, help="keep the signals here (.npz) between runs")
+    parser.add_argument("--setting", action="append", default=[],
+                        help='a settings override to measure, e.g. "morphology=false"')
     args = parser.parse_args()
     assistant = Assistant.load()
+    if args.setting:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from tune import variant  # the same "name=value" reading as scripts/tune.py
+
+        base = dataclasses.asdict(assistant.settings)
+        overrides = {k: v for text in args.setting for k, v in variant(text, base).items()}
+        assistant = Assistant(assistant.index, dataclasses.replace(assistant.settings,
+                                                                   **overrides))
     fitted = [cached(assistant, path, args.cache) for path in args.sets]
     x = np.vstack([f[0] for f in fitted])
     y = np.concatenate([f[1] for f in fitted])
@@ -140,6 +169,8 @@ def main() -> int:
     data = model.to_dict()
     data["fitted_on"] = [str(p) for p in args.sets]
     data["out_of_fold"] = cv
+    if len(fitted) > 1:
+        data["set_out"] = set_out(fitted, [str(p) for p in args.sets])
     data["in_sample"] = figures(model, x, y)
     for path in args.report:
         data.setdefault("reported", {})[str(path)] = figures(

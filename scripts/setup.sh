@@ -31,6 +31,8 @@ step() { echo "set-up: $1 ($SECONDS s)" >&2; }
 # Debian packages: Pango and a font for WeasyPrint (PDF handouts), poppler-utils (pdftoppm).
 system_packages() {
   local packages="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils"
+  # hunspell-sv: Swedish dictionary forms of question words (assistant/retrieve/morphology.py).
+  packages="$packages hunspell-sv"
   if $test_setup; then
     packages="$packages chromium"
     command -v npm >/dev/null || packages="$packages npm"  # a machine may carry its own Node.js

@@ -25,6 +25,7 @@ def conversation() -> Conversation:
     "och för vuxna?",
     "men om patienten vägrar då?",
     "hur ofta?",
+    "vem godkänner ett sånt beslut?",
 ])
 def test_elliptic_questions_depend_on_the_turn_before(conversation, question):
     assert conversation.depends(question)
@@ -34,10 +35,19 @@ def test_elliptic_questions_depend_on_the_turn_before(conversation, question):
     "Vem ansvarar för läkarinsatser på korttidsboende?",
     "Hur lång uppsägningstid gäller?",
     "Vem betalar rullatorer till ungdomar?",
-    "och vem sköter tandvården för de på korttidsboende?",
 ])
 def test_a_question_with_its_own_topic_stands_alone(conversation, question):
     assert not conversation.depends(question)
+
+
+@pytest.mark.parametrize("question", [
+    "och vem sköter tandvården för de på korttidsboende?",
+    "Hur är det med rehab på korttidsboende då?",
+])
+def test_an_opening_or_closing_continuation_depends_even_with_topics_of_its_own(
+        conversation, question):
+    # Service.query then searches it alone only if it is answered surely on its own.
+    assert conversation.depends(question)
 
 
 def test_a_follow_up_is_searched_with_the_earlier_topic_words(conversation):

@@ -30,6 +30,18 @@ def test_text_file_gets_title_kind_and_validity(tmp_path):
     assert [(s.section, s.title) for s in sections[1:]] == [("1", "Syfte"), ("2", "Ansvar")]
 
 
+
+def test_markdown_file_title_has_no_heading_marker(tmp_path):
+    (tmp_path / "sar.md").write_text(
+        "# Rutin för sårvård\n\n## 1 Bedömning\n\nSjuksköterskan bedömer såret.\n\n"
+        "## 2 Dokumentation\n\nBedömningen dokumenteras i journalen.\n", encoding="utf-8")
+    documents, sections = load_corpus(tmp_path)
+    assert documents[0].title == "Rutin för sårvård"
+    # The title heading is the document itself, not a section of its own under it.
+    assert [(s.section, s.title) for s in sections[1:]] == [("1", "Bedömning"),
+                                                            ("2", "Dokumentation")]
+
+
 def pdf_with(path: Path, outline: bool = False, labels: bool = False) -> Path:
     pdf = FPDF()
     pdf.add_font("dejavu", "", FONT)

@@ -400,6 +400,9 @@ def test_server_refuses_uploads_big_bodies_and_malformed_calls(server):
         assert 400 <= refused.status_code < 500
         assert client.post("/gradio_api/queue/join",
                            json={"data": "x", "fn_index": "a"}).status_code == 422
+        for path in ("/gradio_api/call/finns_inte", "/gradio_api/run/finns_inte"):
+            assert client.post(path, json={"data": ["Gäller 19370619-4821?"]}
+                               ).status_code == 404, path
         assert client.get("/").status_code == 200  # the chat itself is still served
     time.sleep(1)
     text = log.read_text(errors="replace")

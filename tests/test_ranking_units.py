@@ -293,3 +293,20 @@ def test_a_chain_of_follow_ups_keeps_the_last_standalone_topic(fake_assistant):
     query = fake_assistant.query("gäller det även för barn?", history)
     assert query.follow_up
     assert "sondmat" in query.text and "hörapparater" not in query.text
+
+
+def test_an_everyday_word_gets_its_concept_only_when_the_documents_do_not_use_it(config):
+    # vocabulary.yaml maps "rullator" to "hjälpmedel" and "hemsjukvård" to "kommunal
+    # primärvård"; these documents use "hemsjukvård" themselves, never "rullator".
+    own = [section("hem", "Kommunen ger hemsjukvård till den som inte tar sig till mottagningen."),
+           section("hjalp", "Regionen förskriver hjälpmedel för att gå och förflytta sig.")]
+    index = memory_index(own, HashEmbedder())
+    settings = dataclasses.replace(config, domain_vocabulary=True)
+    search = HybridSearch(index, settings)
+    assert search.expand("Vem lånar ut en rullator?") == "Vem lånar ut en rullator? (hjälpmedel)"
+    assert search.expand("Vem ger hemsjukvård på natten?") == "Vem ger hemsjukvård på natten?"
+    both = HybridSearch(index, dataclasses.replace(settings, concepts_for_corpus_words=True))
+    assert both.expand("Vem ger hemsjukvård på natten?") \
+        == "Vem ger hemsjukvård på natten? (kommunal primärvård)"
+    # a word of the vocabulary is never an unknown topic, with or without its concept
+    assert search.unknown_topics("Vem ger hemsjukvård och rullator?") == []

@@ -136,7 +136,8 @@ class Answerer:
     def _rank_sections(self, hits: list[Hit], query: str, vector: np.ndarray):
         """Sections ordered by their best sentence, with the retrieval rank as a prior and
         what the question says about where the answer stands (cues.py)."""
-        words = {w: self.idf.get(w, self.idf_unknown) for w in dict.fromkeys(tokens(query))}
+        words = {w: self.idf.get(w, self.idf_unknown)
+                 for w in dict.fromkeys(tokens(self.search.lexical_form(query)))}
         cues = read_cues(query)
         ranked = []
         for rank, hit in enumerate(hits):

@@ -248,12 +248,18 @@ def _embed(texts: list[str], quotable: list[Sentence], by_id: dict[str, Section]
     that batching by length spans all of them; texts the last build embedded are reused."""
     from assistant.index.passage_cache import cached_passages
 
-    plain = [x.text for x in quotable]
-    headed = [f"{by_id[x.section_id].heading_path}\n{x.text}" for x in quotable]
+    plain, headed = passage_texts(quotable, by_id)
     every = cached_passages(texts + plain + headed, embedding, settings.index_dir,
                             settings.model_dir, progress)
     n, m = len(texts), len(quotable)
     return every[:n], _sentence_vectors(every[n:n + m], every[n + m:])
+
+
+def passage_texts(quotable: list[Sentence], by_id: dict[str, Section]
+                  ) -> tuple[list[str], list[str]]:
+    """The texts embedded per sentence: the sentence alone, and under its heading path."""
+    plain = [x.text for x in quotable]
+    return plain, [f"{by_id[x.section_id].heading_path}\n{x.text}" for x in quotable]
 
 
 def _sentence_vectors(plain: np.ndarray, headed: np.ndarray) -> np.ndarray:

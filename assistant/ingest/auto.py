@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from assistant.ingest.clean import (
     BULLET,
+    HTML_TAG,
+    MARKDOWN_HEADING,
     READ_MORE,
     Line,
     collapse,
@@ -44,8 +46,6 @@ from assistant.ingest.toc import find_toc
 from assistant.ingest.tree import Tree
 from assistant.types import Section
 
-MARKDOWN_HEADING = re.compile(r"^(#{1,4})\s+(.+)$")
-HTML_TAG = re.compile(r"<[^>]+>")
 # A line pointing elsewhere ("Se bilaga 3 …", "Se även rutin …") is a reference, not a heading.
 REFERENCE = re.compile(r"^(?:Se|Läs)\s", re.IGNORECASE)
 # A line at least this much larger than the body text (points) is set as a heading.

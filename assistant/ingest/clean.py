@@ -21,6 +21,9 @@ REFERENCE_END = re.compile(r"(PDF|\))\s*$")
 SENTENCE_END = (".", "!", "?", ":", ";")
 # A hyphen before one of these words is a shared word part ("hälso- och sjukvård"), not a break.
 CONJUNCTIONS = {"och", "eller", "samt", "respektive", "till", "som"}
+# Markup a text file may carry: markdown headings ("## 3 Ansvar") and HTML tags.
+MARKDOWN_HEADING = re.compile(r"^(#{1,4})\s+(.+)$")
+HTML_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from assistant.errors import UserError
 from assistant.ingest.auto import build_auto
 from assistant.ingest.clean import (
     BULLET,
+    MARKDOWN_HEADING,
     READ_MORE,
     Line,
     collapse,
@@ -42,8 +43,6 @@ log = logging.getLogger(__name__)
 # manifest entry (see corpus/manifest.yaml). A part that is an överenskommelse:
 PART_AGREEMENT_HEAD = re.compile(r"^Del ([A-Z]), (?:Del)?[Öö]verenskommelse\b\s*(.*)$")
 PARAGRAPH_SIGN = re.compile(r"^§\s*\d+")
-MARKDOWN_HEADING = re.compile(r"^(#{1,4})\s+(.+)$")
-HTML_TAG = re.compile(r"<[^>]+>")
 
 
 def load_corpus(corpus_dir: Path,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.ingest.clean import Line, collapse
+from assistant.ingest.clean import MARKDOWN_HEADING, Line, collapse
 
 MONTHS = {name: n for n, name in enumerate(
     ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -112,6 +112,7 @@ def title_from_lines(lines: list[Line]) -> str | None:
                 break
             parts.append(line.text)
         title = collapse(" ".join(parts))
-    else:
-        title = first[0].text
+    else:  # a text file's first line, without its markdown heading marker
+        markdown = MARKDOWN_HEADING.match(first[0].text)
+        title = markdown.group(2).strip() if markdown else first[0].text
     return title if len(title) <= MAX_TITLE_CHARS else None

@@ -8,9 +8,10 @@ the last turn that stood alone (as asked) and the topic words of the follow-ups 
 the whole history, which would pull the search towards every earlier topic.
 
 The rule is general Swedish: a follow-up opens with a continuation ("och", "men", "än",
-"även"), ends in "då?", or leans on a pronoun or demonstrative ("den", "det", "hen",
-"dessa") — and names at most one topic word of its own; a very short question without a
-topic word depends on the conversation too. What counts as a topic word is read from the corpus
+"även") or ends in "då?" — whatever it names itself; the service then searches it alone
+only when the documents answer it surely on its own — or it leans on a pronoun or
+demonstrative ("den", "det", "hen", "dessa", "sånt") and names at most one topic word of
+its own; a very short question without a topic word depends on the conversation too. What counts as a topic word is read from the corpus
 (`is_topic`), never from particular questions.
 """
 
@@ -33,7 +34,7 @@ CONTINUATION = re.compile(
 ANAPHORA = frozenset({
     "den", "det", "dem", "denna", "detta", "dessa", "där", "dit", "därifrån", "hen", "han",
     "hon", "henne", "honom", "hens", "hans", "hennes", "dess", "deras", "sådan", "sådant",
-    "sådana", "samma", "densamma", "detsamma", "dom", "de",
+    "sådana", "sån", "sånt", "såna", "samma", "densamma", "detsamma", "dom", "de",
 })
 # "det", "den", "de" … before an adjective or numeral are articles, not pronouns pointing
 # back: "det nya avtalet", "den fasta vårdkontakten", "de fyra överenskommelserna". Such a
@@ -80,13 +81,14 @@ class Conversation:
 
     def depends(self, question: str, topic: Sequence[str] | None = None) -> bool:
         """Whether the question cannot be read without the turn before it."""
+        if CONTINUATION.search(question):
+            return True  # "och …", "… då?": it continues, whatever it names itself
         topic = self.topic_words(question) if topic is None else topic
         if len(topic) > OWN_TOPIC_MAX:
             return False
         words = [w.lower() for w in WORD.findall(question)]
-        leans = bool(CONTINUATION.search(question)
-                     or points_back(question, [t.lower() for t in topic]))
-        return leans or (not topic and len(words) <= SHORT)
+        return points_back(question, [t.lower() for t in topic]) or (
+            not topic and len(words) <= SHORT)
 
     def read(self, question: str, history: Sequence[str] | None = None) -> Reading:
         """The question as searched: alone when it stands on its own, else after the last

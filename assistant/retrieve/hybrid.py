@@ -19,6 +19,7 @@ from assistant.index.store import Index
 from assistant.retrieve.conversation import Conversation, Reading
 from assistant.retrieve.glossary import build_glossary, expand
 from assistant.retrieve.lexical import WORD, Vocabulary, correct, tokens
+from assistant.retrieve.morphology import dictionary_forms
 from assistant.retrieve.spelling import Speller, frequency
 from assistant.retrieve.vocabulary import load_vocabulary, with_concepts
 from assistant.types import Section
@@ -33,6 +34,7 @@ TOPIC_WORD = 4.0
 MATCH_HITS = 3
 RARE_SHARE = 1e-3
 SENTENCE_END = re.compile(r"[.!?:;]\s+")
+LEXICAL_FORMS_KEPT = 256  # questions whose lexical form is kept (lexical_form)
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,45 @@ class HybridSearch:
                                for s in index.sections}
         self.conversation = Conversation(self.is_topic)
         self.domain = load_vocabulary() if settings.domain_vocabulary else {}
+        self._lexical_forms: dict[str, str] = {}
+        # The concepts searched with an everyday word: only for words the documents do not
+        # use themselves (unless `concepts_for_corpus_words`): "hemsjukvård" is the text's
+        # own word and finds its sections; adding "kommunal primärvård" pulls it elsewhere.
+        self.concepts = {word: concept for word, concept in self.domain.items()
+                         if settings.concepts_for_corpus_words
+                         or not all(t in self.vocabulary for t in tokens(word))}
 
     def expand(self, question: str) -> str:
         """The question as searched: spelling repaired, abbreviations spelled out, everyday
         care words given the agreement's concept (vocabulary.yaml)."""
-        return with_concepts(expand(self.speller.repair(question), self.glossary), self.domain)
+        return with_concepts(expand(self.speller.repair(question), self.glossary), self.concepts)
+
+    def lexical_form(self, query: str) -> str:
+        """The question as BM25 and the word-based signals read it: with a word's dictionary
+        form (morphology.py) where the documents use that form in more sections than the
+        word's own ("läkemedlen" adds "läkemedel"). Compounds are left to the lexical
+        search's own splitting. The dense search reads the question as asked."""
+        if not self.settings.morphology:
+            return query
+        if query in self._lexical_forms:  # one question is read here several times
+            return self._lexical_forms[query]
+        if len(self._lexical_forms) >= LEXICAL_FORMS_KEPT:
+            self._lexical_forms.clear()
+        added: list[str] = []
+        for word in WORD.findall(query):
+            own = tokens(word)
+            for form in dictionary_forms(word):
+                form_tokens = tokens(form)
+                if " " not in form and form_tokens != own \
+                        and all(t in self.vocabulary for t in form_tokens) \
+                        and self._reach(form_tokens) > self._reach(own):
+                    added.append(form)
+        self._lexical_forms[query] = " ".join([query, *dict.fromkeys(added)])
+        return self._lexical_forms[query]
+
+    def _reach(self, stems: list[str]) -> float:
+        """Share of the sections using the rarest of `stems` as it is (0 when one is unused)."""
+        return min((self.section_share.get(t, 0.0) for t in stems), default=0.0)
 
     def read(self, question: str, history: list[str] | None = None) -> Reading:
         """The question in its conversation (conversation.py): alone when it names its own
@@ -156,9 +192,9 @@ class HybridSearch:
         return {
             "similarity": similarity,
             "peak": similarity - float(np.mean(sims)) if sims else 0.0,
-            "coverage": self.coverage(query),
+            "coverage": self.coverage(self.lexical_form(query)),
             "unknown": float(bool(self.unknown_topics(query))),
-            "matched": self.matched(query, hits[:MATCH_HITS]),
+            "matched": self.matched(self.lexical_form(query), hits[:MATCH_HITS]),
             "unknown_name": float(bool(self.unknown_names(query))),
         }
 
@@ -218,11 +254,20 @@ class HybridSearch:
             if (lower in self.glossary or lower in self.domain or any(ch.isdigit() for ch in lower)
                     or frequency(lower) >= EVERYDAY_WORD):
                 continue
-            stems = correct(tokens(lower), self.vocabulary.words)
-            if stems and not all(s in self.vocabulary or self.vocabulary.parts(s)
-                                 or opens_compound(s, self.vocabulary.words) for s in stems):
+            if not self._known_word(lower):
                 unknown.append(word)
         return unknown
+
+    def _known_word(self, word: str) -> bool:
+        """Does the corpus use the word in some form, spelling or compound, or (with
+        `morphology`) its dictionary form ("samverkansavvikelserna" → "samverkansavvikelse")?"""
+        forms = (word, *dictionary_forms(word)) if self.settings.morphology else (word,)
+        for form in forms:
+            stems = correct(tokens(form), self.vocabulary.words)
+            if not stems or all(s in self.vocabulary or self.vocabulary.parts(s)
+                                or opens_compound(s, self.vocabulary.words) for s in stems):
+                return True
+        return False
 
     def search(self, query: str, query_vector: np.ndarray, scope: Scope = Scope(),
                limit: int = 10) -> list[Hit]:
@@ -274,7 +319,7 @@ class HybridSearch:
         return [(self.chunk_ids[i], float(similarity[i])) for i in best]
 
     def _lexical(self, query: str, scope: Scope) -> list[int]:
-        query_tokens = self.vocabulary.search_tokens(tokens(query))
+        query_tokens = self.vocabulary.search_tokens(tokens(self.lexical_form(query)))
         if not query_tokens:
             return []
         scores = self.index.bm25.get_scores(query_tokens)

@@ -87,7 +87,7 @@ class Guard:
                                         "igen.", [(b"retry-after", b"10")])
                 return
         if method in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
+            await _answered(self.app, scope, receive, send)
             return
         body = await bounded_body(scope, receive, send, self.max_body)
         if body is None:
@@ -97,7 +97,28 @@ class Guard:
             if problem:
                 await _reply(send, 422, problem)
                 return
-        await self.app(scope, _replay(body, receive), send)
+        await _answered(self.app, scope, _replay(body, receive), send)
+
+
+async def _answered(app, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run the app; an error escaping it (a call to an API name that does not exist, a
+    malformed payload Gradio cannot read) becomes a Swedish 4xx/500 reply and one log line,
+    not a traceback that may quote the request."""
+    started = False
+
+    async def tracked(message: dict) -> None:
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, receive, tracked)
+    except Exception as error:  # noqa: BLE001 - every escaping error is answered the same way
+        log.warning("en förfrågan kunde inte behandlas (%s)", type(error).__name__)
+        if not started:
+            unknown = type(error).__name__ == "FnIndexInferError"  # gradio.route_utils
+            await _reply(send, 404 if unknown else 500, "Okänd funktion i API:t." if unknown
+                         else "Förfrågan kunde inte behandlas.")
 
 
 class BodyLimit:

@@ -1,0 +1,79 @@
+"""Hunspell's dictionary forms on the question side (retrieve/morphology.py, hybrid.py):
+the real Swedish dictionary (Debian hunspell-sv, scripts/setup.sh), stand-in sections."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from assistant.config import Settings
+from assistant.retrieve.hybrid import HybridSearch
+from assistant.retrieve.morphology import available, compound_parts, dictionary_forms
+from tests.fakes import HashEmbedder, memory_index, section
+
+SECTIONS = [
+    section("medicin", "Regionen står för läkemedel som förskrivs. Läkemedel ges av "
+            "sjuksköterskan."),
+    section("dos", "Dosdispenserade läkemedel beställs av förskrivaren."),
+    section("apotek", "Läkemedlen hämtas på apoteket."),
+    section("rapport", "En avvikelse i samverkan rapporteras till den part som berörs."),
+    section("boende", "Kommunen ansvarar för boendet och för hemtjänst."),
+    section("rullstol", "Regionen förskriver hjälpmedel till barn."),
+]
+
+
+@pytest.fixture(scope="module")
+def search() -> HybridSearch:
+    settings = Settings(domain_vocabulary=False)
+    return HybridSearch(memory_index(SECTIONS, HashEmbedder()), settings)
+
+
+def test_the_swedish_dictionary_is_installed():
+    assert available(), "apt-get install hunspell-sv (scripts/setup.sh) and pip chunspell"
+
+
+def test_an_inflected_word_has_its_dictionary_form():
+    assert "läkemedel" in dictionary_forms("läkemedlen")
+    assert "avvikelse" in dictionary_forms("Avvikelserna")
+    assert dictionary_forms("läkemedel") == ()  # its own form
+    assert dictionary_forms("xqzvw") == ()  # not a word
+    assert dictionary_forms("vc") == ()  # too short: an abbreviation
+
+
+def test_a_compound_is_given_as_its_parts_forms_only_when_they_make_up_the_word():
+    assert "samverkans avvikelse" in dictionary_forms("samverkansavvikelserna")
+    # Hunspell reads this one as "sjuk" + "avvikelserna", leaving out "vårds"
+    assert not [f for f in dictionary_forms("sjukvårdsavvikelserna") if " " in f]
+
+
+def test_compound_parts_reads_one_hunspell_analysis():
+    assert compound_parts(" pa:bårhus st:bårhus pa:platsen st:plats") == "bårhus plats"
+    assert compound_parts(" pa:sjuk pa:resan st:resa fl:X") == "sjuk resa"
+    assert compound_parts(" st:läkemedel fl:F") == ""
+    assert compound_parts(" pa:sjuk st:sjuk pa:avvikelserna  st:avvikelse",
+                          "sjukvårdsavvikelserna") == ""
+
+
+def test_a_form_the_documents_use_in_more_sections_is_added_for_the_lexical_search(search):
+    # "läkemedlen" occurs in one section, "läkemedel" in two: the form reaches more.
+    question = "Vem hämtar läkemedlen?"
+    assert search.lexical_form(question) == f"{question} läkemedel"
+    # a word already in its dictionary form, or one the documents do not use, adds nothing
+    assert search.lexical_form("Vem ansvarar för boendet?") == "Vem ansvarar för boendet?"
+
+
+def test_the_lexical_search_reaches_the_sections_using_the_dictionary_form(search):
+    hits = search.search("Vem hämtar läkemedlen?", HashEmbedder()("Vem hämtar läkemedlen?"))
+    found = [h.section.id for h in hits if h.lexical_rank is not None]
+    assert {"medicin", "dos", "apotek"} <= set(found)
+    plain = HybridSearch(search.index, dataclasses.replace(search.settings, morphology=False))
+    hits = plain.search("Vem hämtar läkemedlen?", HashEmbedder()("Vem hämtar läkemedlen?"))
+    assert {h.section.id for h in hits if h.lexical_rank is not None} == {"apotek"}
+
+
+def test_an_inflected_word_whose_dictionary_form_the_documents_use_is_not_unknown(search):
+    assert search.unknown_topics("Vem betalar hjälpmedlen?") == []
+    assert search.unknown_topics("Hur rapporteras samverkansavvikelserna?") == []
+    # a word neither Hunspell nor the documents can place stays unknown
+    assert search.unknown_topics("Hur många semesterdagar ger kommunen?") == ["semesterdagar"]
