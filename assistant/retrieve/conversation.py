@@ -11,8 +11,8 @@ The rule is general Swedish: a follow-up opens with a continuation ("och", "men"
 "även") or ends in "då?" — whatever it names itself; the service then searches it alone
 only when the documents answer it surely on its own — or it leans on a pronoun or
 demonstrative ("den", "det", "hen", "dessa", "sånt") and names at most one topic word of
-its own; a very short question without a topic word depends on the conversation too. What counts as a topic word is read from the corpus
-(`is_topic`), never from particular questions.
+its own; a very short question without a topic word depends on the conversation too. What
+counts as a topic word is read from the corpus (`is_topic`), never from particular questions.
 """
 
 from __future__ import annotations
