@@ -57,37 +57,74 @@ def _passages_embedded_once(request):
     shipped agreement with a next version, with a presentation, dropped in without a manifest
     entry): the model embeds each text the first time, later builds reuse its vector (same
     model, same backend; the default fp32 backend gives a text the same vector in any batch).
-    Builds in CLI subprocesses embed everything themselves. AVTAL_TEST_REEMBED=1 turns it off.
+    Texts the project's own index holds are taken from its passage cache (built at set-up by
+    the same model export and backend), so no test build embeds the shipped corpus again.
+    Both the embed module and the passage cache (which imported the function by name, maybe
+    before this fixture ran) call the memo. Builds in CLI subprocesses embed everything
+    themselves. AVTAL_TEST_REEMBED=1 turns it off.
     """
     slow = any(item.get_closest_marker("slow") for item in request.session.items)
     if not slow or os.environ.get("AVTAL_TEST_REEMBED") == "1":
         yield
         return
-    import numpy as np
+    from assistant.index import embed, passage_cache
 
-    from assistant.index import embed
-
-    original = embed.embed_passages
-    memo: dict[tuple[str, str, str], np.ndarray] = {}
-
-    def embed_passages(texts, *args, model_dir=None, embedding=None, **kwargs):
-        texts = list(texts)
-        if not texts:
-            return original(texts, *args, model_dir=model_dir, embedding=embedding, **kwargs)
-        backend = (embedding or embed.default_embedding()).name
-        key = (backend, str(model_dir))
-        missing = list(dict.fromkeys(t for t in texts if (*key, t) not in memo))
-        if missing:
-            vectors = original(missing, *args, model_dir=model_dir, embedding=embedding,
-                               **kwargs)
-            memo.update(((*key, t), v) for t, v in zip(missing, vectors, strict=True))
-        return np.stack([memo[(*key, t)] for t in texts])
-
-    embed.embed_passages = embed_passages
+    memo = _PassageMemo(embed.embed_passages, settings())
+    patched = [(module, module.embed_passages) for module in (embed, passage_cache)]
+    for module, _ in patched:
+        module.embed_passages = memo
     try:
         yield
     finally:
-        embed.embed_passages = original
+        for module, original in patched:
+            module.embed_passages = original
+
+
+class _PassageMemo:
+    """embed_passages with a memory: per (backend, model folder), each text is embedded once;
+    vectors of the project index's passage cache count as embedded (same export, backend)."""
+
+    def __init__(self, original, project: Settings) -> None:
+        self.original = original
+        self.project = project
+        self.vectors: dict[tuple[str, str, str], object] = {}
+        self.caches: dict[tuple[str, str], dict] = {}
+
+    def __call__(self, texts, *args, model_dir=None, embedding=None, **kwargs):
+        import numpy as np
+
+        from assistant.index import embed, passage_cache
+
+        texts = list(texts)
+        if not texts:
+            return self.original(texts, *args, model_dir=model_dir, embedding=embedding,
+                                 **kwargs)
+        embedding = embedding or embed.default_embedding()
+        key = (embedding.name, str(model_dir))
+        if key not in self.caches:
+            self.caches[key] = self._project_cache(embedding, model_dir)
+        missing = []
+        for text in dict.fromkeys(t for t in texts if (*key, t) not in self.vectors):
+            vector = self.caches[key].get(passage_cache._digest(text))
+            if vector is None:
+                missing.append(text)
+            else:
+                self.vectors[(*key, text)] = vector
+        if missing:
+            vectors = self.original(missing, *args, model_dir=model_dir, embedding=embedding,
+                                    **kwargs)
+            self.vectors.update(((*key, t), v) for t, v in zip(missing, vectors, strict=True))
+        return np.stack([self.vectors[(*key, t)] for t in texts])
+
+    def _project_cache(self, embedding, model_dir) -> dict:
+        """The project index's passage cache (text digest -> vector) for this embedding."""
+        from assistant.index import passage_cache
+
+        if model_dir is not None and Path(model_dir) != self.project.model_dir:
+            return {}
+        folder = self.project.index_dir / passage_cache.FOLDER
+        return passage_cache._read(
+            folder / f"{passage_cache._key(embedding, self.project.model_dir)}.npz")
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ def test_children_aids_cite_b11_with_verbatim_quote(assistant):
     assert "B.11" in answer.answer
 
 
+@pytest.mark.smoke
 def test_every_quote_is_in_the_section_it_cites(assistant):
     sections = {s.id: s for s in assistant.sections}
     for question in ("Hur lång är uppsägningstiden?", "Vad är N-tandvård?",
@@ -49,6 +50,7 @@ def test_naming_the_agreement_still_finds_the_section(assistant):
     assert "arton månader" in first.quote
 
 
+@pytest.mark.smoke
 def test_unrelated_question_is_declined_in_swedish(assistant):
     answer = assistant.ask("Hur mycket semesterersättning får en arbetsterapeut?")
     assert answer.abstained and not answer.citations

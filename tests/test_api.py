@@ -41,6 +41,7 @@ def ask(server, **body) -> httpx.Response:
     return server.post("/api/ask", json=body)
 
 
+@pytest.mark.smoke
 def test_ask_returns_the_answer_contract_with_verbatim_quotes(server, assistant):
     response = ask(server, question="Vem ansvarar för hjälpmedel till barn under 18 år?")
     assert response.status_code == 200

@@ -18,6 +18,7 @@ def run(args, test_settings, stdin: str | None = None):
 
 
 @pytest.mark.slow
+@pytest.mark.smoke
 def test_jsonl_answers_in_order(assistant, test_settings):
     questions = ["Hur lång är uppsägningstiden?", "", "Vem betalar hjälpmedel till barn?"]
     done = run(["ask", "--jsonl"], test_settings, "\n".join(questions) + "\n")

@@ -24,6 +24,7 @@ def small(tmp_path):
     return dataclasses.replace(settings(), corpus_dir=corpus, index_dir=tmp_path / "index")
 
 
+@pytest.mark.smoke
 def test_build_then_detect_a_changed_corpus(small):
     assert not store.is_current(small)
     first = store.build(small)

@@ -469,6 +469,7 @@ def test_print_of_an_answer_holds_no_app_around_it(page):
 
 
 # --- accessibility ----------------------------------------------------------------------------
+@pytest.mark.smoke
 def test_axe_chat_and_answer_desktop(page):
     assert axe(page, "start-desktop") == []
     answer = ask(page, HJALPMEDEL)
