@@ -132,8 +132,9 @@ class HybridSearch:
         search's own splitting. The dense search reads the question as asked."""
         if not self.settings.morphology:
             return query
-        if query in self._lexical_forms:  # one question is read here several times
-            return self._lexical_forms[query]
+        kept = self._lexical_forms.get(query)  # one question is read here several times
+        if kept is not None:  # (get, not `in` + [ ]: another thread may clear in between)
+            return kept
         if len(self._lexical_forms) >= LEXICAL_FORMS_KEPT:
             self._lexical_forms.clear()
         added: list[str] = []
@@ -145,8 +146,9 @@ class HybridSearch:
                         and all(t in self.vocabulary for t in form_tokens) \
                         and self._reach(form_tokens) > self._reach(own):
                     added.append(form)
-        self._lexical_forms[query] = " ".join([query, *dict.fromkeys(added)])
-        return self._lexical_forms[query]
+        form = " ".join([query, *dict.fromkeys(added)])
+        self._lexical_forms[query] = form
+        return form
 
     def _reach(self, stems: list[str]) -> float:
         """Share of the sections using the rarest of `stems` as it is (0 when one is unused)."""
