@@ -155,6 +155,19 @@ def sections(assistant):
 
 
 @pytest.fixture(scope="session")
+def dropped_version(tmp_path_factory):
+    """An assistant over the shipped agreement and its next version dropped in as bare text
+    (tests/fixtures/next_version.py), built once for every module that asks it."""
+    from assistant.service import Assistant
+    from tests.fixtures import next_version
+
+    base = tmp_path_factory.mktemp("dropped")
+    return Assistant.load(dataclasses.replace(
+        settings(), corpus_dir=next_version.dropped_corpus(base), index_dir=base / "index",
+        data_dir=base / "data"))
+
+
+@pytest.fixture(scope="session")
 def browser():
     """One Chromium for every browser test module (Playwright's sync API allows one per
     thread): Debian's chromium driven by Playwright; screenshots go to tests/artifacts/."""

@@ -283,11 +283,7 @@ def test_query_path_never_imports_torch(model_dir: Path) -> None:
         "if m in sys.modules)\n"
         "print(','.join(heavy) or 'none')\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT), AVTAL_MODEL_DIR=str(model_dir))
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "none"
+    assert _fresh_python(code, model_dir) == "none"
 
 
 # --- question-side files (onnx-query/): same ids and vectors, a fraction of the start-up ------
@@ -306,6 +302,15 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def query_dir(model_dir: Path) -> Path:
     return ensure_query_model(model_dir)
+
+
+def _fresh_python(code: str, model_dir: Path) -> str:
+    """What `code` prints, run in a new Python process on this model folder."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), AVTAL_MODEL_DIR=str(model_dir))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
 
 
 def _index_texts() -> list[str]:
@@ -394,11 +399,7 @@ def test_question_side_memory_stays_small(model_dir: Path, query_dir: Path) -> N
         "status = open('/proc/self/status').read()\n"
         "print(int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT), AVTAL_MODEL_DIR=str(model_dir))
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert int(done.stdout.strip()) < 350  # MiB; the whole fp32 graph alone is ~900
+    assert int(_fresh_python(code, model_dir)) < 350  # MiB; the whole fp32 graph alone is ~900
 
 
 # --- fast: pure logic ------------------------------------------------------------------------

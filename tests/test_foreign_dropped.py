@@ -5,18 +5,15 @@ answered from it."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from assistant.ingest.structure import load_corpus
 from tests.fixtures import next_version
-from tests.test_next_version_dropped import _dropped_corpus
 
 
 @pytest.fixture(scope="module")
 def trees(tmp_path_factory):
-    _, sections = load_corpus(_dropped_corpus(tmp_path_factory.mktemp("trees")))
+    _, sections = load_corpus(next_version.dropped_corpus(tmp_path_factory.mktemp("trees")))
     return ([s for s in sections if s.document == next_version.SHIPPED_ID],
             [s for s in sections if s.document == next_version.NEXT_ID])
 
@@ -45,24 +42,13 @@ def test_most_headings_of_the_manifest_read_version_are_found(trees):
     assert len(old & new) / len(old) >= 0.85  # B.14 removed, B.16 added by the edits
 
 
-@pytest.fixture(scope="module")
-def dropped(tmp_path_factory):
-    from assistant.config import settings
-    from assistant.service import Assistant
-
-    base = tmp_path_factory.mktemp("dropped-new")
-    config = dataclasses.replace(settings(), corpus_dir=_dropped_corpus(base),
-                                 index_dir=base / "index", data_dir=base / "data")
-    return Assistant.load(config)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("question", [
     "Vad gäller för uppsägning enligt det nya avtalet?",
     "Hur lång tid innan avtalstidens slut måste man säga upp nästa avtal?",
 ])
-def test_questions_about_the_new_agreement_quote_the_dropped_version(dropped, question):
-    answer = dropped.ask(question, date="2026-11-30")
+def test_questions_about_the_new_agreement_quote_the_dropped_version(dropped_version, question):
+    answer = dropped_version.ask(question, date="2026-11-30")
     assert not answer.abstained
     assert {c.document for c in answer.citations} == {next_version.NEXT_ID}
     assert next_version.NEW_NOTICE in " ".join(c.quote for c in answer.citations)

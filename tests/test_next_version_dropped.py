@@ -5,9 +5,7 @@ agreement's series, a day in 2027 quotes its notice period, and compare works on
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-from pathlib import Path
 
 import pytest
 
@@ -20,15 +18,6 @@ from tests.fixtures import next_version
 QUESTION = "Hur lång uppsägningstid gäller för avtalet mellan kommunerna och regionen?"
 
 
-def _dropped_corpus(base: Path) -> Path:
-    """The shipped agreement with its manifest entry, the next version as a bare text file."""
-    corpus = next_version.write_corpus(base / "corpus", with_next=False)
-    entry, text = next_version.shipped_agreement()
-    (corpus / f"{next_version.NEXT_ID}.txt").write_text(next_version.next_version(text, entry),
-                                                       encoding="utf-8")
-    return corpus
-
-
 def test_a_letter_spaced_cover_word_is_not_the_title():
     lines = [Line("R I K T L I N J E", 1), Line("", 1), Line("Vård i hemmet", 1),
              Line("Gäller för alla enheter.", 1)]
@@ -36,7 +25,7 @@ def test_a_letter_spaced_cover_word_is_not_the_title():
 
 
 def test_the_dropped_version_reads_its_title_and_period_and_joins_the_series(tmp_path):
-    documents, sections = load_corpus(_dropped_corpus(tmp_path))
+    documents, sections = load_corpus(next_version.dropped_corpus(tmp_path))
     dropped = next(d for d in documents if d.id == next_version.NEXT_ID)
     assert dropped.origin == "text"
     assert (dropped.valid_from, dropped.valid_to) == (next_version.NEXT_FROM, next_version.NEXT_TO)
@@ -51,31 +40,20 @@ def test_the_dropped_version_reads_its_title_and_period_and_joins_the_series(tmp
     assert notice and all(next_version.OLD_NOTICE not in s.body for s in notice)
 
 
-@pytest.fixture(scope="module")
-def dropped(tmp_path_factory):
-    from assistant.config import settings
-    from assistant.service import Assistant
-
-    base = tmp_path_factory.mktemp("dropped")
-    config = dataclasses.replace(settings(), corpus_dir=_dropped_corpus(base),
-                                 index_dir=base / "index", data_dir=base / "data")
-    return Assistant.load(config)
-
-
 def _quotes(answer) -> str:
     return " ".join(c.quote for c in answer.citations)
 
 
 @pytest.mark.slow
-def test_a_day_in_2027_quotes_the_dropped_versions_notice_period(dropped):
-    answer = dropped.ask(QUESTION, date="2027-03-01")
+def test_a_day_in_2027_quotes_the_dropped_versions_notice_period(dropped_version):
+    answer = dropped_version.ask(QUESTION, date="2027-03-01")
     assert {c.document for c in answer.citations} == {next_version.NEXT_ID}
     assert next_version.NEW_NOTICE in _quotes(answer)
 
 
 @pytest.mark.slow
-def test_a_day_in_2026_quotes_the_current_notice_period(dropped):
-    answer = dropped.ask(QUESTION, date="2026-11-30")
+def test_a_day_in_2026_quotes_the_current_notice_period(dropped_version):
+    answer = dropped_version.ask(QUESTION, date="2026-11-30")
     assert {c.document for c in answer.citations} == {next_version.SHIPPED_ID}
     assert next_version.OLD_NOTICE in _quotes(answer)
 
@@ -83,7 +61,8 @@ def test_a_day_in_2026_quotes_the_current_notice_period(dropped):
 def test_compare_finds_the_edits_in_the_dropped_version(tmp_path):
     from assistant.compare import compare
 
-    result = compare(next_version.SHIPPED_ID, next_version.NEXT_ID, _dropped_corpus(tmp_path))
+    result = compare(next_version.SHIPPED_ID, next_version.NEXT_ID,
+                     next_version.dropped_corpus(tmp_path))
     assert any(next_version.ADDED_TITLE in c.new for c in result.of("added"))
     assert any(s.old and next_version.OLD_NOTICE in s.old and s.new
                and next_version.NEW_NOTICE in s.new

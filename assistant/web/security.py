@@ -116,7 +116,9 @@ async def _answered(app, scope: Scope, receive: Receive, send: Send) -> None:
     except Exception as error:  # noqa: BLE001 - every escaping error is answered the same way
         log.warning("en förfrågan kunde inte behandlas (%s)", type(error).__name__)
         if not started:
-            unknown = type(error).__name__ == "FnIndexInferError"  # gradio.route_utils
+            from gradio.route_utils import FnIndexInferError
+
+            unknown = isinstance(error, FnIndexInferError)
             await _reply(send, 404 if unknown else 500, "Okänd funktion i API:t." if unknown
                          else "Förfrågan kunde inte behandlas.")
 
