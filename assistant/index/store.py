@@ -245,12 +245,11 @@ def _embed(texts: list[str], quotable: list[Sentence], by_id: dict[str, Section]
            embedding: Embedding, settings: Settings,
            progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Chunk vectors and sentence vectors, every text embedded once and all in one call, so
-    that batching by length spans all of them; texts the last build embedded are reused."""
+    that batching by length spans all of them; texts the embedding store holds are reused."""
     from assistant.index.passage_cache import cached_passages
 
     plain, headed = passage_texts(quotable, by_id)
-    every = cached_passages(texts + plain + headed, embedding, settings.index_dir,
-                            settings.model_dir, progress)
+    every = cached_passages(texts + plain + headed, embedding, settings, progress)
     n, m = len(texts), len(quotable)
     return every[:n], _sentence_vectors(every[n:n + m], every[n + m:])
 
