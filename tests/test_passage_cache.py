@@ -241,3 +241,67 @@ def test_two_builds_at_once_share_the_store_safely(tmp_path, embedded):
         digest = passage_cache._digest(text)
         if digest in stored:
             assert stored[digest].tobytes() == _vector(text).tobytes()
+
+
+# --- the real model and real builds ---------------------------------------------------------
+
+RUTIN = """# Rutin för samordnad utskrivning
+
+## Ansvar
+
+Slutenvården meddelar kommunen och primärvården när patienten skrivs in. Kommunen planerar
+insatserna i hemmet innan patienten lämnar sjukhuset. Primärvården kallar till en
+samordnad individuell plan inom tre dagar.
+
+## Betalning
+
+Kommunen betalar för vårddygn när patienten är utskrivningsklar och kommunen inte har tagit
+emot patienten. Regionen betalar för läkemedel som ordinerats under vårdtiden.
+
+## Uppföljning
+
+Parterna följer upp rutinen varje år. Avvikelser rapporteras till den lokala
+samverkansgruppen, som föreslår ändringar.
+"""
+
+
+@pytest.mark.slow
+def test_a_build_from_the_store_has_the_vectors_of_a_build_without_it(tmp_path, monkeypatch):
+    from assistant.index import store
+    from assistant.index.vectors import VECTORS_FILE
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "rutin.md").write_text(RUTIN, encoding="utf-8")
+    # the real model, past the test session's memo (tests/conftest.py), counted
+    model = getattr(passage_cache.embed_passages, "original", passage_cache.embed_passages)
+    counted: list[int] = []
+
+    def spy(texts, *args, **kwargs):
+        counted.append(len(texts))
+        return model(texts, *args, **kwargs)
+
+    monkeypatch.setattr(passage_cache, "embed_passages", spy)
+    base = dataclasses.replace(settings(), corpus_dir=corpus, embed_cache=str(tmp_path / "s"))
+    builds = [store.build(dataclasses.replace(base, index_dir=tmp_path / name, **more))
+              for name, more in (("a", {}), ("b", {}), ("c", {"embed_cache": "off"}))]
+    assert len(counted) == 2 and counted[0] == counted[1] > 10  # b: none embedded
+    for name in ("sentences.npy", VECTORS_FILE):
+        first, warm, uncached = (np.load(build / name) for build in builds)
+        assert first.tobytes() == warm.tobytes() == uncached.tobytes()
+
+
+def test_a_current_index_of_an_earlier_version_hands_its_cache_to_the_store(tmp_path,
+                                                                            embedded):
+    config = _settings(tmp_path)
+    key = passage_cache._key(FP32, config.model_dir)
+    legacy = config.index_dir / passage_cache.LEGACY
+    legacy.mkdir(parents=True)
+    np.savez(legacy / f"{key}.npz",
+             digests=np.array([passage_cache._digest(t) for t in TEXTS], dtype=str),
+             vectors=np.stack([_vector(t) for t in TEXTS]))
+    assert passage_cache.adopt_legacy(config, FP32) == len(TEXTS)
+    assert not legacy.exists() and passage_cache.adopt_legacy(config, FP32) == 0
+    vectors = _build(TEXTS, _settings(tmp_path, "scratch-index"))
+    assert embedded == []
+    np.testing.assert_array_equal(vectors, np.stack([_vector(t) for t in TEXTS]))

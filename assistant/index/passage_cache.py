@@ -31,7 +31,13 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.index.embed import DIMENSION, Embedding, embed_passages, release_models
+from assistant.index.embed import (
+    DIMENSION,
+    Embedding,
+    default_embedding,
+    embed_passages,
+    release_models,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,27 @@ def cached_passages(texts: list[str], embedding: Embedding, settings: Settings,
             _drop_legacy(settings.index_dir)
         store.close()
     return np.stack([known[d] for d in digests]).astype(np.float32, copy=False)
+
+
+def adopt_legacy(settings: Settings, embedding: Embedding | None = None) -> int:
+    """Move the index folder's cache of earlier versions into the store, without a build (an
+    index that is current after an upgrade); returns the number of vectors moved."""
+    embedding = embedding or default_embedding()
+    key = _key(embedding, settings.model_dir)
+    path = settings.index_dir / LEGACY / f"{key}.npz"
+    if not path.is_file():
+        return 0
+    vectors = _legacy(settings.index_dir, key, None)
+    store = open_store(settings)
+    if store is None or not vectors:
+        return 0
+    try:
+        if store.put(key, vectors, fresh=False):
+            _drop_legacy(settings.index_dir)
+            return len(vectors)
+        return 0
+    finally:
+        store.close()
 
 
 def store_folders(settings: Settings) -> list[Path]:
@@ -142,10 +169,11 @@ class Store:
             log.warning("embedding store %s: %d damaged vectors embedded anew", self.path, bad)
         return found
 
-    def put(self, key: str, vectors: dict[str, np.ndarray]) -> bool:
-        """Store these vectors (new ones added, all marked as just used), then evict the least
-        recently used beyond the bound; one transaction. True when it was written."""
-        now = time.time_ns()
+    def put(self, key: str, vectors: dict[str, np.ndarray], fresh: bool = True) -> bool:
+        """Store these vectors (new ones added, all marked as just used; with `fresh=False` as
+        used long ago), then evict the least recently used beyond the bound; one transaction.
+        True when it was written."""
+        now = time.time_ns() if fresh else 0
         rows = []
         for digest, vector in vectors.items():
             data = np.ascontiguousarray(vector, dtype="<f4").tobytes()
@@ -159,7 +187,7 @@ class Store:
                     "INSERT INTO vectors (key, digest, vector, checksum, used) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key, digest) DO UPDATE SET "
                     "vector = excluded.vector, checksum = excluded.checksum, "
-                    "used = excluded.used", rows)
+                    "used = max(vectors.used, excluded.used)", rows)
                 over = self._sql("SELECT count(*) FROM vectors").fetchone()[0] - self.limit
                 if over > 0:
                     self._sql("DELETE FROM vectors WHERE (key, digest) IN (SELECT key, digest "
@@ -236,18 +264,19 @@ def _checksum(key: str, digest: bytes, vector: bytes) -> bytes:
     return hashlib.blake2b(key.encode() + digest + vector, digest_size=8).digest()
 
 
-def _legacy(index_dir: Path, key: str, wanted: set[str]) -> dict[str, np.ndarray]:
+def _legacy(index_dir: Path, key: str, wanted: set[str] | None) -> dict[str, np.ndarray]:
     """Vectors of the index folder's own cache of earlier versions (`passage-cache/<key>.npz`),
-    so an index built before the store does not embed its corpus again."""
+    so an index built before the store does not embed its corpus again (None: all of them)."""
     path = index_dir / LEGACY / f"{key}.npz"
-    if not wanted or not path.is_file():
+    if wanted is not None and not wanted or not path.is_file():
         return {}
     try:
         with np.load(path) as stored:
             digests, vectors = stored["digests"].tolist(), stored["vectors"]
             if vectors.dtype != np.float32 or vectors.shape != (len(digests), DIMENSION):
                 raise ValueError(f"shape {vectors.shape}, {vectors.dtype}")
-            return {d: vectors[i].copy() for i, d in enumerate(digests) if d in wanted}
+            return {d: vectors[i].copy() for i, d in enumerate(digests)
+                    if wanted is None or d in wanted}
     except Exception as error:  # noqa: BLE001 - a damaged cache is never trusted
         log.warning("old passage cache %s not used: %s", path, error)
         return {}
