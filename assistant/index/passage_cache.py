@@ -50,7 +50,8 @@ _CHUNK = 500  # digests per SELECT (SQLite's bound on host parameters is far abo
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
     key TEXT NOT NULL, digest BLOB NOT NULL, vector BLOB NOT NULL, checksum BLOB NOT NULL,
-    used INTEGER NOT NULL, PRIMARY KEY (key, digest)) WITHOUT ROWID;
+    used INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS vectors_text ON vectors (key, digest);
 CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used);
 """
 
@@ -190,8 +191,8 @@ class Store:
                     "used = max(vectors.used, excluded.used)", rows)
                 over = self._sql("SELECT count(*) FROM vectors").fetchone()[0] - self.limit
                 if over > 0:
-                    self._sql("DELETE FROM vectors WHERE (key, digest) IN (SELECT key, digest "
-                              "FROM vectors ORDER BY used LIMIT ?)", (over,))
+                    self._sql("DELETE FROM vectors WHERE rowid IN (SELECT rowid FROM vectors "
+                              "ORDER BY used LIMIT ?)", (over,))
             return True
         except sqlite3.Error as error:
             self._fail(error)
@@ -232,6 +233,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(path, timeout=60, isolation_level=None)
     try:
+        connection.execute("PRAGMA page_size=8192")  # a new file: 1.7 kB a vector, not 2.1
         connection.execute("PRAGMA journal_mode=WAL")
         connection.executescript(_SCHEMA)
         connection.execute("BEGIN IMMEDIATE")  # takes the write lock: fails when read-only
