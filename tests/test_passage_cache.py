@@ -5,6 +5,7 @@ and a damaged or unwritable store costs time, never a crash or a wrong vector.""
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import multiprocessing
 import os
@@ -58,7 +59,11 @@ def _build(texts: list[str], config) -> np.ndarray:
 
 def test_two_index_folders_share_the_store_and_embed_each_text_once(tmp_path, embedded):
     first = _build(TEXTS[:3], _settings(tmp_path, "index-a"))
-    second = _build([TEXTS[2], TEXTS[0]], _settings(tmp_path, "index-b"))
+    stats: dict = {}
+    second = passage_cache.cached_passages([TEXTS[2], TEXTS[0], TEXTS[2]], FP32,
+                                           _settings(tmp_path, "index-b"), stats=stats)[:2]
+    assert stats == {"texts": 2, "embedded": 0,
+                     "store": str(tmp_path / "store" / passage_cache.FILE)}
     third = _build(TEXTS, _settings(tmp_path, "index-c"))
     assert embedded == [TEXTS[:3], [TEXTS[3]]]
     np.testing.assert_array_equal(second, first[[2, 0]])
@@ -286,6 +291,9 @@ def test_a_build_from_the_store_has_the_vectors_of_a_build_without_it(tmp_path, 
     builds = [store.build(dataclasses.replace(base, index_dir=tmp_path / name, **more))
               for name, more in (("a", {}), ("b", {}), ("c", {"embed_cache": "off"}))]
     assert len(counted) == 2 and counted[0] == counted[1] > 10  # b: none embedded
+    recorded = [json.loads((b / "manifest.json").read_text())["embedded"] for b in builds]
+    assert [r["new"] for r in recorded] == [counted[0], 0, counted[0]]
+    assert {r["texts"] for r in recorded} == {counted[0]}
     for name in ("sentences.npy", VECTORS_FILE):
         first, warm, uncached = (np.load(build / name) for build in builds)
         assert first.tobytes() == warm.tobytes() == uncached.tobytes()

@@ -57,17 +57,24 @@ CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used);
 
 
 def cached_passages(texts: list[str], embedding: Embedding, settings: Settings,
-                    progress: bool = False) -> np.ndarray:
-    """(n, DIMENSION) passage vectors for `texts`, embedding only those the store lacks."""
+                    progress: bool = False, stats: dict | None = None) -> np.ndarray:
+    """(n, DIMENSION) passage vectors for `texts`, embedding only those the store lacks.
+
+    `stats`, when given, gets how many distinct texts there were, how many of them were
+    embedded now and the store's file (None: no store)."""
     if not texts:
         return np.zeros((0, DIMENSION), np.float32)
     key = _key(embedding, settings.model_dir)
     digests = [_digest(text) for text in texts]
     store = open_store(settings)
+    if stats is not None:
+        stats["store"] = str(store.path) if store else None
     known = store.get(key, digests) if store else {}
     if store:
         known.update(_legacy(settings.index_dir, key, set(digests) - set(known)))
     missing = {d: text for d, text in zip(digests, texts, strict=True) if d not in known}
+    if stats is not None:
+        stats.update(texts=len(set(digests)), embedded=len(missing))
     if missing:
         vectors = embed_passages(list(missing.values()), show_progress=progress,
                                  embedding=embedding, model_dir=settings.model_dir)
