@@ -157,16 +157,53 @@ def test_an_unwritable_store_falls_back_to_the_index_folder_then_to_none(tmp_pat
     assert len(embedded) == 2
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
-def test_a_read_only_store_folder_is_not_written(tmp_path, embedded):
-    (tmp_path / "store").mkdir()
-    (tmp_path / "store").chmod(0o555)
+def _read_only_store_goes_to_the_index_folder(base: Path, failures) -> None:
+    """As a user who may not write the store's folder: a warm store there is not written,
+    the build's vectors go to a store in the index folder, and they are the model's."""
     try:
-        _build(TEXTS, _settings(tmp_path))
+        config = _settings(base)
+        vectors = _build(TEXTS, config)
+        if not np.array_equal(vectors, np.stack([_vector(t) for t in TEXTS])):
+            failures.put("wrong vectors")
+        if sorted(os.listdir(base / "store")) != [passage_cache.FILE]:
+            failures.put(f"the read-only folder was written: {os.listdir(base / 'store')}")
+        if not (base / "index" / passage_cache.FOLDER / passage_cache.FILE).is_file():
+            failures.put("no store in the index folder")
+    except BaseException as error:  # noqa: BLE001 - reported to the parent
+        failures.put(repr(error))
+
+
+def test_a_read_only_store_folder_falls_back_to_the_index_folder(embedded):
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="ro-store-"))  # not under pytest's private tmp
+    try:
+        base.chmod(0o777)
+        store = passage_cache.open_store(_settings(base))
+        store.put("another key", {passage_cache._digest("x"): _vector("x")})
+        store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.connection.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal/-shm
+        store.close()
+        (base / "store").chmod(0o555)
+        (base / "store" / passage_cache.FILE).chmod(0o444)
+        context = multiprocessing.get_context("fork")  # the child keeps the fake model
+        failures = context.Queue()
+
+        def unprivileged() -> None:
+            if os.geteuid() == 0:  # root writes anywhere: become nobody first
+                os.setgid(65534)
+                os.setuid(65534)
+            _read_only_store_goes_to_the_index_folder(base, failures)
+
+        child = context.Process(target=unprivileged)
+        child.start()
+        child.join(60)
+        assert child.exitcode == 0
+        assert failures.empty(), failures.get()
     finally:
-        (tmp_path / "store").chmod(0o755)
-    assert not any((tmp_path / "store").iterdir())
-    assert (tmp_path / "index" / passage_cache.FOLDER / passage_cache.FILE).is_file()
+        (base / "store").chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_a_disabled_store_embeds_everything_and_writes_nothing(tmp_path, embedded):
