@@ -350,3 +350,20 @@ def test_a_current_index_of_an_earlier_version_hands_its_cache_to_the_store(tmp_
     vectors = _build(TEXTS, _settings(tmp_path, "scratch-index"))
     assert embedded == []
     np.testing.assert_array_equal(vectors, np.stack([_vector(t) for t in TEXTS]))
+
+
+def test_an_old_cache_that_cannot_be_removed_is_left_in_place(tmp_path, embedded, monkeypatch):
+    config = _settings(tmp_path)
+    legacy = config.index_dir / passage_cache.LEGACY
+    legacy.mkdir(parents=True)
+    np.savez(legacy / f"{passage_cache._key(FP32, config.model_dir)}.npz",
+             digests=np.array([passage_cache._digest(TEXTS[0])], dtype=str),
+             vectors=_vector(TEXTS[0])[None])
+
+    def refused(self, missing_ok=False):
+        raise PermissionError("read-only index folder")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "unlink", refused)
+        assert passage_cache.adopt_legacy(config, FP32) == 1
+    assert legacy.is_dir()

@@ -292,11 +292,12 @@ def _legacy(index_dir: Path, key: str, wanted: set[str] | None) -> dict[str, np.
 
 
 def _drop_legacy(index_dir: Path) -> None:
+    """Remove the old per-index cache once the store holds it (left alone when read-only)."""
     folder = index_dir / LEGACY
-    if folder.is_dir():
-        for old in folder.glob("*"):
-            old.unlink(missing_ok=True)
-        try:
+    try:
+        if folder.is_dir():
+            for old in folder.glob("*"):
+                old.unlink(missing_ok=True)
             folder.rmdir()
-        except OSError:
-            pass
+    except OSError as error:
+        log.info("old passage cache %s kept: %s", folder, error)
