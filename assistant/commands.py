@@ -40,6 +40,9 @@ def run_index(args: argparse.Namespace) -> int:
             from assistant.index.vectors import open_collection
 
             open_collection(config.chroma_url, store.current_build(config))
+        from assistant.index.passage_cache import adopt_legacy
+
+        adopt_legacy(config)  # an index built before the embedding store: its vectors join it
         print(f"Indexet är aktuellt: {store.current_build(config)}")
         return 0
     try:

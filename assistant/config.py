@@ -52,6 +52,15 @@ class Settings:
     max_request_bytes: int = 64 * 1024
     rate_per_minute: int = 120
     rate_burst: int = 30
+    # The embedding store (index/passage_cache.py): passage vectors by text digest, shared
+    # by every index folder built with this model export, so a build embeds only texts never
+    # embedded on this machine. Default `<model_dir>/passage-vectors/` (the index folder's
+    # `passage-vectors/` when the model folder cannot be written); AVTAL_EMBED_CACHE moves it,
+    # "off" disables it. At most `embed_cache_texts` vectors (about 1.7 kB each: 60,000 ≈
+    # 100 MB, one corpus of `max_corpus_chars` or some twenty of the shipped one's size); the
+    # least recently used are evicted.
+    embed_cache: str | None = field(default_factory=lambda: _env("AVTAL_EMBED_CACHE"))
+    embed_cache_texts: int = 60_000
     # Chunking: target size of a chunk's own text, in characters.
     chunk_chars: int = 700
     # Retrieval: candidates taken from each retriever before fusion, and the RRF constant.

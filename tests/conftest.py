@@ -57,8 +57,9 @@ def _passages_embedded_once(request):
     shipped agreement with a next version, with a presentation, dropped in without a manifest
     entry): the model embeds each text the first time, later builds reuse its vector (same
     model, same backend; the default fp32 backend gives a text the same vector in any batch).
-    Texts the project's own index holds are taken from its passage cache (built at set-up by
-    the same model export and backend), so no test build embeds the shipped corpus again.
+    Texts the project's embedding store holds (passage_cache.py; warmed by the set-up's build
+    with the same model export and backend) count as embedded, also for a build given an
+    empty store of its own, so no test build embeds the shipped corpus again.
     Both the embed module and the passage cache (which imported the function by name, maybe
     before this fixture ran) call the memo. Builds in CLI subprocesses embed everything
     themselves. AVTAL_TEST_REEMBED=1 turns it off.
@@ -82,13 +83,12 @@ def _passages_embedded_once(request):
 
 class _PassageMemo:
     """embed_passages with a memory: per (backend, model folder), each text is embedded once;
-    vectors of the project index's passage cache count as embedded (same export, backend)."""
+    vectors of the project's embedding store count as embedded (same export, backend)."""
 
     def __init__(self, original, project: Settings) -> None:
         self.original = original
         self.project = project
         self.vectors: dict[tuple[str, str, str], object] = {}
-        self.caches: dict[tuple[str, str], dict] = {}
 
     def __call__(self, texts, *args, model_dir=None, embedding=None, **kwargs):
         import numpy as np
@@ -101,11 +101,11 @@ class _PassageMemo:
                                  **kwargs)
         embedding = embedding or embed.default_embedding()
         key = (embedding.name, str(model_dir))
-        if key not in self.caches:
-            self.caches[key] = self._project_cache(embedding, model_dir)
+        wanted = [t for t in dict.fromkeys(texts) if (*key, t) not in self.vectors]
+        stored = self._project_vectors(embedding, model_dir, wanted)
         missing = []
-        for text in dict.fromkeys(t for t in texts if (*key, t) not in self.vectors):
-            vector = self.caches[key].get(passage_cache._digest(text))
+        for text in wanted:
+            vector = stored.get(passage_cache._digest(text))
             if vector is None:
                 missing.append(text)
             else:
@@ -116,15 +116,20 @@ class _PassageMemo:
             self.vectors.update(((*key, t), v) for t, v in zip(missing, vectors, strict=True))
         return np.stack([self.vectors[(*key, t)] for t in texts])
 
-    def _project_cache(self, embedding, model_dir) -> dict:
-        """The project index's passage cache (text digest -> vector) for this embedding."""
+    def _project_vectors(self, embedding, model_dir, texts: list[str]) -> dict:
+        """The project's embedding store's vectors of these texts (digest -> vector)."""
         from assistant.index import passage_cache
 
-        if model_dir is not None and Path(model_dir) != self.project.model_dir:
+        if not texts or (model_dir is not None and Path(model_dir) != self.project.model_dir):
             return {}
-        folder = self.project.index_dir / passage_cache.FOLDER
-        return passage_cache._read(
-            folder / f"{passage_cache._key(embedding, self.project.model_dir)}.npz")
+        store = passage_cache.open_store(self.project)
+        if store is None:
+            return {}
+        try:
+            return store.get(passage_cache._key(embedding, self.project.model_dir),
+                             [passage_cache._digest(t) for t in texts])
+        finally:
+            store.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
-"""The test session's passage memo (tests/conftest.py): a text the project index's passage
-cache holds, or one embedded before in the session, is not embedded again; the rest once."""
+"""The test session's passage memo (tests/conftest.py): a text the project's embedding
+store holds, or one embedded before in the session, is not embedded again; the rest once."""
 
 from __future__ import annotations
 
@@ -24,10 +24,11 @@ def _vector(text: str) -> np.ndarray:
 
 def _memo(tmp_path) -> tuple[_PassageMemo, list[list[str]]]:
     project = dataclasses.replace(settings(), index_dir=tmp_path / "index",
-                                  model_dir=tmp_path / "model")
-    path = (project.index_dir / passage_cache.FOLDER
-            / f"{passage_cache._key(FP32, project.model_dir)}.npz")
-    passage_cache._write(path, {passage_cache._digest(CACHED): _vector(CACHED)})
+                                  model_dir=tmp_path / "model", embed_cache=None)
+    store = passage_cache.open_store(project)
+    store.put(passage_cache._key(FP32, project.model_dir),
+              {passage_cache._digest(CACHED): _vector(CACHED)})
+    store.close()
     asked: list[list[str]] = []
 
     def model(texts, *args, **kwargs):

@@ -202,6 +202,7 @@ _BUILD_NUMBERS = itertools.count(1)  # two builds in one second get two folders
 
 def _build(settings: Settings, progress: bool) -> Path:
     started = time.perf_counter()
+    _prefetch_writers()
     problems: list[str] = []
     documents, all_sections = load_corpus(settings.corpus_dir, problems)
     check_corpus_size(all_sections, settings)
@@ -215,9 +216,10 @@ def _build(settings: Settings, progress: bool) -> Path:
     target.mkdir(parents=True)
     embedding = default_embedding()
     phases = {"read": time.perf_counter() - started}
+    embedded: dict = {}
     try:
         vectors, sentence_vectors = _embed(texts, quotable, by_id, embedding, settings,
-                                           progress)
+                                           progress, embedded)
         phases["embed"] = time.perf_counter() - started - sum(phases.values())
         _write_chroma(target, chunks, by_id, texts, vectors, settings)
         _write_bm25(target, texts)
@@ -233,6 +235,8 @@ def _build(settings: Settings, progress: bool) -> Path:
             "seconds": round(time.perf_counter() - started, 1), "skipped": problems,
             "embedding": embedding.as_dict(),
             "phases": {name: round(seconds, 1) for name, seconds in phases.items()},
+            # distinct texts, how many the model embedded (the rest: the embedding store)
+            "embedded": {"texts": embedded.get("texts", 0), "new": embedded.get("embedded", 0)},
         })
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
@@ -241,16 +245,29 @@ def _build(settings: Settings, progress: bool) -> Path:
     return target
 
 
+def _prefetch_writers() -> None:
+    """Import the writers' libraries (chromadb: 2-3 s of one core, bm25s) in a thread while
+    the corpus is read and embedded, instead of after; an import that fails there fails
+    again, with its traceback, where the build uses it."""
+    def load() -> None:
+        try:
+            import bm25s  # noqa: F401
+            import chromadb  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - reported by the build's own import
+            pass
+
+    threading.Thread(target=load, name="prefetch-writers", daemon=True).start()
+
+
 def _embed(texts: list[str], quotable: list[Sentence], by_id: dict[str, Section],
-           embedding: Embedding, settings: Settings,
-           progress: bool) -> tuple[np.ndarray, np.ndarray]:
+           embedding: Embedding, settings: Settings, progress: bool,
+           stats: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Chunk vectors and sentence vectors, every text embedded once and all in one call, so
-    that batching by length spans all of them; texts the last build embedded are reused."""
+    that batching by length spans all of them; texts the embedding store holds are reused."""
     from assistant.index.passage_cache import cached_passages
 
     plain, headed = passage_texts(quotable, by_id)
-    every = cached_passages(texts + plain + headed, embedding, settings.index_dir,
-                            settings.model_dir, progress)
+    every = cached_passages(texts + plain + headed, embedding, settings, progress, stats)
     n, m = len(texts), len(quotable)
     return every[:n], _sentence_vectors(every[n:n + m], every[n + m:])
 
