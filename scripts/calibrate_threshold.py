@@ -35,14 +35,16 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from assistant.answer.decide import MODEL_FILE, DecisionModel
+from assistant.answer.cues import in_english
+from assistant.answer.decide import MODEL_FILE, DecisionModel, level
 from assistant.eval.questions import load_questions
 from assistant.service import Assistant
 
 # An "agree" signal (dense and lexical search rank the same section first) was dropped: once
 # a bug that read rank 0 as "not found" was fixed it lowered out-of-fold OOS declined (0.906 ->
 # 0.844); without it the model does as well as with the buggy form (0.906, answerable 0.027).
-FEATURES = ("similarity", "peak", "coverage", "unknown", "matched", "unknown_name")
+FEATURES = ("similarity", "peak", "coverage", "unknown", "matched", "unknown_name",
+            "quantity_missing")
 FOLDS = 5
 ANSWERABLE_DECLINED = 0.03
 SURE_OOS = 0.03  # share of no-gold questions allowed above the "sure" threshold
@@ -53,40 +55,63 @@ FITTING_SETS = [Path(f"eval/{name}.yaml") for name in (
     "questions", "holdout", "holdout2", "conversations", "conversations2")]
 
 
-def signals(assistant: Assistant, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(signals per question, answerable?) as `ask` sees each question in its conversation."""
-    rows, labels = [], []
+@dataclasses.dataclass(frozen=True)
+class Signals:
+    x: np.ndarray  # signals per question (FEATURES), NaN where left out
+    y: np.ndarray  # answerable?
+    level: np.ndarray  # the question's median cosine to the sentences (decide.level)
+    foreign: np.ndarray  # not in Swedish (its similarity is read against its level)
+
+    def shifted(self, baseline: float) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) with the similarity of questions not in Swedish read against their own
+        level, as decide.decision_signals does when answering."""
+        x = self.x.copy()
+        column = FEATURES.index("similarity")
+        x[self.foreign, column] += baseline - self.level[self.foreign]
+        return x, self.y
+
+
+def signals(assistant: Assistant, path: Path) -> Signals:
+    """The signals of each question as `ask` sees it in its conversation, whether it is
+    answerable, and (for the similarity of questions not in Swedish) its own level of
+    similarity and whether it is in another language."""
+    rows, labels, levels, foreign = [], [], [], []
     search, settings = assistant.search, assistant.settings
     for question in load_questions(path):
         query = assistant.query(" ".join(question.question.split()), list(question.history))
         hits = (search.search(query.text, query.vector, limit=settings.sections_considered)
                 if query else [])
-        found = search.signals(query.text, hits[:settings.evidence_hits]) if hits else {}
-        rows.append([found.get(name, 0.0) for name in FEATURES])
+        # a signal left out (those reading the words of a question not in Swedish) is NaN:
+        # fit() reads it as the mean, as the model does when answering
+        found = assistant.answerer.evidence_signals(query.text, hits) if hits else {}
+        rows.append([found.get(name, np.nan) if hits else 0.0 for name in FEATURES])
         labels.append(bool(question.gold))
-    return np.array(rows, dtype=float), np.array(labels)
+        levels.append(level(assistant.index.sentence_vectors, query.vector) if query else 0.0)
+        foreign.append(bool(hits) and in_english(query.text))
+    return Signals(np.array(rows, dtype=float), np.array(labels), np.array(levels),
+                   np.array(foreign, dtype=bool))
 
 
-def cached(assistant: Assistant, path: Path, cache: Path | None):
+def cached(assistant: Assistant, path: Path, cache: Path | None) -> Signals:
     """signals(), read from / written to `cache` (one .npz per question file) when given."""
     if cache is None:
         return signals(assistant, path)
     file = cache / f"{path.stem}.npz"
     if file.exists():
         data = np.load(file)
-        return data["x"], data["y"]
-    x, y = signals(assistant, path)
+        return Signals(data["x"], data["y"], data["level"], data["foreign"])
+    found = signals(assistant, path)
     cache.mkdir(parents=True, exist_ok=True)
-    np.savez(file, x=x, y=y)
-    return x, y
+    np.savez(file, **dataclasses.asdict(found))
+    return found
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> DecisionModel:
     """Logistic regression on standardised signals, with thresholds chosen on (x, y)."""
-    mean, scale = x.mean(axis=0), x.std(axis=0)
+    mean, scale = np.nanmean(x, axis=0), np.nanstd(x, axis=0)
     scale[scale == 0] = 1.0
     regression = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-    regression.fit((x - mean) / scale, y)
+    regression.fit(np.nan_to_num((x - mean) / scale), y)  # a left-out signal: its mean
     model = DecisionModel(FEATURES, tuple(mean), tuple(scale), tuple(regression.coef_[0]),
                           float(regression.intercept_[0]), 0.5, 0.5)
     p = probabilities(model, x)
@@ -100,7 +125,9 @@ def fit(x: np.ndarray, y: np.ndarray) -> DecisionModel:
 
 
 def probabilities(model: DecisionModel, x: np.ndarray) -> np.ndarray:
-    return np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in x])
+    return np.array([model.probability({name: value for name, value in zip(FEATURES, row,
+                                                                          strict=True)
+                                        if not np.isnan(value)}) for row in x])
 
 
 def figures(model: DecisionModel, x: np.ndarray, y: np.ndarray) -> dict:
@@ -132,10 +159,16 @@ def set_out(fitted: list[tuple[np.ndarray, np.ndarray]], names: list[str]) -> di
     """Each fitting set scored by a model fitted on the other sets only: how the model does on
     questions written apart from those it learnt from (a new set, a new writer)."""
     result = {}
+    declined = []
     for i, name in enumerate(names):
         others = [f for j, f in enumerate(fitted) if j != i]
         model = fit(np.vstack([f[0] for f in others]), np.concatenate([f[1] for f in others]))
         result[name] = figures(model, *fitted[i])
+        declined.append(probabilities(model, fitted[i][0]) < model.decline_below)
+    # every question scored by a model fitted without its set: the figure for unseen sets
+    d, y = np.concatenate(declined), np.concatenate([f[1] for f in fitted])
+    result["all"] = {"n": int(len(y)), "oos_declined": float(d[~y].mean()),
+                     "answerable_declined": float(d[y].mean())}
     return result
 
 
@@ -159,22 +192,31 @@ def main() -> int:
         overrides = {k: v for text in args.setting for k, v in variant(text, base).items()}
         assistant = Assistant(assistant.index, dataclasses.replace(assistant.settings,
                                                                    **overrides))
-    fitted = [cached(assistant, path, args.cache) for path in args.sets]
+    found = [cached(assistant, path, args.cache) for path in args.sets]
+    # the Swedish questions' mean level of similarity: a question in another language has its
+    # similarity read against its own level relative to this one
+    levels = np.concatenate([f.level[~f.foreign] for f in found])
+    baseline = float(levels.mean())
+    fitted = [f.shifted(baseline) for f in found]
     x = np.vstack([f[0] for f in fitted])
     y = np.concatenate([f[1] for f in fitted])
     cv = out_of_fold(x, y, args.folds)
     print(f"out of fold ({args.folds} folds, {cv['n']} questions): "
           + ", ".join(f"{k} {v:.3f}" for k, v in cv.items() if isinstance(v, float)))
-    model = fit(x, y)
+    model = dataclasses.replace(fit(x, y), baseline=baseline)
     data = model.to_dict()
     data["fitted_on"] = [str(p) for p in args.sets]
     data["out_of_fold"] = cv
     if len(fitted) > 1:
         data["set_out"] = set_out(fitted, [str(p) for p in args.sets])
+        pooled = data["set_out"]["all"]
+        print(f"sets held out whole ({len(fitted)} sets, {pooled['n']} questions): "
+              f"oos_declined {pooled['oos_declined']:.3f}, "
+              f"answerable_declined {pooled['answerable_declined']:.3f}")
     data["in_sample"] = figures(model, x, y)
     for path in args.report:
         data.setdefault("reported", {})[str(path)] = figures(
-            model, *cached(assistant, path, args.cache))
+            model, *cached(assistant, path, args.cache).shifted(baseline))
     print(json.dumps({k: v for k, v in data.items() if k not in ("mean", "scale")},
                      ensure_ascii=False, indent=1))
     args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -9,18 +9,41 @@ logistic regression fitted with k-fold cross-validation on the shipped question 
 out-of-fold figures it was chosen on). The probability that the documents answer is then
 read against two thresholds: below `decline_below` the assistant declines; below
 `sure_above` it answers but says it is not sure ("låg").
+
+Besides the search's signals the model reads one about the kind of answer asked for:
+`quantity_missing`, set when the question asks for an amount, a duration, a count, how often
+or an age (cues.py) and no sentence of the top sections that shares a topical word with the
+question gives one ("Vad kostar …" answered by a section on who pays). A question in another
+language than Swedish is judged without the signals that read its words (WORD_SIGNALS: they
+would call every English word unknown): the model reads them as their mean, i.e. as no
+evidence either way. Its dense similarity is read against its own level: across languages
+e5's cosines are lower everywhere (an English question's median cosine to the corpus's
+sentences lies some 0.05 below a Swedish one's), so the similarity is shifted by the
+difference between the Swedish questions' median (`baseline`, measured when fitting) and the
+question's own.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
+from assistant.answer.cues import asked_quantities, gives_quantity, in_english
+
 MODEL_FILE = Path(__file__).with_name("decision.json")
 HIGH, LOW = "hög", "låg"
+# quantity_missing looks for the quantity in sentences sharing a topical word with the question:
+# one that fewer than this share of the sections use (0.2 / 0.35 / 0.5 compared: 0.2 best).
+TOPICAL_SHARE = 0.2
+# Signals read from the question's words (the corpus's vocabulary, Swedish phrasing): not
+# evidence for a question in another language.
+WORD_SIGNALS = frozenset({"coverage", "unknown", "matched", "unknown_name", "quantity_missing"})
 
 
 @dataclass(frozen=True)
@@ -34,35 +57,73 @@ class DecisionModel:
     intercept: float
     decline_below: float
     sure_above: float
+    # the fitting questions' mean median cosine to the corpus's sentences (Swedish questions)
+    baseline: float | None = None
 
     def probability(self, signals: dict[str, float]) -> float:
-        """Probability that the documents answer a question with these signals."""
+        """Probability that the documents answer a question with these signals; a signal
+        left out counts as its mean (no evidence either way)."""
         z = self.intercept + sum(
             c * (float(signals[name]) - m) / (s or 1.0)
             for name, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+            if name in signals
         )
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
-    def confidence(self, probability: float) -> str | None:
-        """"hög", "låg", or None (decline)."""
+    def confidence(self, probability: float, swedish: bool = True) -> str | None:
+        """"hög", "låg", or None (decline). A question not in Swedish is answered at most
+        with "låg": the sentences are chosen by the question's words too, and an English
+        question's words are not the text's (on our own English questions the best section
+        was the right one for 4 of 8)."""
         if probability < self.decline_below:
             return None
-        return HIGH if probability >= self.sure_above else LOW
+        return HIGH if probability >= self.sure_above and swedish else LOW
 
     def to_dict(self) -> dict:
         return {"features": list(self.features), "mean": list(self.mean),
                 "scale": list(self.scale), "coef": list(self.coef),
                 "intercept": self.intercept, "decline_below": self.decline_below,
-                "sure_above": self.sure_above}
+                "sure_above": self.sure_above, "baseline": self.baseline}
 
     @classmethod
     def from_dict(cls, data: dict) -> DecisionModel:
         return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
                    tuple(data["coef"]), float(data["intercept"]),
-                   float(data["decline_below"]), float(data["sure_above"]))
+                   float(data["decline_below"]), float(data["sure_above"]),
+                   data.get("baseline"))
 
 
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_FILE) -> DecisionModel:
     """The fitted model shipped with the code (or another file, e.g. while calibrating)."""
     return DecisionModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def quantity_missing(question: str, sentences: Iterable[str]) -> float:
+    """1.0 when the question asks for a kind of quantity (an amount, a duration, a count, how
+    often, an age) and none of `sentences` (the top sections' sentences on its topic) gives
+    one of that kind, else 0.0."""
+    kinds = asked_quantities(question)
+    if not kinds:
+        return 0.0
+    return 0.0 if any(gives_quantity(sentence, kinds) for sentence in sentences) else 1.0
+
+
+def decision_signals(question: str, found: dict[str, float], sentences: Iterable[str],
+                     level: float | None = None, baseline: float | None = None
+                     ) -> dict[str, float]:
+    """The signals the model reads for a question: the search's (`found`) and
+    quantity_missing over `sentences`. For a question not in Swedish: without WORD_SIGNALS,
+    and its similarity shifted by `baseline` - `level` (its own median cosine) when given."""
+    signals = {**found, "quantity_missing": quantity_missing(question, sentences)}
+    if not in_english(question):
+        return signals
+    kept = {name: value for name, value in signals.items() if name not in WORD_SIGNALS}
+    if level is not None and baseline is not None and "similarity" in kept:
+        kept["similarity"] += baseline - level
+    return kept
+
+
+def level(sentence_vectors: np.ndarray, vector: np.ndarray) -> float:
+    """The question's median cosine to the corpus's sentences: its own level of similarity."""
+    return float(np.median(sentence_vectors @ np.asarray(vector, dtype=sentence_vectors.dtype)))

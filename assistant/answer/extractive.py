@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.answer.compose import abstention_text, answer_text, scope_name
 from assistant.answer.cues import Cues, in_english, read_cues
-from assistant.answer.decide import HIGH, load_model
+from assistant.answer.decide import HIGH, TOPICAL_SHARE, decision_signals, level, load_model
 from assistant.answer.keyfact import asked_unit, key_fact
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
@@ -24,7 +24,7 @@ from assistant.index.chunking import Sentence
 from assistant.index.store import Index
 from assistant.ingest.clean import BULLET, collapse
 from assistant.ingest.manifest import DocumentInfo
-from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
+from assistant.retrieve.hybrid import MATCH_HITS, Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
@@ -80,8 +80,9 @@ class Answerer:
         settings = self.settings
         limit = settings.sections_considered
         hits = self.search.search(query.text, query.vector, scope, limit=limit)
-        probability = self.evidence(query.text, hits)
-        confidence = self.decision.confidence(probability)
+        probability = self.evidence(query.text, hits, query.vector)
+        english = in_english(query.text)
+        confidence = self.decision.confidence(probability, not english)
         if confidence is None:
             return _declined(question, hits, scope, probability)
         if query.focus is not None:
@@ -94,18 +95,39 @@ class Answerer:
         short, span = self._short_answer(chosen[0], question)
         top = chosen[0][1]
         relevance = [score / top if top > 0 else 1.0 for _, score, _ in chosen]
-        text = answer_text(citations, self.documents, short, relevance, sure)
+        text = answer_text(citations, self.documents, short, relevance, sure, english)
         return Answer(question, text, abstained=False, citations=citations,
                       short_answer=short, confidence=confidence,
                       key_fact=short[span[0]:span[1]] if short and span else None,
                       evidence=probability)
 
-    def evidence(self, query: str, hits: list[Hit]) -> float:
+    def evidence(self, query: str, hits: list[Hit], vector: np.ndarray | None = None) -> float:
         """Probability that the documents answer (decide.py), from the top hits' signals."""
         if not hits:
             return 0.0
-        return self.decision.probability(
-            self.search.signals(query, hits[:self.settings.evidence_hits]))
+        return self.decision.probability(self.evidence_signals(query, hits, vector))
+
+    def evidence_signals(self, query: str, hits: list[Hit],
+                         vector: np.ndarray | None = None) -> dict[str, float]:
+        """The signals the decision model reads (decide.decision_signals) for these hits; with
+        the question's vector, a question not in Swedish has its similarity read against its
+        own level."""
+        top = hits[:self.settings.evidence_hits]
+        own = None
+        if vector is not None and in_english(query):
+            own = level(self.index.sentence_vectors, vector)
+        return decision_signals(query, self.search.signals(query, top),
+                                self._topical_sentences(query, top[:MATCH_HITS]),
+                                own, self.decision.baseline)
+
+    def _topical_sentences(self, query: str, hits: list[Hit]) -> list[str]:
+        """The sentences of the hits' sections that hold one of the question's topical words
+        (a word fewer than TOPICAL_SHARE of the sections use)."""
+        share = self.search.section_share
+        words = {w for w in tokens(self.search.lexical_form(query))
+                 if share.get(w, 0.0) < TOPICAL_SHARE}
+        return [self.index.sentences[i].text for hit in hits
+                for i in self.by_section.get(hit.section.id, []) if self.sentence_words[i] & words]
 
     def _short_answer(self, chosen, question: str) -> tuple[str | None, tuple[int, int] | None]:
         """The one verbatim sentence that answers: the best sentence of the first citation,
