@@ -17,9 +17,9 @@ from assistant.answer.decide import (
     WORD_SIGNALS,
     DecisionModel,
     decision_signals,
-    level,
     load_model,
     quantity_missing,
+    sentence_evidence,
 )
 from assistant.config import Settings
 from assistant.retrieve.hybrid import Hit, HybridSearch, _section_share
@@ -126,19 +126,21 @@ def test_a_quantity_asked_for_and_not_given_is_missing():
 
 
 def test_a_question_in_english_is_judged_without_the_signals_that_read_its_words():
-    found = {"similarity": 0.80, "peak": 0.02, "coverage": 0.2, "unknown": 1.0,
-             "matched": 0.1, "unknown_name": 0.0}
+    found = {"sentence_similarity": 0.80, "level": 0.75, "peak": 0.02, "coverage": 0.2,
+             "unknown": 1.0, "unknown_name": 0.0}
     english = decision_signals("Who pays for hearing aids for children in the region?", found,
-                               [], level=0.75, baseline=0.81)
-    assert set(english) == {"similarity", "peak"}
-    assert english["similarity"] == pytest.approx(0.80 + 0.81 - 0.75)  # read at its own level
+                               [], baseline=0.81)
+    assert set(english) == {"sentence_similarity", "level", "peak"}
+    # read at the Swedish questions' level instead of its own
+    assert english["sentence_similarity"] == pytest.approx(0.80 + 0.81 - 0.75)
+    assert english["level"] == 0.81
     swedish = decision_signals("Vem betalar hörapparater till barn i regionen?", found, [],
-                               level=0.75, baseline=0.81)
+                               baseline=0.81)
     assert swedish == {**found, "quantity_missing": 0.0}  # nothing shifted, nothing left out
     # without a baseline (an older decision.json) the similarity stays as it is
     assert decision_signals("Who pays for hearing aids for children in the region?", found,
-                            [])["similarity"] == 0.80
-    assert WORD_SIGNALS >= set(found) - {"similarity", "peak"}
+                            [])["sentence_similarity"] == 0.80
+    assert WORD_SIGNALS >= set(found) - {"sentence_similarity", "level", "peak"}
 
 
 def test_a_signal_left_out_counts_as_no_evidence_either_way():
@@ -161,10 +163,17 @@ def test_a_question_not_in_swedish_is_answered_at_most_with_low_confidence():
     assert model.confidence(0.1, swedish=False) is None
 
 
-def test_level_is_the_median_cosine_to_the_sentences():
+def test_sentence_evidence_is_the_best_admitted_cosine_and_the_median_of_all():
     vectors = np.eye(4, dtype=np.float32)
     question = np.array([0.6, 0.8, 0.0, 0.0], dtype=np.float32)
-    assert level(vectors, question) == pytest.approx(0.3)  # median of 0.6, 0.8, 0, 0
+    found = sentence_evidence(vectors, question)
+    assert found["sentence_similarity"] == pytest.approx(0.8)
+    assert found["level"] == pytest.approx(0.3)  # median of 0.6, 0.8, 0, 0
+    admitted = np.array([True, False, True, True])  # a scope without the second sentence
+    assert sentence_evidence(vectors, question, admitted)["sentence_similarity"] == (
+        pytest.approx(0.6))
+    assert sentence_evidence(vectors[:0], question) == {"sentence_similarity": 0.0,
+                                                        "level": 0.0}
 
 
 QUANTITY_SECTIONS = [
@@ -217,13 +226,15 @@ def test_the_answerer_reads_an_english_question_without_its_word_signals(fake_as
 
 def test_the_calibration_shifts_only_the_similarity_of_questions_not_in_swedish():
     calibrate = calibration()
-    column = calibrate.FEATURES.index("similarity")
+    best, own = (calibrate.FEATURES.index(n) for n in ("sentence_similarity", "level"))
     x = np.full((2, len(calibrate.FEATURES)), 0.5)
-    found = calibrate.Signals(x, np.array([True, True]), np.array([0.8, 0.7]),
-                              np.array([False, True]))
+    x[:, own] = [0.8, 0.7]
+    found = calibrate.Signals(x, np.array([True, True]), np.array([False, True]))
+    assert list(found.baseline()) == [0.8]  # the Swedish questions' levels
     shifted, _ = found.shifted(0.8)
-    assert shifted[0, column] == 0.5 and shifted[1, column] == pytest.approx(0.6)
-    assert found.x[1, column] == 0.5  # the recorded signals are left as they were
+    assert shifted[0, best] == 0.5 and shifted[1, best] == pytest.approx(0.6)
+    assert shifted[1, own] == 0.8
+    assert found.x[1, best] == 0.5  # the recorded signals are left as they were
 
 
 # --- with the real model and index (own questions, none from eval/) -------------------------

@@ -1,26 +1,27 @@
 """Answer, answer with low confidence, or decline: a small calibrated model, not hand weights.
 
-The evidence signals the search reports (retrieve/hybrid.py `signals`: best dense similarity,
-share of the question's words the corpus uses, a topic word or a name the documents never
-use, how much of the question the top sections hold, how much the best section stands out;
-decision.json lists those the model reads) are combined by a
-logistic regression fitted with k-fold cross-validation on the shipped question sets
+The evidence signals (decision.json lists those the model reads) are combined by a logistic
+regression fitted with k-fold cross-validation on the question sets
 (scripts/calibrate_threshold.py writes `decision.json` beside this file, with the
-out-of-fold figures it was chosen on). The probability that the documents answer is then
-read against two thresholds: below `decline_below` the assistant declines; below
-`sure_above` it answers but says it is not sure ("låg").
+out-of-fold and sets-held-out-whole figures it was chosen on). The probability that the
+documents answer is then read against two thresholds: below `decline_below` the assistant
+declines; below `sure_above` it answers but says it is not sure ("låg").
 
-Besides the search's signals the model reads one about the kind of answer asked for:
-`quantity_missing`, set when the question asks for an amount, a duration, a count, how often
-or an age (cues.py) and no sentence of the top sections that shares a topical word with the
-question gives one ("Vad kostar …" answered by a section on who pays). A question in another
-language than Swedish is judged without the signals that read its words (WORD_SIGNALS: they
-would call every English word unknown): the model reads them as their mean, i.e. as no
-evidence either way. Its dense similarity is read against its own level: across languages
-e5's cosines are lower everywhere (an English question's median cosine to the corpus's
-sentences lies some 0.05 below a Swedish one's), so the similarity is shifted by the
-difference between the Swedish questions' median (`baseline`, measured when fitting) and the
-question's own.
+The signals: from the search (retrieve/hybrid.py `signals`) how much the best section stands
+out, the share of the question's words the corpus uses, a topic word or a name the documents
+never use; from here, `sentence_evidence` (the best cosine to one sentence, and the
+question's own level: its median cosine to all of them) and `quantity_missing`, set when
+the question asks for an amount, a duration, a count, how often or an age (cues.py) and no
+sentence of the top sections that shares a topical word with the question gives one ("Vad
+kostar …" answered by a section on who pays).
+
+A question in another language than Swedish is judged without the signals that read its
+words (WORD_SIGNALS: they would call every English word unknown): the model reads them as
+their mean, i.e. as no evidence either way. Its dense similarity is read at the Swedish
+level: across languages e5's cosines are lower everywhere (an English question's median
+cosine to the sentences lies some 0.05 below a Swedish one's), so its similarities are
+shifted by the difference between the Swedish questions' mean level (`baseline`, measured
+when fitting) and its own. It is answered at most with "låg".
 """
 
 from __future__ import annotations
@@ -109,21 +110,34 @@ def quantity_missing(question: str, sentences: Iterable[str]) -> float:
     return 0.0 if any(gives_quantity(sentence, kinds) for sentence in sentences) else 1.0
 
 
+def sentence_evidence(sentence_vectors: np.ndarray, vector: np.ndarray,
+                      admitted: np.ndarray | None = None) -> dict[str, float]:
+    """The question's dense evidence sentence by sentence: its best cosine to a sentence (of
+    the `admitted` ones: the scope's) and its median cosine to all of them, its own level
+    (a question in another language, or one about nothing in particular, lies lower
+    everywhere)."""
+    similarity = sentence_vectors @ np.asarray(vector, dtype=sentence_vectors.dtype)
+    if not len(similarity):
+        return {"sentence_similarity": 0.0, "level": 0.0}
+    best = similarity[admitted] if admitted is not None else similarity
+    return {"sentence_similarity": float(best.max()) if len(best) else 0.0,
+            "level": float(np.median(similarity))}
+
+
 def decision_signals(question: str, found: dict[str, float], sentences: Iterable[str],
-                     level: float | None = None, baseline: float | None = None
-                     ) -> dict[str, float]:
-    """The signals the model reads for a question: the search's (`found`) and
-    quantity_missing over `sentences`. For a question not in Swedish: without WORD_SIGNALS,
-    and its similarity shifted by `baseline` - `level` (its own median cosine) when given."""
+                     baseline: float | None = None) -> dict[str, float]:
+    """The signals the model reads for a question: `found` (the search's and
+    sentence_evidence) and quantity_missing over `sentences`. For a question not in Swedish:
+    without WORD_SIGNALS, and with its dense similarities read at the Swedish questions'
+    level (`baseline`) instead of its own, when given."""
     signals = {**found, "quantity_missing": quantity_missing(question, sentences)}
     if not in_english(question):
         return signals
     kept = {name: value for name, value in signals.items() if name not in WORD_SIGNALS}
-    if level is not None and baseline is not None and "similarity" in kept:
-        kept["similarity"] += baseline - level
+    if baseline is not None and "level" in kept:
+        shift = baseline - kept["level"]
+        for name in ("similarity", "sentence_similarity"):
+            if name in kept:
+                kept[name] += shift
+        kept["level"] = baseline
     return kept
-
-
-def level(sentence_vectors: np.ndarray, vector: np.ndarray) -> float:
-    """The question's median cosine to the corpus's sentences: its own level of similarity."""
-    return float(np.median(sentence_vectors @ np.asarray(vector, dtype=sentence_vectors.dtype)))

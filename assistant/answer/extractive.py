@@ -16,7 +16,13 @@ import numpy as np
 
 from assistant.answer.compose import abstention_text, answer_text, scope_name
 from assistant.answer.cues import Cues, in_english, read_cues
-from assistant.answer.decide import HIGH, TOPICAL_SHARE, decision_signals, level, load_model
+from assistant.answer.decide import (
+    HIGH,
+    TOPICAL_SHARE,
+    decision_signals,
+    load_model,
+    sentence_evidence,
+)
 from assistant.answer.keyfact import asked_unit, key_fact
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
@@ -34,6 +40,7 @@ from assistant.types import Answer, Citation, Section
 # must be clearly better to be cited first.
 PRIMARY_KINDS = {"avtal", "strategi"}
 LIST_INTRO = (":", "...", "…")  # "Samarbetet ska kännetecknas av..." announces a list
+EVERYWHERE = Scope()
 LIST_ITEM = re.compile(r"^(?:[•\-–]|\d{1,2}[.)]\s)")
 
 
@@ -73,6 +80,7 @@ class Answerer:
         self.idf_unknown = max(self.idf.values(), default=1.0)  # a word the corpus never uses
         self.decision = load_model(settings.decision_file) if settings.decision_file \
             else load_model()
+        self._admitted_by_scope: dict[Scope, np.ndarray] = {}
 
     def answer(self, question: str, query: Query, scope: Scope) -> Answer:
         """The full question decides whether to answer (and how sure the answer is); its
@@ -80,7 +88,7 @@ class Answerer:
         settings = self.settings
         limit = settings.sections_considered
         hits = self.search.search(query.text, query.vector, scope, limit=limit)
-        probability = self.evidence(query.text, hits, query.vector)
+        probability = self.evidence(query.text, hits, query.vector, scope)
         english = in_english(query.text)
         confidence = self.decision.confidence(probability, not english)
         if confidence is None:
@@ -101,24 +109,35 @@ class Answerer:
                       key_fact=short[span[0]:span[1]] if short and span else None,
                       evidence=probability)
 
-    def evidence(self, query: str, hits: list[Hit], vector: np.ndarray | None = None) -> float:
+    def evidence(self, query: str, hits: list[Hit], vector: np.ndarray,
+                 scope: Scope = EVERYWHERE) -> float:
         """Probability that the documents answer (decide.py), from the top hits' signals."""
         if not hits:
             return 0.0
-        return self.decision.probability(self.evidence_signals(query, hits, vector))
+        return self.decision.probability(self.evidence_signals(query, hits, vector, scope))
 
-    def evidence_signals(self, query: str, hits: list[Hit],
-                         vector: np.ndarray | None = None) -> dict[str, float]:
-        """The signals the decision model reads (decide.decision_signals) for these hits; with
-        the question's vector, a question not in Swedish has its similarity read against its
-        own level."""
+    def evidence_signals(self, query: str, hits: list[Hit], vector: np.ndarray,
+                         scope: Scope = EVERYWHERE, shift: bool = True) -> dict[str, float]:
+        """The signals the decision model reads (decide.decision_signals) for these hits; a
+        question not in Swedish has its dense similarities read at the Swedish level unless
+        `shift` is False (the calibration shifts them itself, once it knows that level)."""
         top = hits[:self.settings.evidence_hits]
-        own = None
-        if vector is not None and in_english(query):
-            own = level(self.index.sentence_vectors, vector)
-        return decision_signals(query, self.search.signals(query, top),
-                                self._topical_sentences(query, top[:MATCH_HITS]),
-                                own, self.decision.baseline)
+        found = {**self.search.signals(query, top),
+                 **sentence_evidence(self.index.sentence_vectors, vector, self._admitted(scope))}
+        return decision_signals(query, found, self._topical_sentences(query, top[:MATCH_HITS]),
+                                self.decision.baseline if shift else None)
+
+    def _admitted(self, scope: Scope) -> np.ndarray | None:
+        """Which sentences the scope admits (None: all), kept per scope."""
+        if scope == EVERYWHERE:
+            return None
+        if scope not in self._admitted_by_scope:
+            if len(self._admitted_by_scope) >= 64:
+                self._admitted_by_scope.clear()
+            self._admitted_by_scope[scope] = np.array(
+                [scope.admits(self.search.sections[s.section_id]) for s in self.index.sentences],
+                dtype=bool)
+        return self._admitted_by_scope[scope]
 
     def _topical_sentences(self, query: str, hits: list[Hit]) -> list[str]:
         """The sentences of the hits' sections that hold one of the question's topical words
