@@ -116,7 +116,10 @@ def sentence_evidence(sentence_vectors: np.ndarray, vector: np.ndarray,
     the `admitted` ones: the scope's) and its median cosine to all of them, its own level
     (a question in another language, or one about nothing in particular, lies lower
     everywhere)."""
-    similarity = sentence_vectors @ np.asarray(vector, dtype=sentence_vectors.dtype)
+    # einsum, not @: a product this size makes OpenBLAS start its threads, which then spin
+    # beside the next question's ONNX run on a small machine (measured: twice the latency)
+    similarity = np.einsum("ij,j->i", sentence_vectors,
+                           np.asarray(vector, dtype=sentence_vectors.dtype))
     if not len(similarity):
         return {"sentence_similarity": 0.0, "level": 0.0}
     best = similarity[admitted] if admitted is not None else similarity
