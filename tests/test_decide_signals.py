@@ -22,7 +22,7 @@ from assistant.answer.decide import (
     sentence_evidence,
 )
 from assistant.config import Settings
-from assistant.retrieve.hybrid import Hit, HybridSearch, _section_share
+from assistant.retrieve.hybrid import Hit, HybridSearch, Scope, _section_share
 from assistant.retrieve.lexical import Vocabulary, tokens
 from assistant.service import Assistant
 from assistant.types import Section
@@ -178,9 +178,10 @@ def test_sentence_evidence_is_the_best_admitted_cosine_and_the_median_of_all():
 
 QUANTITY_SECTIONS = [
     fake_section("horsel", "Hörapparater förskrivs av hörselvården. Regionen betalar "
-                 "hörapparater till barn. Batterier bekostar brukaren själv.", title="Hörsel"),
+                 "hörapparater till barn. Batterier bekostar brukaren själv.", title="Hörsel",
+                 part="A"),
     fake_section("tvist", "Vid oenighet ska parterna först försöka enas lokalt. Tvisten lyfts "
-                 "därefter till samrådsgruppen inom 30 dagar.", title="Tvister"),
+                 "därefter till samrådsgruppen inom 30 dagar.", title="Tvister", part="B"),
     fake_section("natt", "Nattpatrullen besöker brukare i ordinärt boende. Besöken planeras "
                  "av kommunens sjuksköterska.", title="Nattpatrull"),
     # more sections, so that a word of one section is topical (used by fewer than a fifth)
@@ -217,6 +218,16 @@ def test_the_answerer_looks_for_the_quantity_in_the_sentences_on_the_topic(fake_
         "quantity_missing"] == 0.0
     assert evidence(fake_assistant, "Vem betalar hörapparater till barn?")[
         "quantity_missing"] == 0.0
+
+
+def test_the_best_sentence_is_looked_for_where_the_scope_allows(fake_assistant):
+    query = fake_assistant.query("Vem betalar hörapparater till barn?")
+    hits = fake_assistant.search.search(query.text, query.vector, limit=5)
+    everywhere = fake_assistant.answerer.evidence_signals(query.text, hits, query.vector)
+    in_b = fake_assistant.answerer.evidence_signals(query.text, hits, query.vector,
+                                                    Scope(part="B"))
+    assert in_b["sentence_similarity"] < everywhere["sentence_similarity"]
+    assert in_b["level"] == everywhere["level"]  # the question's own level: all sentences
 
 
 def test_the_answerer_reads_an_english_question_without_its_word_signals(fake_assistant):

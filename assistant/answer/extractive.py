@@ -40,8 +40,8 @@ from assistant.types import Answer, Citation, Section
 # must be clearly better to be cited first.
 PRIMARY_KINDS = {"avtal", "strategi"}
 LIST_INTRO = (":", "...", "…")  # "Samarbetet ska kännetecknas av..." announces a list
-EVERYWHERE = Scope()
 LIST_ITEM = re.compile(r"^(?:[•\-–]|\d{1,2}[.)]\s)")
+EVERYWHERE = Scope()
 
 
 @dataclass(frozen=True)
@@ -131,13 +131,14 @@ class Answerer:
         """Which sentences the scope admits (None: all), kept per scope."""
         if scope == EVERYWHERE:
             return None
-        if scope not in self._admitted_by_scope:
+        admitted = self._admitted_by_scope.get(scope)  # get: another thread may clear
+        if admitted is None:
             if len(self._admitted_by_scope) >= 64:
                 self._admitted_by_scope.clear()
-            self._admitted_by_scope[scope] = np.array(
-                [scope.admits(self.search.sections[s.section_id]) for s in self.index.sentences],
-                dtype=bool)
-        return self._admitted_by_scope[scope]
+            admitted = np.array([scope.admits(self.search.sections[s.section_id])
+                                 for s in self.index.sentences], dtype=bool)
+            self._admitted_by_scope[scope] = admitted
+        return admitted
 
     def _topical_sentences(self, query: str, hits: list[Hit]) -> list[str]:
         """The sentences of the hits' sections that hold one of the question's topical words
