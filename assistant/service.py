@@ -235,7 +235,7 @@ class Assistant:
         for name, query in (("alone", alone), ("combined", combined)):
             hits = self.search.search(query.text, query.vector,
                                       limit=self.settings.sections_considered)
-            probability[name] = self.answerer.evidence(query.text, hits)
+            probability[name] = self.answerer.evidence(query.text, hits, query.vector)
         return (probability["alone"] >= self.answerer.decision.sure_above
                 and probability["alone"] > probability["combined"])
 

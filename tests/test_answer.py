@@ -120,4 +120,6 @@ def test_a_numbered_list_is_quoted_whole(assistant):
 
 def test_an_english_question_is_asked_for_in_swedish(assistant):
     answer = assistant.ask("Please give me a short summary of the whole agreement in English.")
-    assert answer.abstained and "ställ gärna frågan på svenska" in answer.answer
+    # declined, or answered from the Swedish text with low confidence (answer/decide.py)
+    assert answer.abstained or answer.confidence == "låg"
+    assert "ställ gärna frågan på svenska" in answer.answer

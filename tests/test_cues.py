@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer.cues import in_english, read_cues
+from assistant.answer.cues import asked_quantities, gives_quantity, in_english, read_cues
 
 
 def test_a_named_part_is_read():
@@ -32,3 +32,31 @@ def test_english_questions_are_recognised():
     assert in_english("How long before the end can the parties cancel this contract?")
     assert not in_english("Vem betalar hjälpmedel till barn?")
     assert not in_english("SIP?")
+
+
+def test_the_kind_of_quantity_asked_for_is_read():
+    assert asked_quantities("Vad kostar en hörapparat för en pensionär?") == ("amount",)
+    assert asked_quantities("Hur mycket får man betala för fotvården?") == ("amount",)
+    assert asked_quantities("Hur länge får en patient ligga kvar efter beslutet?") == (
+        "duration",)
+    # a number of hours is a duration, not a bare count
+    assert asked_quantities("Inom hur många dygn ska planen vara klar?") == ("duration",)
+    assert asked_quantities("Hur många platser har nattpatrullen?") == ("count",)
+    assert asked_quantities("Hur ofta ska vikten följas upp?") == ("frequency",)
+    assert asked_quantities("Upp till vilken ålder får barn hörapparater gratis?") == ("age",)
+
+
+def test_who_and_what_questions_ask_for_no_quantity():
+    assert asked_quantities("Vem betalar hörapparatens batterier?") == ()
+    assert asked_quantities("Vem står för kostnaden för sondmaten?") == ()
+    assert asked_quantities("Vad gäller för fotvård på korttidsboende?") == ()
+
+
+def test_a_sentence_gives_the_kind_of_quantity_asked_for():
+    assert gives_quantity("Avgiften är 150 kronor per besök.", ("amount",))
+    assert not gives_quantity("Regionen betalar sondmaten.", ("amount",))
+    assert gives_quantity("Tvisten lyfts inom 30 dagar.", ("duration",))
+    assert gives_quantity("Planen ska göras skyndsamt.", ("duration",))
+    assert not gives_quantity("Tvisten lyfts till samrådsgruppen.", ("duration",))
+    assert gives_quantity("Vikten följs upp varje månad.", ("frequency",))
+    assert gives_quantity("Barn till och med 17 år får hörapparater.", ("age",))

@@ -11,6 +11,7 @@ from assistant.types import Citation, Section
 
 DECLINE = "Avtalet svarar inte på det."
 UNSURE = "Jag är inte säker på att dokumenten svarar på just det."
+SWEDISH_PLEASE = "Dokumenten är på svenska – ställ gärna frågan på svenska."
 
 
 def where(item: Citation | Section, documents: dict[str, DocumentInfo] | None = None) -> str:
@@ -30,15 +31,17 @@ def where(item: Citation | Section, documents: dict[str, DocumentInfo] | None = 
 
 def answer_text(citations: list[Citation], documents: dict[str, DocumentInfo],
                 short_answer: str | None = None, relevance: list[float] | None = None,
-                sure: bool = True) -> str:
+                sure: bool = True, english: bool = False) -> str:
     """The answering sentence first, then the supporting quote once (when it says more than
     the sentence), then further sources by name with their relevance (their quotes are in
     the citations), so the answer stays short enough to read between patients. An answer
-    given with low confidence says so and shows the best section only."""
+    given with low confidence says so and shows the best section only (and, to a question
+    in English, asks for the question in Swedish)."""
     first, rest = citations[0], citations[1:]
     lines = []
     if not sure:
-        lines.append(f"{UNSURE} Närmast ligger {where(first, documents)}:")
+        unsure = f"{UNSURE} {SWEDISH_PLEASE}" if english else UNSURE
+        lines.append(f"{unsure} Närmast ligger {where(first, documents)}:")
         lines.append(f"”{first.quote}”")
         rest = []
     elif short_answer and collapse(short_answer) != collapse(first.quote):
@@ -107,7 +110,7 @@ def abstention_text(nearest: list[Hit], english: bool = False, scope: str | None
         text = (f"{DECLINE} Jag hittar inget i Hälso- och sjukvårdsavtalet eller de andra "
                 "dokumenten som besvarar frågan.")
     if english:
-        text += " Dokumenten är på svenska – ställ gärna frågan på svenska."
+        text += f" {SWEDISH_PLEASE}"
     if nearest:
         names = "; ".join(where(hit.section) for hit in nearest)
         text += f" Närmast ligger: {names}."

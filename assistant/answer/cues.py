@@ -48,3 +48,54 @@ def in_english(question: str) -> bool:
     words = [w.lower() for w in WORD.findall(question)]
     english = sum(zipf_frequency(w, "en") > zipf_frequency(w, "sv") + 1 for w in words)
     return len(words) >= 3 and english / len(words) > 0.5
+
+
+# What kind of quantity a question asks for ("vad kostar …" → an amount, "hur länge …" → a
+# duration), and how a sentence that gives one reads. Read from general Swedish phrasing: a
+# question asking for an amount, a time, a count, how often or an age is answered only by a
+# text giving that kind of thing ("Vad kostar ett besök …" is not answered by a section on
+# who pays). A question asking who ("vem betalar …") asks for a party, not an amount.
+_NUMBER = (r"\d+(?:[,.]\d+)?|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|"
+           r"tjugo|trettio|sextio|nittio|hundra")
+_TIME_UNIT = r"år|månad\w*|veck\w*|dag\w*|dygn\w*|timm\w*|minut\w*|kalenderdag\w*|vardag\w*"
+ASKS_WHO = re.compile(r"\b(?:vem|vems|vilka|vilken\s+(?:huvudman|part|aktör|vårdgivare))\b",
+                      re.IGNORECASE)
+QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "amount": (
+        re.compile(r"\b(?:vad|hur\s+mycket)\s+(?:kostar|kostade|blir|tar)\b|\bhur\s+mycket\b|"
+                   r"\bvad\s+(?:får|ska|måste)\s+(?:\w+\s+){1,3}betala\b|\btjänar\b|"
+                   r"\blön(?:en|er|erna)?\b|\w*(?:avgift|taxa)\w*|\bpris\w*", re.IGNORECASE),
+        re.compile(r"\d[\d\s]*(?:[,.]\d+)?\s*(?:kr\b|kronor|procent|%)|\b(?:belopp|avgift|"
+                   r"pris|taxa|ersättning|\w+kostnad)\w*", re.IGNORECASE)),
+    "duration": (
+        re.compile(r"\bhur\s+(?:länge|lång\s+tid|snabbt|snart|fort|tidigt)\b|\binom\s+hur\b|"
+                   rf"\bhur\s+många\s+(?:{_TIME_UNIT})\b", re.IGNORECASE),
+        re.compile(rf"\b(?:{_NUMBER})\s*-?\s*(?:{_TIME_UNIT})\b|\b(?:skyndsamt|snarast|"
+                   r"omgående|omedelbart|direkt|samma\s+dag|utan\s+dröjsmål|så\s+snart|"
+                   r"senast|inom|löpande|tills\s+vidare)\b|\d{4}-\d{2}-\d{2}", re.IGNORECASE)),
+    "count": (
+        re.compile(r"\bhur\s+många\b", re.IGNORECASE),
+        re.compile(rf"\b(?:{_NUMBER})\b|\b(?:alla|varje|samtliga)\b", re.IGNORECASE)),
+    "frequency": (
+        re.compile(r"\bhur\s+ofta\b|\bhur\s+många\s+gånger\b", re.IGNORECASE),
+        re.compile(r"\b(?:varje|per|gång\w*|årlig\w*|månatlig\w*|regelbund\w*|kontinuerlig\w*|"
+                   r"löpande|återkommande)\b", re.IGNORECASE)),
+    "age": (
+        re.compile(r"\b(?:vilken|vilka|upp\s+till\s+vilken)\s+ålder\w*|\bhur\s+gammal\b|"
+                   r"\båldersgräns\w*", re.IGNORECASE),
+        re.compile(rf"\b(?:{_NUMBER})\s*år\b|\bålder\w*|\bbarn\b|\bvuxna\b", re.IGNORECASE)),
+}
+
+
+def asked_quantities(question: str) -> tuple[str, ...]:
+    """The kinds of quantity the question asks for (QUANTITIES), none for a "who" question."""
+    if ASKS_WHO.search(question):
+        return ()
+    kinds = tuple(kind for kind, (ask, _) in QUANTITIES.items() if ask.search(question))
+    # "hur många timmar" asks for a duration, not a bare count
+    return tuple(k for k in kinds if k != "count") if "duration" in kinds else kinds
+
+
+def gives_quantity(sentence: str, kinds: tuple[str, ...]) -> bool:
+    """Whether the sentence gives a quantity of one of these kinds."""
+    return any(QUANTITIES[kind][1].search(sentence) for kind in kinds)

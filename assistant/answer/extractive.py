@@ -16,7 +16,13 @@ import numpy as np
 
 from assistant.answer.compose import abstention_text, answer_text, scope_name
 from assistant.answer.cues import Cues, in_english, read_cues
-from assistant.answer.decide import HIGH, load_model
+from assistant.answer.decide import (
+    HIGH,
+    TOPICAL_SHARE,
+    decision_signals,
+    load_model,
+    sentence_evidence,
+)
 from assistant.answer.keyfact import asked_unit, key_fact
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
@@ -24,7 +30,7 @@ from assistant.index.chunking import Sentence
 from assistant.index.store import Index
 from assistant.ingest.clean import BULLET, collapse
 from assistant.ingest.manifest import DocumentInfo
-from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
+from assistant.retrieve.hybrid import MATCH_HITS, Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
@@ -35,6 +41,7 @@ from assistant.types import Answer, Citation, Section
 PRIMARY_KINDS = {"avtal", "strategi"}
 LIST_INTRO = (":", "...", "…")  # "Samarbetet ska kännetecknas av..." announces a list
 LIST_ITEM = re.compile(r"^(?:[•\-–]|\d{1,2}[.)]\s)")
+EVERYWHERE = Scope()
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Answerer:
         self.idf_unknown = max(self.idf.values(), default=1.0)  # a word the corpus never uses
         self.decision = load_model(settings.decision_file) if settings.decision_file \
             else load_model()
+        self._admitted_by_scope: dict[Scope, np.ndarray] = {}
 
     def answer(self, question: str, query: Query, scope: Scope) -> Answer:
         """The full question decides whether to answer (and how sure the answer is); its
@@ -80,8 +88,9 @@ class Answerer:
         settings = self.settings
         limit = settings.sections_considered
         hits = self.search.search(query.text, query.vector, scope, limit=limit)
-        probability = self.evidence(query.text, hits)
-        confidence = self.decision.confidence(probability)
+        probability = self.evidence(query.text, hits, query.vector, scope)
+        english = in_english(query.text)
+        confidence = self.decision.confidence(probability, not english)
         if confidence is None:
             return _declined(question, hits, scope, probability)
         if query.focus is not None:
@@ -94,18 +103,51 @@ class Answerer:
         short, span = self._short_answer(chosen[0], question)
         top = chosen[0][1]
         relevance = [score / top if top > 0 else 1.0 for _, score, _ in chosen]
-        text = answer_text(citations, self.documents, short, relevance, sure)
+        text = answer_text(citations, self.documents, short, relevance, sure, english)
         return Answer(question, text, abstained=False, citations=citations,
                       short_answer=short, confidence=confidence,
                       key_fact=short[span[0]:span[1]] if short and span else None,
                       evidence=probability)
 
-    def evidence(self, query: str, hits: list[Hit]) -> float:
+    def evidence(self, query: str, hits: list[Hit], vector: np.ndarray,
+                 scope: Scope = EVERYWHERE) -> float:
         """Probability that the documents answer (decide.py), from the top hits' signals."""
         if not hits:
             return 0.0
-        return self.decision.probability(
-            self.search.signals(query, hits[:self.settings.evidence_hits]))
+        return self.decision.probability(self.evidence_signals(query, hits, vector, scope))
+
+    def evidence_signals(self, query: str, hits: list[Hit], vector: np.ndarray,
+                         scope: Scope = EVERYWHERE, shift: bool = True) -> dict[str, float]:
+        """The signals the decision model reads (decide.decision_signals) for these hits; a
+        question not in Swedish has its dense similarities read at the Swedish level unless
+        `shift` is False (the calibration shifts them itself, once it knows that level)."""
+        top = hits[:self.settings.evidence_hits]
+        found = {**self.search.signals(query, top),
+                 **sentence_evidence(self.index.sentence_vectors, vector, self._admitted(scope))}
+        return decision_signals(query, found, self._topical_sentences(query, top[:MATCH_HITS]),
+                                self.decision.baseline if shift else None)
+
+    def _admitted(self, scope: Scope) -> np.ndarray | None:
+        """Which sentences the scope admits (None: all), kept per scope."""
+        if scope == EVERYWHERE:
+            return None
+        admitted = self._admitted_by_scope.get(scope)  # get: another thread may clear
+        if admitted is None:
+            if len(self._admitted_by_scope) >= 64:
+                self._admitted_by_scope.clear()
+            admitted = np.array([scope.admits(self.search.sections[s.section_id])
+                                 for s in self.index.sentences], dtype=bool)
+            self._admitted_by_scope[scope] = admitted
+        return admitted
+
+    def _topical_sentences(self, query: str, hits: list[Hit]) -> list[str]:
+        """The sentences of the hits' sections that hold one of the question's topical words
+        (a word fewer than TOPICAL_SHARE of the sections use)."""
+        share = self.search.section_share
+        words = {w for w in tokens(self.search.lexical_form(query))
+                 if share.get(w, 0.0) < TOPICAL_SHARE}
+        return [self.index.sentences[i].text for hit in hits
+                for i in self.by_section.get(hit.section.id, []) if self.sentence_words[i] & words]
 
     def _short_answer(self, chosen, question: str) -> tuple[str | None, tuple[int, int] | None]:
         """The one verbatim sentence that answers: the best sentence of the first citation,

@@ -18,7 +18,9 @@ _OPENING = r"(?:^|(?<=[.?!:\n])|\boch\s|,)\s*"
 _IMPERATIVE = (r"ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forget|override|"
                r"låtsas|pretend|act\s+as|svara\s+(?:bara|endast|alltid|utan|kort|att)|"
                r"skriv\s+(?:bara|endast|utan|ut)|answer\s+(?:only|always|without)|säg\s+att|"
-               r"say\s+that")
+               r"say\s+that|"
+               # asked to act instead of answering: translate, change its own answers
+               r"översätt|translate|(?:ändra|change)\s+(?:\w+\s+)?(?:dina|ditt|din|your)")
 _OWN_RULES = (r"(?:tidigare|föregående|ovanstående|dina|alla|previous|above|prior|your|all)\s+"
               r"(?:\w+\s+)?(?:instruktion\w*|regler\w*|anvisning\w*|prompt\w*|instructions?|"
               r"rules|direktiv\w*)|allt\s+(?:ovan|du\s+vet)")
