@@ -20,6 +20,7 @@ SECTIONS = [
     section("rapport", "En avvikelse i samverkan rapporteras till den part som berörs."),
     section("boende", "Kommunen ansvarar för boendet och för hemtjänst."),
     section("rullstol", "Regionen förskriver hjälpmedel till barn."),
+    section("kostnad", "Ersättningen per vårddygn gäller från tredje dygnet. Se kapitlet om avgifter."),
 ]
 
 
@@ -77,3 +78,13 @@ def test_an_inflected_word_whose_dictionary_form_the_documents_use_is_not_unknow
     assert search.unknown_topics("Hur rapporteras samverkansavvikelserna?") == []
     # a word neither Hunspell nor the documents can place stays unknown
     assert search.unknown_topics("Hur många semesterdagar ger kommunen?") == ["semesterdagar"]
+
+
+def test_a_word_the_documents_use_only_in_another_inflection_is_not_unknown(search):
+    # Snowball keeps "dygn" and "dygnet", "kapitel" and "kapitlet" apart; Hunspell does not
+    assert search.unknown_topics("Vad gäller per dygn?") == []
+    assert search.unknown_topics("Vilket kapitel handlar om avgifter?") == []
+    plain = HybridSearch(search.index, dataclasses.replace(search.settings, morphology=False))
+    assert plain.unknown_topics("Vad gäller per dygn?") == ["dygn"]
+    # a word sharing only its first letters with a corpus word stays unknown
+    assert search.unknown_topics("Gäller det en dygnsbiljett?") == ["dygnsbiljett"]

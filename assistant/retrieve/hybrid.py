@@ -19,7 +19,7 @@ from assistant.index.store import Index
 from assistant.retrieve.conversation import Conversation, Reading
 from assistant.retrieve.glossary import build_glossary, expand
 from assistant.retrieve.lexical import WORD, Vocabulary, correct, tokens
-from assistant.retrieve.morphology import dictionary_forms
+from assistant.retrieve.morphology import MAX_ENDING, MIN_LENGTH, dictionary_forms
 from assistant.retrieve.spelling import Speller, frequency
 from assistant.retrieve.vocabulary import load_vocabulary, with_concepts
 from assistant.types import Section
@@ -269,7 +269,16 @@ class HybridSearch:
             if not stems or all(s in self.vocabulary or self.vocabulary.parts(s)
                                 or opens_compound(s, self.vocabulary.words) for s in stems):
                 return True
-        return False
+        return self.settings.morphology and self._inflected_in_corpus(word)
+
+    def _inflected_in_corpus(self, word: str) -> bool:
+        """Does the corpus use another inflection of the word, one with the same dictionary
+        form ("dygn" in "dygnet", "kapitel" in "kapitlet")? Snowball cuts some endings only,
+        so the two stem apart; Hunspell reads both back to one form."""
+        forms = {word, *dictionary_forms(word)}
+        head = word[:max(MIN_LENGTH, len(word) - 2)]  # "kapit|el" / "kapit|let"
+        return any(len(used) <= len(word) + MAX_ENDING and forms & {used, *dictionary_forms(used)}
+                   for used in self.speller.words if used != word and used.startswith(head))
 
     def search(self, query: str, query_vector: np.ndarray, scope: Scope = Scope(),
                limit: int = 10) -> list[Hit]:
