@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="write each run's results.jsonl here")
     parser.add_argument("--folds", type=int, default=0,
                         help="choose among the variants by k-fold cross-validation")
+    parser.add_argument("--choose", choices=("hit1", "facts"), default="hit1",
+                        help="what the folds choose by: the right section first (ranking "
+                             "settings) or the key facts quoted (quote settings)")
     args = parser.parse_args()
     assistant = Assistant.load()
     base = dataclasses.asdict(assistant.settings)
@@ -76,7 +80,7 @@ def main() -> int:
             print(f"{text or '(current)':40s} {name:16s} {cells}", flush=True)
             verdicts.setdefault(text or "(current)", []).extend(result.verdicts)
     if args.folds > 1:
-        cross_validate(verdicts, args.folds)
+        cross_validate(verdicts, args.folds, facts_correct if args.choose == "facts" else correct)
     return 0
 
 
@@ -86,10 +90,19 @@ def correct(verdict: Verdict) -> float:
     return float(verdict.hit(1) if verdict.answerable else verdict.abstained)
 
 
-def cross_validate(verdicts: dict[str, list[Verdict]], folds: int) -> None:
+def facts_correct(verdict: Verdict) -> float:
+    """One question's score when choosing a quote setting: its key facts all quoted (a
+    question without key facts scores as in `correct`)."""
+    return correct(verdict) if verdict.facts_ok is None else float(verdict.facts_ok)
+
+
+
+
+def cross_validate(verdicts: dict[str, list[Verdict]], folds: int,
+                   score: Callable[[Verdict], float] = correct) -> None:
     """Out-of-fold figures: each fold scored with the variant best on the other folds."""
     names = list(verdicts)
-    scores = np.array([[correct(v) for v in verdicts[name]] for name in names])
+    scores = np.array([[score(v) for v in verdicts[name]] for name in names])
     n = scores.shape[1]
     order = np.random.default_rng(0).permutation(n)
     chosen_verdicts: list[Verdict] = []
