@@ -332,3 +332,16 @@ def test_tuning_folds_choose_by_the_criterion_asked_for(capsys):
     assert "chosen per fold: " + "; ".join(["(current)"] * 5) in capsys.readouterr().out
     cross_validate(verdicts, 5, facts_correct)
     assert "chosen per fold: " + "; ".join(["extend_margin=0.1"] * 5) in capsys.readouterr().out
+
+
+def test_tuning_can_leave_each_question_set_out(capsys):
+    # A variant that only suits one set is never chosen to score that set.
+    from scripts.tune import cross_validate
+
+    verdicts = {"(current)": [_verdict(i, 1 if i < 5 else None, []) for i in range(10)],
+                "rank_weight=0.03": [_verdict(i, None if i < 5 else 1, []) for i in range(10)]}
+    labels = ["a.yaml"] * 5 + ["b.yaml"] * 5
+    cross_validate(verdicts, 5, labels=labels, by_set=True)
+    out = capsys.readouterr().out
+    assert "chosen per fold: rank_weight=0.03; (current)" in out
+    assert "sets left out" in out and "b.yaml" in out
