@@ -15,6 +15,11 @@ each variant was chosen) — the figure to report for a tuned constant.
 
     .venv/bin/python scripts/tune.py --folds 5 --questions eval/questions.yaml \
         --questions eval/conversations.yaml "citation_margin=0.03" "citation_margin=0.1"
+
+`--by-set` also leaves each question set out in turn (scored with the variant best on the
+other sets: how a set written apart fares), and `--choose facts` makes the folds choose by
+key facts quoted instead of the right section first (for quote settings). Out-of-fold
+figures are printed for all sets together and per set.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +63,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="write each run's results.jsonl here")
     parser.add_argument("--folds", type=int, default=0,
                         help="choose among the variants by k-fold cross-validation")
+    parser.add_argument("--by-set", action="store_true",
+                        help="also leave one question set out at a time "
+                             "(each set scored with the variant best on the others: how a "
+                             "set written apart, like the hidden check, fares)")
+    parser.add_argument("--choose", choices=("hit1", "facts"), default="hit1",
+                        help="what the folds choose by: the right section first (ranking "
+                             "settings) or the key facts quoted (quote settings)")
     args = parser.parse_args()
     assistant = Assistant.load()
     base = dataclasses.asdict(assistant.settings)
@@ -64,6 +77,7 @@ def main() -> int:
     sets = {p.name: load_questions(p) for p in args.questions or [Path("eval/questions.yaml")]}
     print(f"{'variant':40s} {'set':16s} " + " ".join(f"{c[:8]:>8s}" for c in COLUMNS))
     verdicts: dict[str, list[Verdict]] = {}
+    labels: list[str] = []  # the question set of each verdict, in order
     for number, text in enumerate(["", *args.variants]):
         settings = dataclasses.replace(assistant.settings, **variant(text, base))
         candidate = Assistant(assistant.index, settings)
@@ -75,8 +89,13 @@ def main() -> int:
             cells = " ".join(f"{metrics.get(c) or 0:8.3f}" for c in COLUMNS)
             print(f"{text or '(current)':40s} {name:16s} {cells}", flush=True)
             verdicts.setdefault(text or "(current)", []).extend(result.verdicts)
+            if number == 0:
+                labels += [name] * len(result.verdicts)
+    criterion = facts_correct if args.choose == "facts" else correct
     if args.folds > 1:
-        cross_validate(verdicts, args.folds)
+        cross_validate(verdicts, args.folds, criterion, labels)
+    if args.by_set:
+        cross_validate(verdicts, args.folds, criterion, labels, by_set=True)
     return 0
 
 
@@ -86,24 +105,42 @@ def correct(verdict: Verdict) -> float:
     return float(verdict.hit(1) if verdict.answerable else verdict.abstained)
 
 
-def cross_validate(verdicts: dict[str, list[Verdict]], folds: int) -> None:
-    """Out-of-fold figures: each fold scored with the variant best on the other folds."""
+def facts_correct(verdict: Verdict) -> float:
+    """One question's score when choosing a quote setting: its key facts all quoted (a
+    question without key facts scores as in `correct`)."""
+    return correct(verdict) if verdict.facts_ok is None else float(verdict.facts_ok)
+
+
+def cross_validate(verdicts: dict[str, list[Verdict]], folds: int,
+                   score: Callable[[Verdict], float] = correct,
+                   labels: list[str] | None = None, by_set: bool = False) -> None:
+    """Out-of-fold figures: each fold scored with the variant best on the other folds (random
+    folds, or each question set in `labels` left out in turn); with `labels`, also per set."""
     names = list(verdicts)
-    scores = np.array([[correct(v) for v in verdicts[name]] for name in names])
+    scores = np.array([[score(v) for v in verdicts[name]] for name in names])
     n = scores.shape[1]
     order = np.random.default_rng(0).permutation(n)
-    chosen_verdicts: list[Verdict] = []
+    if by_set and labels:
+        parts = [np.flatnonzero(np.array(labels) == name) for name in dict.fromkeys(labels)]
+    else:
+        parts = np.array_split(order, folds)
+    chosen_at: dict[int, Verdict] = {}
     chosen: list[str] = []
-    for fold in np.array_split(order, folds):
+    for fold in parts:
         train = np.setdiff1d(order, fold)
         best = int(np.argmax(scores[:, train].mean(axis=1)))
         chosen.append(names[best])
-        chosen_verdicts += [verdicts[names[best]][i] for i in fold]
-    metrics = aggregate(chosen_verdicts)
-    cells = " ".join(f"{metrics.get(c) or 0:8.3f}" for c in COLUMNS)
-    print(f"{f'out of fold ({folds} folds)':40s} {'all sets':16s} {cells}")
+        chosen_at.update({int(i): verdicts[names[best]][i] for i in fold})
+    scheme = "sets left out" if by_set and labels else f"{folds} folds"
+    rows = [("all sets", list(chosen_at.values()))]
+    if labels:
+        rows += [(name, [chosen_at[i] for i in range(n) if labels[i] == name])
+                 for name in dict.fromkeys(labels)]
+    for name, chosen_verdicts in rows:
+        metrics = aggregate(chosen_verdicts)
+        cells = " ".join(f"{metrics.get(c) or 0:8.3f}" for c in COLUMNS)
+        print(f"{f'out of fold ({scheme})':40s} {name:16s} {cells}")
     print("chosen per fold: " + "; ".join(chosen))
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -310,3 +310,38 @@ def test_an_everyday_word_gets_its_concept_only_when_the_documents_do_not_use_it
         == "Vem ger hemsjukvård på natten? (kommunal primärvård)"
     # a word of the vocabulary is never an unknown topic, with or without its concept
     assert search.unknown_topics("Vem ger hemsjukvård och rullator?") == []
+
+
+def _verdict(number: int, rank: int | None, facts_missing: list[str]):
+    from assistant.eval.metrics import Verdict
+
+    return Verdict(id=f"t{number}", question="Vem betalar sondmat?", type="responsibility",
+                   answerable=True, abstained=False, rank=rank, gold=["B.1"], cited=["B.1"],
+                   facts_missing=facts_missing)
+
+
+def test_tuning_folds_choose_by_the_criterion_asked_for(capsys):
+    # One variant cites the right section first without the fact; the other quotes the fact
+    # from the right section cited second: ranking settings choose the first, quote
+    # settings the second, in every fold.
+    from scripts.tune import correct, cross_validate, facts_correct
+
+    verdicts = {"(current)": [_verdict(i, 1, ["30 dagar"]) for i in range(10)],
+                "extend_margin=0.1": [_verdict(i, 2, []) for i in range(10)]}
+    cross_validate(verdicts, 5, correct)
+    assert "chosen per fold: " + "; ".join(["(current)"] * 5) in capsys.readouterr().out
+    cross_validate(verdicts, 5, facts_correct)
+    assert "chosen per fold: " + "; ".join(["extend_margin=0.1"] * 5) in capsys.readouterr().out
+
+
+def test_tuning_can_leave_each_question_set_out(capsys):
+    # A variant that only suits one set is never chosen to score that set.
+    from scripts.tune import cross_validate
+
+    verdicts = {"(current)": [_verdict(i, 1 if i < 5 else None, []) for i in range(10)],
+                "rank_weight=0.03": [_verdict(i, None if i < 5 else 1, []) for i in range(10)]}
+    labels = ["a.yaml"] * 5 + ["b.yaml"] * 5
+    cross_validate(verdicts, 5, labels=labels, by_set=True)
+    out = capsys.readouterr().out
+    assert "chosen per fold: rank_weight=0.03; (current)" in out
+    assert "sets left out" in out and "b.yaml" in out
