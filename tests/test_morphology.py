@@ -20,7 +20,8 @@ SECTIONS = [
     section("rapport", "En avvikelse i samverkan rapporteras till den part som berörs."),
     section("boende", "Kommunen ansvarar för boendet och för hemtjänst."),
     section("rullstol", "Regionen förskriver hjälpmedel till barn."),
-    section("kostnad", "Ersättningen per vårddygn gäller från tredje dygnet. Se kapitlet om avgifter."),
+    section("kostnad", "Ersättningen per vårddygn gäller från tredje dygnet. Se kapitlet "
+            "om avgifter."),
 ]
 
 
