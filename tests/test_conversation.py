@@ -46,7 +46,6 @@ def test_a_question_with_its_own_topic_stands_alone(conversation, question):
 ])
 def test_an_opening_or_closing_continuation_depends_even_with_topics_of_its_own(
         conversation, question):
-    # Service.query then searches it alone only if it is answered surely on its own.
     assert conversation.depends(question)
 
 
@@ -118,3 +117,71 @@ def test_pronouns_without_antecedent_in_the_question_still_point_back(conversati
 def test_a_topic_in_the_same_clause_is_no_antecedent(conversation):
     # "kallar" is a topic word of the stand-in corpus, but the pronoun points further back.
     assert conversation.depends("vem kallar till den?")
+
+
+@pytest.fixture
+def with_length_rule() -> Conversation:
+    return Conversation(lambda word: word.lower() in TOPICS, standalone_words=12)
+
+
+LONG_WITH_INNER_PRONOUN = ("Kan kommunen låta en annan vårdgivare ta över en uppgift i stället "
+                           "för att sköta den i egen regi?")
+
+
+def test_a_long_question_is_read_alone_even_with_a_pronoun(conversation, with_length_rule):
+    # "den" points to "en uppgift" in the same question; without the length rule it looks
+    # like a pronoun pointing back in the conversation.
+    assert conversation.depends(LONG_WITH_INNER_PRONOUN)
+    assert not with_length_rule.depends(LONG_WITH_INNER_PRONOUN)
+    reading = with_length_rule.read(LONG_WITH_INNER_PRONOUN,
+                                    ["Vem betalar rullatorer till ungdomar?"])
+    assert not reading.follow_up and reading.text == LONG_WITH_INNER_PRONOUN
+
+
+@pytest.mark.parametrize("question", [
+    "och om hen är 30 då?",
+    "vem kallar till den?",
+    "och vem står för kostnaden när brukaren bor kvar hemma då?",  # eleven words
+])
+def test_short_follow_ups_still_depend_with_the_length_rule(with_length_rule, question):
+    assert with_length_rule.depends(question)
+
+
+def test_a_long_earlier_turn_is_where_the_context_starts(with_length_rule):
+    long_turn = ("Hur ska hemtjänsten och tandvården samarbeta när en brukare på "
+                 "korttidsboende behöver hjälp med munvården varje dag?")
+    history = ["Vem betalar rullatorer till ungdomar?", long_turn]
+    reading = with_length_rule.read("och vem kallar till den?", history)
+    assert reading.follow_up
+    assert reading.text.startswith(long_turn) and "rullatorer" not in reading.text
+
+
+def test_the_length_counts_words_not_characters():
+    rule = Conversation(lambda word: False, standalone_words=3)
+    assert rule.long("vem betalar den?") and not rule.long("betalar den?")
+    assert not Conversation(lambda word: False).long(LONG_WITH_INNER_PRONOUN)
+
+
+@pytest.fixture
+def with_antecedents() -> Conversation:
+    return Conversation(lambda word: word.lower() in TOPICS, antecedent_zipf=5.0)
+
+
+@pytest.mark.parametrize("question", [
+    "Hur länge gäller nuvarande avtal och vad händer efter det?",  # "avtal", "nuvarande"
+    "Vem får intyg om munvård – omfattar det personer i hemtjänsten?",
+])
+def test_a_pronoun_after_a_rarer_word_of_an_earlier_clause_points_to_it(
+        conversation, with_antecedents, question):
+    assert conversation.depends(question)  # no topic word before the pronoun
+    assert not with_antecedents.depends(question)
+
+
+@pytest.mark.parametrize("question", [
+    "vem ska betala den?",  # nothing before it
+    "och om hen är 30 då?",  # a continuation, whatever else
+    "om det blir akut, vem tar den?",  # "akut" is common enough, "det" opens the question
+    "vem ser till att personalen är med vid den?",  # one clause: the pronoun points back
+])
+def test_pronouns_without_an_earlier_rare_word_still_point_back(with_antecedents, question):
+    assert with_antecedents.depends(question)
