@@ -71,7 +71,8 @@ def test_a_question_about_another_region_is_declined(assistant):
 
 @pytest.mark.parametrize("question", [
     # long: it says what it asks about, though "den" looks like a pronoun pointing back
-    "Kan regionen be kommunen ta över en uppgift i stället för att sköta den med egen personal?",
+    "Får regionen lämna över ansvaret för en uppgift till kommunen genom att skriva ett avtal "
+    "om den?",
     # "det" points to the agreement named in the clause before it
     "Hur länge gäller nuvarande avtal och vad händer efter det?",
 ])

@@ -124,12 +124,12 @@ def with_length_rule() -> Conversation:
     return Conversation(lambda word: word.lower() in TOPICS, standalone_words=12)
 
 
-LONG_WITH_INNER_PRONOUN = ("Kan kommunen låta en annan vårdgivare ta över en uppgift i stället "
-                           "för att sköta den i egen regi?")
+LONG_WITH_INNER_PRONOUN = ("Kan kommunen låta en annan vårdgivare ta hand om nattbesöken och "
+                           "betala den för varje besök?")
 
 
 def test_a_long_question_is_read_alone_even_with_a_pronoun(conversation, with_length_rule):
-    # "den" points to "en uppgift" in the same question; without the length rule it looks
+    # "den" points to the caregiver named before it; without the length rule it looks
     # like a pronoun pointing back in the conversation.
     assert conversation.depends(LONG_WITH_INNER_PRONOUN)
     assert not with_length_rule.depends(LONG_WITH_INNER_PRONOUN)
@@ -185,3 +185,53 @@ def test_a_pronoun_after_a_rarer_word_of_an_earlier_clause_points_to_it(
 ])
 def test_pronouns_without_an_earlier_rare_word_still_point_back(with_antecedents, question):
     assert with_antecedents.depends(question)
+
+
+# --- the service's reading with a fake embedder and an in-memory index (no model) ---------
+
+SHORT_CORPUS = [
+    ("p-plan", "Planen", "En gemensam vårdplan upprättas när brukaren behöver insatser från "
+     "både kommunen och regionen. Kommunens sjuksköterska kallar till planeringsmötet. "
+     "Planen följs upp inom tre månader."),
+    ("p-fot", "Fotvård", "Medicinsk fotvård till personer med diabetes betalas av regionen. "
+     "Kommunen svarar för enklare fotvård i hemmet."),
+    ("p-overlata", "Överlåtelse", "Regionen kan lämna över ansvaret för en uppgift till "
+     "kommunen. Överlåtelsen regleras i ett skriftligt avtal mellan parterna."),
+]
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory):
+    import dataclasses
+
+    from assistant.config import Settings
+    from assistant.service import Assistant
+    from tests.fakes import HashEmbedder, decision_file, memory_index, section
+
+    folder = tmp_path_factory.mktemp("conversation")
+    config = dataclasses.replace(Settings(), index_dir=folder / "index",
+                                 data_dir=folder / "data", decision_file=decision_file(folder),
+                                 topic_share_max=0.4, domain_vocabulary=False, llm_url=None,
+                                 chroma_url=None)
+    sections = [section(id_, body, title=title, part="B") for id_, title, body in SHORT_CORPUS]
+    embed = HashEmbedder()
+    return Assistant(memory_index(sections, embed), config, embed_query=embed)
+
+
+def test_a_follow_up_is_answered_from_the_earlier_topic(fake):
+    history = ["Vem kallar till planeringsmötet om en gemensam vårdplan?"]
+    query = fake.query("och när följs den upp?", history)
+    assert query is not None and query.follow_up and query.text.startswith(history[0])
+    answer = fake.ask("och när följs den upp?", history=history)
+    assert answer.citations and answer.citations[0].section_id == "p-plan"
+
+
+def test_a_long_question_after_another_topic_is_answered_as_if_asked_first(fake):
+    question = ("Får regionen lämna över ansvaret för en uppgift till kommunen genom att "
+                "skriva ett avtal om den?")
+    history = ["Vem betalar medicinsk fotvård till personer med diabetes?"]
+    query = fake.query(question, history)
+    assert query is not None and not query.follow_up
+    alone, after = fake.ask(question), fake.ask(question, history=history)
+    assert [c.section_id for c in after.citations] == [c.section_id for c in alone.citations]
+    assert after.citations[0].section_id == "p-overlata"
