@@ -74,7 +74,7 @@ def test_a_question_about_another_region_is_declined(assistant):
     "Får regionen lämna över ansvaret för en uppgift till kommunen genom att skriva ett avtal "
     "om den?",
     # "det" points to the agreement named in the clause before it
-    "Hur länge gäller nuvarande avtal och vad händer efter det?",
+    "Vilken giltighetstid har överenskommelsen och vad gäller efter den?",
 ])
 def test_questions_that_name_their_own_antecedent_are_read_alone(assistant, question):
     query = assistant.query(question, ["Vem betalar inkontinensskydd till en brukare?"])

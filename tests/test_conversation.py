@@ -168,7 +168,7 @@ def with_antecedents() -> Conversation:
 
 
 @pytest.mark.parametrize("question", [
-    "Hur länge gäller nuvarande avtal och vad händer efter det?",  # "avtal", "nuvarande"
+    "Vilken giltighetstid har överenskommelsen och vad gäller efter den?",
     "Vem får intyg om munvård – omfattar det personer i hemtjänsten?",
 ])
 def test_a_pronoun_after_a_rarer_word_of_an_earlier_clause_points_to_it(
@@ -235,3 +235,12 @@ def test_a_long_question_after_another_topic_is_answered_as_if_asked_first(fake)
     alone, after = fake.ask(question), fake.ask(question, history=history)
     assert [c.section_id for c in after.citations] == [c.section_id for c in alone.citations]
     assert after.citations[0].section_id == "p-overlata"
+
+
+@pytest.mark.parametrize("question", [
+    "Om brukaren flyttar, vem tar över den?",
+    "När sjuksköterskan har gått hem – vem ansvarar då för dem?",
+    "Ifall personalen saknar utbildning, får de ändå göra det?",
+])
+def test_a_condition_or_time_clause_gives_no_antecedent(with_antecedents, question):
+    assert with_antecedents.depends(question)

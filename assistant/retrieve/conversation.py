@@ -46,6 +46,10 @@ FUNCTION_WORD = 6.0
 # The formal subject "det" points at nothing: "finns det …", "när det gäller …".
 EXPLETIVE = re.compile(r"\b(?:finns|fanns|funnits)\s+det\b|\b(?:när|vad)\s+det\s+gäller\b",
                        re.IGNORECASE)
+# A clause opened by one of these is a condition or a time ("Om patienten flyttar, …"): its
+# words are no antecedent for a later pronoun (which points back in the conversation).
+SUBORDINATE = frozenset({"om", "ifall", "när", "innan", "medan", "eftersom", "efter", "då",
+                         "sedan", "tills", "fast", "fastän", "trots"})
 # Clause boundaries: a pronoun after one of them may point to a topic named before it.
 CLAUSE = re.compile(r"[,.;:!?–—]|\s-\s|\boch\b", re.IGNORECASE)
 # At most this many topic words of its own and a question with a continuation or an
@@ -130,14 +134,18 @@ def points_back(question: str, topic: Sequence[str] = (), antecedent_zipf: float
     one in a later clause than a topic word of the question itself, which it then points to
     ("Asylsökande med hemsjukvård – vem ger den?"). With `antecedent_zipf`, any word of an
     earlier clause rarer than that (wordfreq Zipf, four letters or more) is such an
-    antecedent too ("Hur länge gäller nuvarande avtal och vad kommer efter det?")."""
+    antecedent too ("Vilken giltighetstid har överenskommelsen och vad gäller efter den?"),
+    unless that clause is a condition or a time ("Om patienten flyttar, vem tar över den?"
+    still points back)."""
     named = False  # a possible antecedent stood in an earlier clause
     for clause in CLAUSE.split(EXPLETIVE.sub(" ", question)):
         words = [w.lower() for w in WORD.findall(clause)]
         for i, word in enumerate(words):
             if word in ANAPHORA and not _article(word, words[i + 1:i + 3]) and not named:
                 return True
-        named = named or any(w in topic or _antecedent(w, antecedent_zipf) for w in words)
+        condition = bool(words) and words[0] in SUBORDINATE
+        named = named or any(w in topic or (not condition and _antecedent(w, antecedent_zipf))
+                             for w in words)
     return False
 
 
