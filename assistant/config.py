@@ -105,6 +105,11 @@ class Settings:
     # Conversations (retrieve/conversation.py): a word names a topic when fewer than this
     # share of the sections use it ("hjälpmedel", "korttidsboende"; not "kommunen").
     topic_share_max: float = 0.1
+    # A question of this many words or more is searched alone, as it stands (0: no limit).
+    standalone_words: int = 12
+    # A pronoun in a later clause than a word rarer than this (wordfreq Zipf; 0: than a topic
+    # word) points to that word, not back in the conversation.
+    antecedent_zipf: float = 5.0
     # The top sections whose evidence decides whether to decline (as calibrated).
     evidence_hits: int = 6
 

@@ -211,13 +211,9 @@ class Assistant:
             return None
         earlier = [strip_instructions(h) for h in history or []]
         reading = self.search.read(asked, earlier)
-        alone = self._embedded(asked)
         if not reading.follow_up:
-            return alone
-        combined = self._embedded(reading.text, follow_up=True)
-        if reading.topic and self._stands_alone(alone, combined):
-            return alone
-        return combined
+            return self._embedded(asked)
+        return self._embedded(reading.text, follow_up=True)
 
     def _embedded(self, text: str, follow_up: bool = False) -> Query:
         expanded = self.search.expand(text)
@@ -225,19 +221,6 @@ class Assistant:
         return Query(expanded, self.embed_query(expanded),
                      focus=self.embed_query(focus) if focus != expanded else None,
                      follow_up=follow_up)
-
-    def _stands_alone(self, alone: Query, combined: Query) -> bool:
-        """A question that leans on the turn before but names a topic of its own, and that
-        the documents answer clearly on its own — more clearly than read with the earlier
-        topic ("gäller det även diabetesartiklar?") — is searched alone. (Without the topic
-        condition, "och om hen är 20 år då?" matches an unrelated age limit literally.)"""
-        probability = {}
-        for name, query in (("alone", alone), ("combined", combined)):
-            hits = self.search.search(query.text, query.vector,
-                                      limit=self.settings.sections_considered)
-            probability[name] = self.answerer.evidence(query.text, hits, query.vector)
-        return (probability["alone"] >= self.answerer.decision.sure_above
-                and probability["alone"] > probability["combined"])
 
     def retrieved(self, question: str, scope: str = "alla", history: list[str] | None = None,
                   k: int = 10) -> list[str]:

@@ -61,6 +61,9 @@ def main() -> int:
     parser.add_argument("variants", nargs="*", help='e.g. "lexical_weight=0.1,rank_weight=0.03"')
     parser.add_argument("--questions", action="append", type=Path)
     parser.add_argument("--out", type=Path, help="write each run's results.jsonl here")
+    parser.add_argument("--chat-order", action="store_true",
+                        help="ask a set without conversations in chat order (each question "
+                             "after the ones before it)")
     parser.add_argument("--folds", type=int, default=0,
                         help="choose among the variants by k-fold cross-validation")
     parser.add_argument("--by-set", action="store_true",
@@ -82,7 +85,9 @@ def main() -> int:
         settings = dataclasses.replace(assistant.settings, **variant(text, base))
         candidate = Assistant(assistant.index, settings)
         for name, questions in sets.items():
-            result = run(text or "(current)", candidate, questions, tree, progress=False)
+            chat = args.chat_order and not any(q.history for q in questions)
+            result = run(text or "(current)", candidate, questions, tree, progress=False,
+                         chat_order=chat)
             metrics = result.metrics
             if args.out:
                 write_results(result, args.out / f"{number}-{Path(name).stem}.jsonl")

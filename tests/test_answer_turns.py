@@ -67,3 +67,23 @@ def test_articles_and_pronouns_with_their_own_antecedent_are_read_alone(assistan
 def test_a_question_about_another_region_is_declined(assistant):
     answer = assistant.ask("Hur ersätts hemsjukvården i Region Jämtland Härjedalen?")
     assert answer.abstained
+
+
+@pytest.mark.parametrize("question", [
+    # long: it says what it asks about, though "den" looks like a pronoun pointing back
+    "Får regionen lämna över ansvaret för en uppgift till kommunen genom att skriva ett avtal "
+    "om den?",
+    # "det" points to the agreement named in the clause before it
+    "Vilken giltighetstid har överenskommelsen och vad gäller efter den?",
+])
+def test_questions_that_name_their_own_antecedent_are_read_alone(assistant, question):
+    query = assistant.query(question, ["Vem betalar inkontinensskydd till en brukare?"])
+    assert query is not None and not query.follow_up
+
+
+def test_a_follow_up_with_a_word_of_its_own_is_read_with_the_turn_before(assistant):
+    # Alone it would be answered confidently (about ordinations); it continues the plan.
+    history = ["Vem kallar till en samordnad individuell plan?"]
+    query = assistant.query("och om patienten har en ordination från läkaren?", history)
+    assert query is not None and query.follow_up
+    assert "samordnad individuell plan" in query.text

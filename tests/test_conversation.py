@@ -46,7 +46,6 @@ def test_a_question_with_its_own_topic_stands_alone(conversation, question):
 ])
 def test_an_opening_or_closing_continuation_depends_even_with_topics_of_its_own(
         conversation, question):
-    # Service.query then searches it alone only if it is answered surely on its own.
     assert conversation.depends(question)
 
 
@@ -118,3 +117,130 @@ def test_pronouns_without_antecedent_in_the_question_still_point_back(conversati
 def test_a_topic_in_the_same_clause_is_no_antecedent(conversation):
     # "kallar" is a topic word of the stand-in corpus, but the pronoun points further back.
     assert conversation.depends("vem kallar till den?")
+
+
+@pytest.fixture
+def with_length_rule() -> Conversation:
+    return Conversation(lambda word: word.lower() in TOPICS, standalone_words=12)
+
+
+LONG_WITH_INNER_PRONOUN = ("Kan kommunen låta en annan vårdgivare ta hand om nattbesöken och "
+                           "betala den för varje besök?")
+
+
+def test_a_long_question_is_read_alone_even_with_a_pronoun(conversation, with_length_rule):
+    # "den" points to the caregiver named before it; without the length rule it looks
+    # like a pronoun pointing back in the conversation.
+    assert conversation.depends(LONG_WITH_INNER_PRONOUN)
+    assert not with_length_rule.depends(LONG_WITH_INNER_PRONOUN)
+    reading = with_length_rule.read(LONG_WITH_INNER_PRONOUN,
+                                    ["Vem betalar rullatorer till ungdomar?"])
+    assert not reading.follow_up and reading.text == LONG_WITH_INNER_PRONOUN
+
+
+@pytest.mark.parametrize("question", [
+    "och om hen är 30 då?",
+    "vem kallar till den?",
+    "och vem står för kostnaden när brukaren bor kvar hemma då?",  # eleven words
+])
+def test_short_follow_ups_still_depend_with_the_length_rule(with_length_rule, question):
+    assert with_length_rule.depends(question)
+
+
+def test_a_long_earlier_turn_is_where_the_context_starts(with_length_rule):
+    long_turn = ("Hur ska hemtjänsten och tandvården samarbeta när en brukare på "
+                 "korttidsboende behöver hjälp med munvården varje dag?")
+    history = ["Vem betalar rullatorer till ungdomar?", long_turn]
+    reading = with_length_rule.read("och vem kallar till den?", history)
+    assert reading.follow_up
+    assert reading.text.startswith(long_turn) and "rullatorer" not in reading.text
+
+
+def test_the_length_counts_words_not_characters():
+    rule = Conversation(lambda word: False, standalone_words=3)
+    assert rule.long("vem betalar den?") and not rule.long("betalar den?")
+    assert not Conversation(lambda word: False).long(LONG_WITH_INNER_PRONOUN)
+
+
+@pytest.fixture
+def with_antecedents() -> Conversation:
+    return Conversation(lambda word: word.lower() in TOPICS, antecedent_zipf=5.0)
+
+
+@pytest.mark.parametrize("question", [
+    "Vilken giltighetstid har överenskommelsen och vad gäller efter den?",
+    "Vem får intyg om munvård – omfattar det personer i hemtjänsten?",
+])
+def test_a_pronoun_after_a_rarer_word_of_an_earlier_clause_points_to_it(
+        conversation, with_antecedents, question):
+    assert conversation.depends(question)  # no topic word before the pronoun
+    assert not with_antecedents.depends(question)
+
+
+@pytest.mark.parametrize("question", [
+    "vem ska betala den?",  # nothing before it
+    "och om hen är 30 då?",  # a continuation, whatever else
+    "om det blir akut, vem tar den?",  # "akut" is common enough, "det" opens the question
+    "vem ser till att personalen är med vid den?",  # one clause: the pronoun points back
+])
+def test_pronouns_without_an_earlier_rare_word_still_point_back(with_antecedents, question):
+    assert with_antecedents.depends(question)
+
+
+# --- the service's reading with a fake embedder and an in-memory index (no model) ---------
+
+SHORT_CORPUS = [
+    ("p-plan", "Planen", "En gemensam vårdplan upprättas när brukaren behöver insatser från "
+     "både kommunen och regionen. Kommunens sjuksköterska kallar till planeringsmötet. "
+     "Planen följs upp inom tre månader."),
+    ("p-fot", "Fotvård", "Medicinsk fotvård till personer med diabetes betalas av regionen. "
+     "Kommunen svarar för enklare fotvård i hemmet."),
+    ("p-overlata", "Överlåtelse", "Regionen kan lämna över ansvaret för en uppgift till "
+     "kommunen. Överlåtelsen regleras i ett skriftligt avtal mellan parterna."),
+]
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory):
+    import dataclasses
+
+    from assistant.config import Settings
+    from assistant.service import Assistant
+    from tests.fakes import HashEmbedder, decision_file, memory_index, section
+
+    folder = tmp_path_factory.mktemp("conversation")
+    config = dataclasses.replace(Settings(), index_dir=folder / "index",
+                                 data_dir=folder / "data", decision_file=decision_file(folder),
+                                 topic_share_max=0.4, domain_vocabulary=False, llm_url=None,
+                                 chroma_url=None)
+    sections = [section(id_, body, title=title, part="B") for id_, title, body in SHORT_CORPUS]
+    embed = HashEmbedder()
+    return Assistant(memory_index(sections, embed), config, embed_query=embed)
+
+
+def test_a_follow_up_is_answered_from_the_earlier_topic(fake):
+    history = ["Vem kallar till planeringsmötet om en gemensam vårdplan?"]
+    query = fake.query("och när följs den upp?", history)
+    assert query is not None and query.follow_up and query.text.startswith(history[0])
+    answer = fake.ask("och när följs den upp?", history=history)
+    assert answer.citations and answer.citations[0].section_id == "p-plan"
+
+
+def test_a_long_question_after_another_topic_is_answered_as_if_asked_first(fake):
+    question = ("Får regionen lämna över ansvaret för en uppgift till kommunen genom att "
+                "skriva ett avtal om den?")
+    history = ["Vem betalar medicinsk fotvård till personer med diabetes?"]
+    query = fake.query(question, history)
+    assert query is not None and not query.follow_up
+    alone, after = fake.ask(question), fake.ask(question, history=history)
+    assert [c.section_id for c in after.citations] == [c.section_id for c in alone.citations]
+    assert after.citations[0].section_id == "p-overlata"
+
+
+@pytest.mark.parametrize("question", [
+    "Om brukaren flyttar, vem tar över den?",
+    "När sjuksköterskan har gått hem – vem ansvarar då för dem?",
+    "Ifall personalen saknar utbildning, får de ändå göra det?",
+])
+def test_a_condition_or_time_clause_gives_no_antecedent(with_antecedents, question):
+    assert with_antecedents.depends(question)

@@ -8,11 +8,12 @@ the last turn that stood alone (as asked) and the topic words of the follow-ups 
 the whole history, which would pull the search towards every earlier topic.
 
 The rule is general Swedish: a follow-up opens with a continuation ("och", "men", "än",
-"även") or ends in "då?" — whatever it names itself; the service then searches it alone
-only when the documents answer it surely on its own — or it leans on a pronoun or
-demonstrative ("den", "det", "hen", "dessa", "sånt") and names at most one topic word of
-its own; a very short question without a topic word depends on the conversation too. What
-counts as a topic word is read from the corpus (`is_topic`), never from particular questions.
+"även") or ends in "då?" — whatever it names itself — or it leans on a pronoun or
+demonstrative ("den", "det", "hen", "dessa", "sånt") that has no antecedent in an earlier
+clause of the question itself, and names at most one topic word of its own; a very short
+question without a topic word depends on the conversation too. A long question
+(`standalone_words`, Settings) says what it asks about and is searched alone. What counts as
+a topic word is read from the corpus (`is_topic`), never from particular questions.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ FUNCTION_WORD = 6.0
 # The formal subject "det" points at nothing: "finns det …", "när det gäller …".
 EXPLETIVE = re.compile(r"\b(?:finns|fanns|funnits)\s+det\b|\b(?:när|vad)\s+det\s+gäller\b",
                        re.IGNORECASE)
+# A clause opened by one of these is a condition or a time ("Om patienten flyttar, …"): its
+# words are no antecedent for a later pronoun (which points back in the conversation).
+SUBORDINATE = frozenset({"om", "ifall", "när", "innan", "medan", "eftersom", "efter", "då",
+                         "sedan", "tills", "fast", "fastän", "trots"})
 # Clause boundaries: a pronoun after one of them may point to a topic named before it.
 CLAUSE = re.compile(r"[,.;:!?–—]|\s-\s|\boch\b", re.IGNORECASE)
 # At most this many topic words of its own and a question with a continuation or an
@@ -68,8 +73,11 @@ class Conversation:
     """Reads questions in their conversation; `is_topic` says whether a word (as typed)
     names something the documents are about."""
 
-    def __init__(self, is_topic: Callable[[str], bool]):
+    def __init__(self, is_topic: Callable[[str], bool], standalone_words: int = 0,
+                 antecedent_zipf: float = 0.0):
         self.is_topic = is_topic
+        self.standalone_words = standalone_words
+        self.antecedent_zipf = antecedent_zipf
 
     def topic_words(self, question: str) -> list[str]:
         """The question's words that name a topic, in order, each once."""
@@ -81,14 +89,23 @@ class Conversation:
 
     def depends(self, question: str, topic: Sequence[str] | None = None) -> bool:
         """Whether the question cannot be read without the turn before it."""
+        if self.long(question):
+            return False  # it says what it asks about, whatever it starts or ends with
         if CONTINUATION.search(question):
             return True  # "och …", "… då?": it continues, whatever it names itself
         topic = self.topic_words(question) if topic is None else topic
         if len(topic) > OWN_TOPIC_MAX:
             return False
         words = [w.lower() for w in WORD.findall(question)]
-        return points_back(question, [t.lower() for t in topic]) or (
+        return points_back(question, [t.lower() for t in topic], self.antecedent_zipf) or (
             not topic and len(words) <= SHORT)
+
+    def long(self, question: str) -> bool:
+        """Whether the question has `standalone_words` words or more (0: never): elliptic
+        follow-ups are short ("och för barn då?", "vem utbildar dem?"), while a question
+        this long names what it asks about even when a "den"/"det" in it, or a closing
+        "då?", looks back ("Får kommunen köpa en insats i stället för att göra den själv?")."""
+        return 0 < self.standalone_words <= len(WORD.findall(question))
 
     def read(self, question: str, history: Sequence[str] | None = None) -> Reading:
         """The question as searched: alone when it stands on its own, else after the last
@@ -111,19 +128,31 @@ class Conversation:
         return Reading(" ".join(context + [question]), True, tuple(topic))
 
 
-def points_back(question: str, topic: Sequence[str] = ()) -> bool:
+def points_back(question: str, topic: Sequence[str] = (), antecedent_zipf: float = 0.0) -> bool:
     """Whether a pronoun or demonstrative of the question points back to something said
     before: not an article ("det nya avtalet"), nor the formal subject ("finns det …"), nor
     one in a later clause than a topic word of the question itself, which it then points to
-    ("Asylsökande med hemsjukvård – vem ger den?")."""
-    named = False  # a topic word stood in an earlier clause
+    ("Asylsökande med hemsjukvård – vem ger den?"). With `antecedent_zipf`, any word of an
+    earlier clause rarer than that (wordfreq Zipf, four letters or more) is such an
+    antecedent too ("Vilken giltighetstid har överenskommelsen och vad gäller efter den?"),
+    unless that clause is a condition or a time ("Om patienten flyttar, vem tar över den?"
+    still points back)."""
+    named = False  # a possible antecedent stood in an earlier clause
     for clause in CLAUSE.split(EXPLETIVE.sub(" ", question)):
         words = [w.lower() for w in WORD.findall(clause)]
         for i, word in enumerate(words):
             if word in ANAPHORA and not _article(word, words[i + 1:i + 3]) and not named:
                 return True
-        named = named or any(w in topic for w in words)
+        condition = bool(words) and words[0] in SUBORDINATE
+        named = named or any(w in topic or (not condition and _antecedent(w, antecedent_zipf))
+                             for w in words)
     return False
+
+
+def _antecedent(word: str, zipf: float) -> bool:
+    """A word a later pronoun may point to: not a pronoun, not one of the commoner words."""
+    return (zipf > 0 and len(word) >= 4 and word not in ANAPHORA
+            and frequency(word) < zipf)
 
 
 def _article(word: str, following: list[str]) -> bool:
