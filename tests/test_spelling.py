@@ -35,3 +35,22 @@ def test_only_a_much_more_common_spelling_is_restored():
     text = "Det är vårt ansvar att bära och ge vård."
     assert Speller([text]).repair("gäller det bara äldre? vart vänder vi oss för vard") == (
         "gäller det bara äldre? vart vänder vi oss för vård")
+
+
+def test_a_tie_between_two_corpus_words_is_broken_the_same_way_under_every_hash_seed():
+    # A set's iteration order follows the hash seed; the correction must not. Each process
+    # builds its sets afresh, so three seeds give three orders.
+    import os
+    import subprocess
+    import sys
+
+    script = ("from assistant.retrieve.lexical import correct\n"
+              "from assistant.retrieve.spelling import Speller\n"
+              "print(correct(['kvart'], {'kvarn', 'kvark', 'kvast', 'svart'}),"
+              " Speller(['bastun bastur']).repair('bastux'))")
+    seen = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        seen.add(subprocess.run([sys.executable, "-c", script], env=env, check=True,
+                                capture_output=True, text=True).stdout.strip())
+    assert seen == {"['kvark'] bastun"}

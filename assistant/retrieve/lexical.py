@@ -105,7 +105,8 @@ def correct(query_tokens: list[str], vocabulary: set[str]) -> list[str]:
             corrected.append(token)
             continue
         limit = 2 if len(token) >= 9 else 1
-        match = process.extractOne(token, vocabulary, scorer=Levenshtein.distance,
-                                   score_cutoff=limit)
-        corrected.append(match[0] if match else token)
+        matches = process.extract(token, vocabulary, scorer=Levenshtein.distance,
+                                  score_cutoff=limit, limit=None)
+        # the nearest, ties broken by the word itself: a set's order changes with the hash seed
+        corrected.append(min(matches, key=lambda m: (m[1], m[0]))[0] if matches else token)
     return corrected

@@ -60,11 +60,12 @@ class Speller:
         from rapidfuzz.distance import OSA
 
         limit = 2 if len(word) >= LONG_WORD else 1
-        match = process.extractOne(word, self.words, scorer=OSA.distance,
-                                   score_cutoff=limit)
-        if match is None or _stem(match[0]) == _stem(word):  # another form of the same word
+        matches = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=limit,
+                                  limit=None)
+        if not matches:
             return None
-        return match[0]
+        nearest = min(matches, key=lambda m: (m[1], m[0]))[0]  # ties: not by hash order
+        return None if _stem(nearest) == _stem(word) else nearest  # another form of the word
 
 
 def _stem(word: str) -> str:
