@@ -38,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from assistant.answer.cues import in_english
-from assistant.answer.decide import MODEL_FILE, DecisionModel
+from assistant.answer.decide import MODEL_FILE, DecisionModel, at_level
 from assistant.eval.questions import load_questions
 from assistant.service import Assistant
 
@@ -51,7 +51,6 @@ from assistant.service import Assistant
 # figures are better: 0.893 / 0.033 and 0.870 / 0.030 against 0.889 / 0.035, 0.815 / 0.028).
 FEATURES = ("sentence_similarity", "level", "peak", "coverage", "unknown", "unknown_name",
             "quantity_missing")
-DENSE = ("sentence_similarity",)  # read at the Swedish level for a question in another language
 FOLDS = 5
 ANSWERABLE_DECLINED = 0.03
 SURE_OOS = 0.03  # share of no-gold questions allowed above the "sure" threshold
@@ -73,11 +72,9 @@ class Signals:
         questions' level (`baseline`) instead of their own, as decide.decision_signals does
         when answering."""
         x = self.x.copy()
-        own = FEATURES.index("level")
-        shift = baseline - x[self.foreign, own]
-        for name in DENSE:
-            x[self.foreign, FEATURES.index(name)] += shift
-        x[self.foreign, own] = baseline
+        for i in np.flatnonzero(self.foreign):
+            row = at_level(dict(zip(FEATURES, x[i], strict=True)), baseline)
+            x[i] = [row[name] for name in FEATURES]
         return x, self.y
 
     def baseline(self) -> np.ndarray:

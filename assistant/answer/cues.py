@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.retrieve.spelling import WORD
 
@@ -48,6 +49,7 @@ SWEDISH_WORDS = frozenset({"och", "att", "som", "vem", "vad", "hur", "ett", "til
                            "har", "för", "är", "på"})
 
 
+@lru_cache(maxsize=256)  # asked of one question by the answer, its evidence and a decline
 def in_english(question: str) -> bool:
     """Mostly English words: the documents are Swedish, so the answer asks for Swedish. A
     question that is at least half surely-Swedish words is not, and is decided without

@@ -45,6 +45,8 @@ TOPICAL_SHARE = 0.2
 # Signals read from the question's words (the corpus's vocabulary, Swedish phrasing): not
 # evidence for a question in another language.
 WORD_SIGNALS = frozenset({"coverage", "unknown", "matched", "unknown_name", "quantity_missing"})
+# Dense similarities: read at the Swedish level for a question in another language.
+DENSE_SIGNALS = frozenset({"similarity", "sentence_similarity"})
 
 
 @dataclass(frozen=True)
@@ -137,10 +139,14 @@ def decision_signals(question: str, found: dict[str, float], sentences: Iterable
     if not in_english(question):
         return signals
     kept = {name: value for name, value in signals.items() if name not in WORD_SIGNALS}
-    if baseline is not None and "level" in kept:
-        shift = baseline - kept["level"]
-        for name in ("similarity", "sentence_similarity"):
-            if name in kept:
-                kept[name] += shift
-        kept["level"] = baseline
-    return kept
+    return at_level(kept, baseline) if baseline is not None and "level" in kept else kept
+
+
+def at_level(signals: dict[str, float], baseline: float) -> dict[str, float]:
+    """The signals with the dense similarities read at `baseline` instead of the question's
+    own `level` (across languages e5's cosines lie lower everywhere)."""
+    shift = baseline - signals["level"]
+    shifted = {name: value + shift if name in DENSE_SIGNALS else value
+               for name, value in signals.items()}
+    shifted["level"] = baseline
+    return shifted
