@@ -213,14 +213,16 @@ class Assistant:
         reading = self.search.read(asked, earlier)
         if not reading.follow_up:
             return self._embedded(asked)
-        return self._embedded(reading.text, follow_up=True)
+        return self._embedded(reading.text, asked=asked)
 
-    def _embedded(self, text: str, follow_up: bool = False) -> Query:
+    def _embedded(self, text: str, asked: str | None = None) -> Query:
+        """`asked`: a follow-up's own words (`text` also holds the earlier turns')."""
         expanded = self.search.expand(text)
         focus = without_agreement_name(expanded)
         return Query(expanded, self.embed_query(expanded),
                      focus=self.embed_query(focus) if focus != expanded else None,
-                     follow_up=follow_up)
+                     follow_up=asked is not None,
+                     asked=self.search.expand(asked) if asked is not None else None)
 
     def retrieved(self, question: str, scope: str = "alla", history: list[str] | None = None,
                   k: int = 10) -> list[str]:

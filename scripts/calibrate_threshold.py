@@ -94,7 +94,8 @@ def signals(assistant: Assistant, path: Path) -> Signals:
         # a signal left out (those reading the words of a question not in Swedish) is NaN:
         # fit() reads it as the mean, as the model does when answering
         found = (assistant.answerer.evidence_signals(query.text, hits, query.vector,
-                                                     shift=False) if hits else {})
+                                                     shift=False, own=query.own)
+                 if hits else {})
         rows.append([found.get(name, np.nan) if hits else 0.0 for name in FEATURES])
         labels.append(bool(question.gold))
         foreign.append(bool(hits) and in_english(query.text))

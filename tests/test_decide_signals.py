@@ -22,7 +22,7 @@ from assistant.answer.decide import (
     sentence_evidence,
 )
 from assistant.config import Settings
-from assistant.retrieve.hybrid import Hit, HybridSearch, Scope, _section_share
+from assistant.retrieve.hybrid import Hit, HybridSearch, Scope, _section_share, asking_part
 from assistant.retrieve.lexical import Vocabulary, tokens
 from assistant.service import Assistant
 from assistant.types import Section
@@ -74,6 +74,12 @@ def test_a_word_the_documents_never_use_is_never_matched_and_weighs_most(search)
     assert unknown < 0.5
     assert search.matched("Vem betalar boendet?", []) == 0.0
     assert math.isfinite(unknown)
+
+
+def test_the_asking_part_leaves_out_the_sentences_that_tell():
+    assert asking_part("Pat har diabetes. Vem betalar stickorna?") == "Vem betalar stickorna?"
+    assert asking_part("Vem betalar? Och när?") == "Vem betalar? Och när?"
+    assert asking_part("Pat har diabetes, vem betalar") == "Pat har diabetes, vem betalar"
 
 
 def test_names_the_documents_never_use_are_unknown_names(search):
@@ -204,10 +210,22 @@ def fake_assistant(tmp_path_factory):
     return Assistant(memory_index(QUANTITY_SECTIONS, embed), config, embed_query=embed)
 
 
-def evidence(assistant: Assistant, question: str) -> dict[str, float]:
-    query = assistant.query(question)
+def evidence(assistant: Assistant, question: str, history: list[str] | None = None
+             ) -> dict[str, float]:
+    query = assistant.query(question, history)
     hits = assistant.search.search(query.text, query.vector, limit=5)
-    return assistant.answerer.evidence_signals(query.text, hits, query.vector)
+    return assistant.answerer.evidence_signals(query.text, hits, query.vector, own=query.own)
+
+
+def test_a_topic_the_documents_never_use_is_read_from_what_the_question_asks(fake_assistant):
+    assert evidence(fake_assistant, "Vem betalar kolostomipåsar?")["unknown"] == 1.0
+    # the situation told first names the patient's condition, not what is asked about
+    told = "Brukaren har en kolostomi sedan i våras. Vem betalar hörapparater till barn?"
+    assert evidence(fake_assistant, told)["unknown"] == 0.0
+    # a follow-up is judged by its own words, not by an earlier turn's unknown word
+    follow_up = evidence(fake_assistant, "och batterierna då?",
+                         ["Vem betalar kolostomipåsar och hörapparater till barn?"])
+    assert follow_up["unknown"] == 0.0
 
 
 def test_the_answerer_looks_for_the_quantity_in_the_sentences_on_the_topic(fake_assistant):

@@ -52,6 +52,13 @@ class Query:
     vector: np.ndarray  # the full question: decides whether the documents answer it
     focus: np.ndarray | None = None  # without the agreement's own name (cues.py)
     follow_up: bool = False  # earlier turns of the conversation were used (conversation.py)
+    # A follow-up's own words (expanded); `text` also holds the earlier turns' topic words
+    asked: str | None = None
+
+    @property
+    def own(self) -> str:
+        """The words this turn itself says: what it names is read from them alone."""
+        return self.asked or self.text
 
     @property
     def ranking_vector(self) -> np.ndarray:
@@ -88,7 +95,7 @@ class Answerer:
         settings = self.settings
         limit = settings.sections_considered
         hits = self.search.search(query.text, query.vector, scope, limit=limit)
-        probability = self.evidence(query.text, hits, query.vector, scope)
+        probability = self.evidence(query.text, hits, query.vector, scope, own=query.own)
         english = in_english(query.text)
         confidence = self.decision.confidence(probability, not english)
         if confidence is None:
@@ -110,19 +117,23 @@ class Answerer:
                       evidence=probability)
 
     def evidence(self, query: str, hits: list[Hit], vector: np.ndarray,
-                 scope: Scope = EVERYWHERE) -> float:
+                 scope: Scope = EVERYWHERE, own: str | None = None) -> float:
         """Probability that the documents answer (decide.py), from the top hits' signals."""
         if not hits:
             return 0.0
-        return self.decision.probability(self.evidence_signals(query, hits, vector, scope))
+        return self.decision.probability(self.evidence_signals(query, hits, vector, scope,
+                                                               own=own))
 
     def evidence_signals(self, query: str, hits: list[Hit], vector: np.ndarray,
-                         scope: Scope = EVERYWHERE, shift: bool = True) -> dict[str, float]:
+                         scope: Scope = EVERYWHERE, shift: bool = True,
+                         own: str | None = None) -> dict[str, float]:
         """The signals the decision model reads (decide.decision_signals) for these hits; a
         question not in Swedish has its dense similarities read at the Swedish level unless
-        `shift` is False (the calibration shifts them itself, once it knows that level)."""
+        `shift` is False (the calibration shifts them itself, once it knows that level).
+        `own`: a follow-up's own words, from which the unknown topics and names are read (an
+        earlier turn's unknown word, "UVI", says nothing about what this turn asks)."""
         top = hits[:self.settings.evidence_hits]
-        found = {**self.search.signals(query, top),
+        found = {**self.search.signals(query, top, own),
                  **sentence_evidence(self.index.sentence_vectors, vector, self._admitted(scope))}
         return decision_signals(query, found, self._topical_sentences(query, top[:MATCH_HITS]),
                                 self.decision.baseline if shift else None)

@@ -34,6 +34,16 @@ TOPIC_WORD = 4.0
 MATCH_HITS = 3
 RARE_SHARE = 1e-3
 SENTENCE_END = re.compile(r"[.!?:;]\s+")
+QUESTION_SPLIT = re.compile(r"(?<=[.!?])\s+")
+
+
+def asking_part(text: str) -> str:
+    """The sentences that ask (end in "?") of a text that also tells ("Brukaren fick UVI i
+    natt. Vem …?"); the whole text when every sentence asks or none does."""
+    parts = [p for p in QUESTION_SPLIT.split(text) if p.strip()]
+    asking = [p for p in parts if p.rstrip().endswith("?")]
+    return " ".join(asking) if asking and len(asking) < len(parts) else text
+
 LEXICAL_FORMS_KEPT = 256  # questions whose lexical form is kept (lexical_form)
 
 
@@ -182,23 +192,26 @@ class HybridSearch:
                 return True
         return False
 
-    def signals(self, query: str, hits: list[Hit]) -> dict[str, float]:
+    def signals(self, query: str, hits: list[Hit], own: str | None = None) -> dict[str, float]:
         """How well the corpus answers the question, as signals that each separate
         out-of-scope questions (answer/decide.py combines them): the best dense similarity;
         how far the best section stands out from the others retrieved; the share of the
         question's words the corpus uses (questions about other things use other words);
         whether the question names a topic the documents never use; how much of the
         question (its rare words weighing most) one of the top sections holds; and whether
-        it names a proper name (a place, a region, a system) the documents never use."""
+        it names a proper name (a place, a region, a system) the documents never use. The
+        topics and names are read from `own`, a follow-up's own words, when given; the topics
+        from the sentences that ask only (a situation told first names the patient's
+        condition, "UVI", "stomi", not what is asked about)."""
         sims = sorted((h.similarity for h in hits), reverse=True)
         similarity = sims[0] if sims else 0.0
         return {
             "similarity": similarity,
             "peak": similarity - float(np.mean(sims)) if sims else 0.0,
             "coverage": self.coverage(self.lexical_form(query)),
-            "unknown": float(bool(self.unknown_topics(query))),
+            "unknown": float(bool(self.unknown_topics(asking_part(own or query)))),
             "matched": self.matched(self.lexical_form(query), hits[:MATCH_HITS]),
-            "unknown_name": float(bool(self.unknown_names(query))),
+            "unknown_name": float(bool(self.unknown_names(own or query))),
         }
 
     def matched(self, query: str, hits: list[Hit]) -> float:
