@@ -10,6 +10,7 @@ import pytest
 from assistant.config import Settings
 from assistant.retrieve.hybrid import HybridSearch
 from assistant.retrieve.morphology import available, compound_parts, dictionary_forms
+from assistant.retrieve.vocabulary import concept_of, with_concepts
 from tests.fakes import HashEmbedder, memory_index, section
 
 SECTIONS = [
@@ -89,3 +90,12 @@ def test_a_word_the_documents_use_only_in_another_inflection_is_not_unknown(sear
     assert plain.unknown_topics("Vad gäller per dygn?") == ["dygn"]
     # a word sharing only its first letters with a corpus word stays unknown
     assert search.unknown_topics("Gäller det en dygnsbiljett?") == ["dygnsbiljett"]
+
+
+def test_an_everyday_word_finds_its_concept_in_any_inflection():
+    vocabulary = {"rullator": "hjälpmedel", "blöjor": "inkontinens"}
+    assert concept_of("rullatorerna", vocabulary) == "hjälpmedel"
+    assert concept_of("Blöjorna", vocabulary) == "inkontinens"  # the entry is inflected too
+    assert concept_of("rullstolen", vocabulary) is None
+    assert with_concepts("Vem betalar rullatorerna?", vocabulary) == \
+        "Vem betalar rullatorerna? (hjälpmedel)"

@@ -21,7 +21,7 @@ from assistant.retrieve.glossary import build_glossary, expand
 from assistant.retrieve.lexical import WORD, Vocabulary, correct, tokens
 from assistant.retrieve.morphology import MAX_ENDING, MIN_LENGTH, dictionary_forms
 from assistant.retrieve.spelling import Speller, frequency
-from assistant.retrieve.vocabulary import load_vocabulary, with_concepts
+from assistant.retrieve.vocabulary import concept_of, load_vocabulary, with_concepts
 from assistant.types import Section
 
 MODES = ("hybrid", "dense", "bm25")
@@ -243,7 +243,7 @@ class HybridSearch:
             for word in WORD.findall(sentence)[1:]:
                 lower = word.lower()
                 if not word[0].isupper() or len(word) < 3 or lower in self.glossary \
-                        or lower in self.domain:
+                        or concept_of(lower, self.domain):
                     continue
                 stems = correct(tokens(lower), self.vocabulary.words)
                 if stems and not all(t in self.vocabulary or self.vocabulary.parts(t)
@@ -267,8 +267,8 @@ class HybridSearch:
         unknown = []
         for word in WORD.findall(query):
             lower = word.lower()
-            if (lower in self.glossary or lower in self.domain or any(ch.isdigit() for ch in lower)
-                    or frequency(lower) >= EVERYDAY_WORD):
+            if (lower in self.glossary or concept_of(lower, self.domain)
+                    or any(ch.isdigit() for ch in lower) or frequency(lower) >= EVERYDAY_WORD):
                 continue
             if not self._known_word(lower):
                 unknown.append(word)

@@ -1,8 +1,9 @@
 """A small domain vocabulary as data (vocabulary.yaml): everyday care words → the agreement's
 concepts ("rullator" → hjälpmedel, "kortis" → korttidsboende), each entry with its reason.
 
-A question naming the everyday word is searched with the concept added, so BM25 and e5 meet
-the text's own words; the word itself stays in the question.
+A question naming the everyday word, in any inflection ("blöjorna" finds the entry
+"blöjor": both have the dictionary form "blöja"), is searched with the concept added, so BM25
+and e5 meet the text's own words; the word itself stays in the question.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.retrieve.morphology import dictionary_forms
 from assistant.retrieve.spelling import WORD
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
@@ -24,13 +26,28 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> dict[str, str]:
     return {str(e["word"]).lower(): str(e["concept"]) for e in entries}
 
 
+def concept_of(word: str, vocabulary: dict[str, str]) -> str | None:
+    """The concept of an everyday word as written or in another inflection: the word or one
+    of its dictionary forms is an entry, or shares a dictionary form with one."""
+    lower = word.lower()
+    if lower in vocabulary:
+        return vocabulary[lower]
+    forms = set(dictionary_forms(lower))
+    if not forms:
+        return None
+    for entry, concept in vocabulary.items():
+        if entry in forms or forms & set(dictionary_forms(entry)):
+            return concept
+    return None
+
+
 def with_concepts(question: str, vocabulary: dict[str, str]) -> str:
     """The question with the concepts of its everyday words added (each once, and only
     when the question does not already say them)."""
     lower = question.lower()
     concepts: list[str] = []
     for word in WORD.findall(question):
-        concept = vocabulary.get(word.lower())
+        concept = concept_of(word, vocabulary)
         if concept and concept.lower() not in lower and concept not in concepts:
             concepts.append(concept)
     return f"{question} ({', '.join(concepts)})" if concepts else question
