@@ -57,8 +57,7 @@ SURE_OOS = 0.03  # share of no-gold questions allowed above the "sure" threshold
 GRID = np.linspace(0.02, 0.98, 97)
 # Every question set we have: the shipped questions, the held-out sets and the conversations
 # (each written apart; the model learns most from the variety).
-FITTING_SETS = [Path(f"eval/{name}.yaml") for name in (
-    "questions", "holdout", "holdout2", "conversations", "conversations2")]
+FITTING_SETS = sorted(Path("eval").glob("*.yaml"))
 
 
 @dataclasses.dataclass(frozen=True)
