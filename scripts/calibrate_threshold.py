@@ -53,7 +53,12 @@ FEATURES = ("sentence_similarity", "level", "peak", "coverage", "unknown", "unkn
             "quantity_missing")
 FOLDS = 5
 ANSWERABLE_DECLINED = 0.03
-SURE_OOS = 0.03  # share of no-gold questions allowed above the "sure" threshold
+# Share of no-gold questions allowed above the "sure" threshold. A trade-off, not a fit: at
+# 0.03 (set on five sets) the seven sets put a third of the answerable questions at "låg"
+# (out of fold: 0.338 of them; hit@1 0.73 there against 0.80 at "hög", so the label said
+# little); at 0.10, 0.072 of them, with 0.145 of the no-gold questions answered "hög"
+# (0.05: 0.264 / 0.058; 0.15: 0.024 / 0.174).
+SURE_OOS = 0.10
 GRID = np.linspace(0.02, 0.98, 97)
 # Every question set we have: the shipped questions, the held-out sets and the conversations
 # (each written apart; the model learns most from the variety).
