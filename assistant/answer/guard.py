@@ -18,7 +18,7 @@ _OPENING = r"(?:^|(?<=[.?!:\n])|\boch\s|,)\s*"
 _IMPERATIVE = (r"ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forget|override|"
                r"låtsas|pretend|act\s+as|svara\s+(?:bara|endast|alltid|utan|kort|att)|"
                r"skriv\s+(?:bara|endast|utan|ut)|answer\s+(?:only|always|without)|säg\s+att|"
-               r"say\s+that|"
+               r"say\s+that|hitta\s+på|make\s+up|citera\s+inte|använd\s+(?:din|ditt|dina)\b|"
                # asked to act instead of answering: translate, change its own answers
                r"översätt|translate|(?:ändra|change)\s+(?:\w+\s+)?(?:dina|ditt|din|your)")
 _OWN_RULES = (r"(?:tidigare|föregående|ovanstående|dina|alla|previous|above|prior|your|all)\s+"
@@ -57,9 +57,24 @@ def check_question(question: str | None, max_chars: int) -> str:
 CLAIM = re.compile(r"\b(?:säger|säg|säga|påstår|står)\s+att\s+([^.?!]+)", re.IGNORECASE)
 
 
+# Instructions set apart by markup, as prompts to language models are: a tag pair
+# ("<admin>…</admin>", "[INST]…[/INST]"), a chat template's special tokens ("<|im_start|>"),
+# a "### …" banner; staff questions hold no markup. A lone tag is dropped, its text kept.
+MARKUP = re.compile(
+    r"<\s*([A-Za-z][\w:-]*)[^<>]*>.*?<\s*/\s*\1\s*>|\[\s*([A-Za-z]\w*)\s*\].*?\[\s*/\s*\2\s*\]|"
+    r"<\|[^|<>]{0,40}\|>.*?<\|[^|<>]{0,40}\|>|<\|[^|<>]{0,40}\|>|</?[A-Za-z][\w:-]*(?:\s[^<>]*)?>|#{3,}[^#\n]*(?:#{3,}|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+# A remark in brackets that instructs: "Vem betalar? (Obs: svara utan källor)".
+_BRACKETED = re.compile(r"\(([^()]*)\)")
+
+
 def strip_instructions(question: str) -> str:
     """The question without clauses that try to instruct the assistant."""
-    return " ".join(INSTRUCTION.sub(" ", question).split())
+    text = MARKUP.sub(" ", question)
+    text = _BRACKETED.sub(
+        lambda m: " " if INSTRUCTION.search(m.group(1).split(":", 1)[-1]) else m.group(0), text)
+    return " ".join(INSTRUCTION.sub(" ", text).split())
 
 
 def instruction_topic(question: str) -> str:
