@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from assistant.answer.cues import asked_quantities, gives_quantity, in_english, read_cues
+import pytest
+
+from assistant.answer.cues import (
+    asked_quantities,
+    gives_quantity,
+    in_english,
+    named_agreement,
+    read_cues,
+)
 
 
 def test_a_named_part_is_read():
@@ -60,3 +68,18 @@ def test_a_sentence_gives_the_kind_of_quantity_asked_for():
     assert not gives_quantity("Tvisten lyfts till samrådsgruppen.", ("duration",))
     assert gives_quantity("Vikten följs upp varje månad.", ("frequency",))
     assert gives_quantity("Barn till och med 17 år får hörapparater.", ("age",))
+
+
+TITLES = ("Samverkan kring hjälpmedel i hemmet", "Läkemedelsförsörjning på särskilt boende",
+          "Samverkan kring barn och unga")
+
+
+@pytest.mark.parametrize(("question", "title"), [
+    ("Vad säger hjälpmedelsöverenskommelsen om rullatorer?", TITLES[0]),
+    ("Gäller läkemedelsöverenskommelsen korttidsboenden?", TITLES[1]),
+    ("Vad står i överenskommelsen om barn om skolan?", TITLES[2]),
+    ("Vad säger samverkansöverenskommelsen?", None),  # two titles share the word
+    ("Är en överenskommelse bindande?", None),
+])
+def test_an_agreement_named_by_a_word_of_its_title(question, title):
+    assert named_agreement(question, TITLES) == title

@@ -26,20 +26,45 @@ HISTORY = re.compile(
 )
 
 
+# An överenskommelse named by a word of its title: "läkaröverenskommelsen",
+# "missbruksöverenskommelsen", "överenskommelsen om munhälsa".
+AGREEMENT_NAMED = re.compile(r"\b(\w+?)överenskommelse\w*|\böverenskommelsen\s+om\s+(\w+)",
+                             re.IGNORECASE)
+LINKING = "seaou"  # a compound's linking letter: "missbruk-s-", "munhäls-o-"
+NAME_MIN = 4
+
+
 @dataclass(frozen=True)
 class Cues:
     part: str | None = None  # "A", "B" or "C" when the question names a part
     strategy: bool = False  # the question names the Färdplan
     history: bool = False  # the question asks about the previous agreement or changes
+    agreement: str | None = None  # the title of the överenskommelse the question names
 
 
-def read_cues(question: str) -> Cues:
+def read_cues(question: str, agreements: tuple[str, ...] = ()) -> Cues:
+    """What the question says about where its answer stands; `agreements`: the titles of the
+    corpus's överenskommelser, one of which it may name by a word of its title."""
     parts = {m.group(1).upper() for m in PART.finditer(question)}
     return Cues(
         part=parts.pop() if len(parts) == 1 else None,
         strategy=bool(STRATEGY.search(question)),
         history=bool(HISTORY.search(question)),
+        agreement=named_agreement(question, agreements),
     )
+
+
+def named_agreement(question: str, titles: tuple[str, ...]) -> str | None:
+    """The one title among `titles` that the question names by a word of it
+    ("läkaröverenskommelsen" → "Läkarmedverkan i …"); None when it names none or several."""
+    named = set()
+    for match in AGREEMENT_NAMED.finditer(question):
+        word = (match.group(1) or match.group(2)).lower()
+        stems = {word, word[:-1]} if word[-1:] in LINKING else {word}
+        stems = {stem for stem in stems if len(stem) >= NAME_MIN}
+        named |= {title for title in titles
+                  if any(w.startswith(stem) for w in WORD.findall(title.lower()) for stem in stems)}
+    return named.pop() if len(named) == 1 else None
 
 
 # Words that are surely Swedish: a few function words no English text uses, and any word with

@@ -87,6 +87,8 @@ class Answerer:
         self.idf_unknown = max(self.idf.values(), default=1.0)  # a word the corpus never uses
         self.decision = load_model(settings.decision_file) if settings.decision_file \
             else load_model()
+        self.agreement_titles = tuple(sorted({s.agreement for s in index.sections
+                                              if s.agreement}))
         self._admitted_by_scope: dict[Scope, np.ndarray] = {}
 
     def answer(self, question: str, query: Query, scope: Scope) -> Answer:
@@ -191,7 +193,7 @@ class Answerer:
         what the question says about where the answer stands (cues.py)."""
         words = {w: self.idf.get(w, self.idf_unknown)
                  for w in dict.fromkeys(tokens(self.search.lexical_form(query)))}
-        cues = read_cues(query)
+        cues = read_cues(query, self.agreement_titles)
         ranked = []
         for rank, hit in enumerate(hits):
             candidates = self._candidates(hit.section, vector, words)
@@ -206,7 +208,7 @@ class Answerer:
         """Prior for where an answer should come from: not a part's front matter; the
         agreement and the strategy before texts that report on them (unless the question asks
         what changed); Del A and B (the general text) a little before the överenskommelser;
-        a part the question names first."""
+        a part, or an överenskommelse, the question names first."""
         settings = self.settings
         reports = section.kind not in PRIMARY_KINDS
         score = 0.0
@@ -217,7 +219,8 @@ class Answerer:
         if section.part in ("A", "B"):
             score += settings.general_weight
         if (cues.part and section.part == cues.part) or (cues.strategy
-                                                         and section.kind == "strategi"):
+                                                         and section.kind == "strategi") \
+                or (cues.agreement and section.agreement == cues.agreement):
             score += settings.cue_weight
         return score
 
