@@ -96,6 +96,8 @@ class Settings:
     # A section's score also gains this × the IDF-weighted share of the question's own words
     # (as asked, without earlier turns) that the whole section uses (0: off).
     section_lexical_weight: float = 0.05
+    # Whether a follow-up's own words count too (its topic lies in the earlier turns).
+    section_words_in_follow_ups: bool = False
     # Declining: the search's evidence signals (retrieve/hybrid.py `signals`) are combined
     # by a logistic regression fitted with k-fold cross-validation on the question sets
     # (scripts/calibrate_threshold.py writes assistant/answer/decision.json: coefficients and

@@ -95,8 +95,11 @@ class Answerer:
             return _declined(question, hits, scope, probability)
         if query.focus is not None:
             hits = self.search.search(query.text, query.focus, scope, limit=limit)
+        # A follow-up's own words ("och om hen är 20 då?") do not say where its answer stands
+        own_words = "" if query.follow_up and not settings.section_words_in_follow_ups \
+            else question
         chosen = self._citations(self._rank_sections(hits, query.text, query.ranking_vector,
-                                                     question))
+                                                     own_words))
         if not chosen:
             return _declined(question, hits, scope, probability)
         sure = confidence == HIGH
