@@ -348,9 +348,10 @@ def test_tuning_can_leave_each_question_set_out(capsys):
 
 
 def test_a_subsection_close_to_its_parent_is_cited_first(config, embed):
-    """The lowest heading that holds the evidence is the citation: a subsection scoring
-    within `specific_margin` of its parent goes first (the parent stays cited after it); a
-    section outside the parent is never moved up by it."""
+    """The lowest heading that holds the evidence is the citation: the one subsection
+    scoring within `specific_margin` of its parent goes first (the parent stays cited after
+    it); with two such subsections the parent stays first; a section outside the parent is
+    never moved up by it."""
     parent = section("f-lon", "Kommunen betalar för vårdhundar som stannar kvar hos "
                      "brukaren efter vårdtiden. Reglerna följer nedan.", title="Vårdhundar")
     child = dataclasses.replace(
@@ -367,6 +368,12 @@ def test_a_subsection_close_to_its_parent_is_cited_first(config, embed):
                                                 citation_margin=1.0), embed_query=embed)
     cited = [c.section_id for c in wide.ask(question).citations]
     assert cited[:2] == ["f-lon-dygn", "f-lon"]
+    sibling = dataclasses.replace(
+        section("f-lon-natt", "Beloppet för vårdhundar som stannar kvar hos brukaren över "
+                "natten beräknas per natt.", title="Natt", number="3.3"), parent="f-lon")
+    spanning = Assistant(memory_index([parent, child, sibling, other], embed),
+                         dataclasses.replace(config, specific_margin=1.0), embed_query=embed)
+    assert spanning.ask(question).citations[0].section_id == "f-lon"  # two near: the parent
     orphan = dataclasses.replace(child, parent=None)
     alone = Assistant(memory_index([parent, orphan, other], embed),
                       dataclasses.replace(config, specific_margin=1.0), embed_query=embed)

@@ -211,19 +211,21 @@ class Answerer:
         return sum(weight for word, weight in words.items() if word in held) / total
 
     def _specific_first(self, ranked):
-        """A subsection of the best section that scores within `specific_margin` of it is
-        cited first (with the best section's score): the lowest heading that holds the
-        evidence is the citation (DESIGN.md), and a section's own body is only its
-        introduction ("Kommunens betalningsansvar" over "5.2 Ekonomisk modell …")."""
+        """The one subsection of the best section that scores within `specific_margin` of
+        it is cited first (with the best section's score): the lowest heading that holds the
+        evidence is the citation (DESIGN.md), and a section's own body is often only its
+        introduction ("Kommunens betalningsansvar" over "5.2 Ekonomisk modell …"). When
+        several subsections come that near, the question spans the section ("the six
+        steps" over "9.1", "9.2", …): it stays first."""
         margin = self.settings.specific_margin
         if margin <= 0 or len(ranked) < 2:
             return ranked
         top_score, top, _ = ranked[0]
         inside = [item for item in ranked[1:] if item[0] >= top_score - margin
                   and self._within(item[1], top.id)]
-        if not inside:
+        if len(inside) != 1:
             return ranked
-        child = inside[0]  # ranked: the best-scoring subsection
+        child = inside[0]
         return [(top_score, child[1], child[2]), *(item for item in ranked if item is not child)]
 
     def _within(self, section: Section, ancestor_id: str) -> bool:
