@@ -401,3 +401,21 @@ def test_a_section_holding_the_questions_rarer_words_wins_a_near_tie(config, emb
 
     assert first(0.0) == "h-natt"  # the search's order decides a tie in the best sentence
     assert first(0.05) == "h-kanyl"
+
+
+def test_a_follow_ups_own_words_do_not_weigh_the_whole_section(fake_assistant, monkeypatch):
+    """The section word share reads the question as asked; for a follow-up ("och om det
+    är på natten då?") those words do not say where the answer stands, so none are given."""
+    seen: list[str] = []
+    answerer = fake_assistant.answerer
+    original = answerer._rank_sections
+
+    def spy(hits, query, vector, asked=""):
+        seen.append(asked)
+        return original(hits, query, vector, asked)
+
+    monkeypatch.setattr(answerer, "_rank_sections", spy)
+    fake_assistant.ask("Vem planerar nattpatrullens besök?")
+    fake_assistant.ask("och om det är på helgen då?",
+                       history=["Vem planerar nattpatrullens besök?"])
+    assert seen == ["Vem planerar nattpatrullens besök?", ""]
