@@ -90,6 +90,14 @@ class Settings:
     front_matter_penalty: float = 0.06
     general_weight: float = 0.005
     cue_weight: float = 0.02
+    # A subsection scoring within this of its parent, the best section, is cited first (the
+    # lowest heading that holds the evidence; 0: off). Chosen by scripts/tune.py --folds 5.
+    specific_margin: float = 0.03
+    # A section's score also gains this × the IDF-weighted share of the question's own words
+    # (as asked, without earlier turns) that the whole section uses (0: off).
+    section_lexical_weight: float = 0.05
+    # Whether a follow-up's own words count too (its topic lies in the earlier turns).
+    section_words_in_follow_ups: bool = False
     # Declining: the search's evidence signals (retrieve/hybrid.py `signals`) are combined
     # by a logistic regression fitted with k-fold cross-validation on the question sets
     # (scripts/calibrate_threshold.py writes assistant/answer/decision.json: coefficients and

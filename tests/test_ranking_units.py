@@ -16,7 +16,7 @@ import pytest
 from assistant.answer.decide import load_model
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
-from assistant.retrieve.hybrid import HybridSearch, Scope
+from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
 from assistant.service import Assistant
 from tests.fakes import HashEmbedder, decision_file, memory_index, section
 
@@ -345,3 +345,77 @@ def test_tuning_can_leave_each_question_set_out(capsys):
     out = capsys.readouterr().out
     assert "chosen per fold: rank_weight=0.03; (current)" in out
     assert "sets left out" in out and "b.yaml" in out
+
+
+def test_a_subsection_close_to_its_parent_is_cited_first(config, embed):
+    """The lowest heading that holds the evidence is the citation: the one subsection
+    scoring within `specific_margin` of its parent goes first (the parent stays cited after
+    it); with two such subsections the parent stays first; a section outside the parent is
+    never moved up by it."""
+    parent = section("f-lon", "Kommunen betalar för vårdhundar som stannar kvar hos "
+                     "brukaren efter vårdtiden. Reglerna följer nedan.", title="Vårdhundar")
+    child = dataclasses.replace(
+        section("f-lon-dygn", "Beloppet för vårdhundar som stannar kvar beräknas per dygn.",
+                title="Beräkning", number="3.2"), parent="f-lon")
+    other = section("f-annat", "Vårdhundar som stannar kvar hos brukaren tränas av kommunen.",
+                    title="Träning")
+    question = "Vad betalar kommunen för vårdhundar som stannar kvar hos brukaren?"
+    index = memory_index([parent, child, other], embed)
+    plain = Assistant(index, dataclasses.replace(config, specific_margin=0.0), embed_query=embed)
+    first = [c.section_id for c in plain.ask(question).citations]
+    assert first[0] == "f-lon"
+    wide = Assistant(index, dataclasses.replace(config, specific_margin=1.0,
+                                                citation_margin=1.0), embed_query=embed)
+    cited = [c.section_id for c in wide.ask(question).citations]
+    assert cited[:2] == ["f-lon-dygn", "f-lon"]
+    sibling = dataclasses.replace(
+        section("f-lon-natt", "Beloppet för vårdhundar som stannar kvar hos brukaren över "
+                "natten beräknas per natt.", title="Natt", number="3.3"), parent="f-lon")
+    spanning = Assistant(memory_index([parent, child, sibling, other], embed),
+                         dataclasses.replace(config, specific_margin=1.0), embed_query=embed)
+    assert spanning.ask(question).citations[0].section_id == "f-lon"  # two near: the parent
+    orphan = dataclasses.replace(child, parent=None)
+    alone = Assistant(memory_index([parent, orphan, other], embed),
+                      dataclasses.replace(config, specific_margin=1.0), embed_query=embed)
+    assert alone.ask(question).citations[0].section_id == "f-lon"
+
+
+def test_a_section_holding_the_questions_rarer_words_wins_a_near_tie(config, embed):
+    """Two sibling sections share their best sentence; the one that also holds the
+    question's rarest word elsewhere in its text comes first once `section_lexical_weight`
+    weighs the whole section's words, though the search ranked the other first."""
+    shared = "Sjuksköterskan ringer anhöriga vid behov."
+    holder = section("h-kanyl", f"{shared} Detta gäller även den som har trakealkanyl.",
+                     title="Anhörigkontakt", part="C", number="4.1")
+    other = section("h-natt", f"{shared} Hon ringer också läkaren.", title="Nattkontakt",
+                    part="C", number="4.2")
+    index = memory_index([holder, other], embed)
+    question = "Vem ringer anhöriga om trakealkanyl?"
+    searched = [Hit(other, 0.03, 0.5, "h-natt#0"), Hit(holder, 0.02, 0.5, "h-kanyl#0")]
+
+    def first(weight: float) -> str:
+        tiny = Assistant(index, dataclasses.replace(config, section_lexical_weight=weight),
+                         embed_query=embed)
+        ranked = tiny.answerer._rank_sections(searched, question, embed(question), question)
+        return ranked[0][1].id
+
+    assert first(0.0) == "h-natt"  # the search's order decides a tie in the best sentence
+    assert first(0.05) == "h-kanyl"
+
+
+def test_a_follow_ups_own_words_do_not_weigh_the_whole_section(fake_assistant, monkeypatch):
+    """The section word share reads the question as asked; for a follow-up ("och om det
+    är på natten då?") those words do not say where the answer stands, so none are given."""
+    seen: list[str] = []
+    answerer = fake_assistant.answerer
+    original = answerer._rank_sections
+
+    def spy(hits, query, vector, asked=""):
+        seen.append(asked)
+        return original(hits, query, vector, asked)
+
+    monkeypatch.setattr(answerer, "_rank_sections", spy)
+    fake_assistant.ask("Vem planerar nattpatrullens besök?")
+    fake_assistant.ask("och om det är på helgen då?",
+                       history=["Vem planerar nattpatrullens besök?"])
+    assert seen == ["Vem planerar nattpatrullens besök?", ""]

@@ -104,7 +104,11 @@ class Answerer:
             return _declined(question, hits, scope, probability)
         if query.focus is not None:
             hits = self.search.search(query.text, query.focus, scope, limit=limit)
-        chosen = self._citations(self._rank_sections(hits, query.text, query.ranking_vector))
+        # A follow-up's own words ("och om hen är 20 då?") do not say where its answer stands
+        own_words = "" if query.follow_up and not settings.section_words_in_follow_ups \
+            else question
+        chosen = self._citations(self._rank_sections(hits, query.text, query.ranking_vector,
+                                                     own_words))
         if not chosen:
             return _declined(question, hits, scope, probability)
         sure = confidence == HIGH
@@ -188,21 +192,65 @@ class Answerer:
         text = section.body[sentence.start:sentence.start + len(sentence.text)]
         return " ".join(BULLET.sub("", text).split())
 
-    def _rank_sections(self, hits: list[Hit], query: str, vector: np.ndarray):
-        """Sections ordered by their best sentence, with the retrieval rank as a prior and
-        what the question says about where the answer stands (cues.py)."""
+    def _rank_sections(self, hits: list[Hit], query: str, vector: np.ndarray,
+                       asked: str = ""):
+        """Sections ordered by their best sentence, with the retrieval rank as a prior,
+        what the question says about where the answer stands (cues.py) and how much of the
+        question as asked (`asked`, without earlier turns) the whole section holds."""
         words = {w: self.idf.get(w, self.idf_unknown)
                  for w in dict.fromkeys(tokens(self.search.lexical_form(query)))}
+        own = {w: self.idf.get(w, self.idf_unknown) for w in dict.fromkeys(tokens(asked))}
         cues = read_cues(query, self.agreement_titles)
         ranked = []
         for rank, hit in enumerate(hits):
             candidates = self._candidates(hit.section, vector, words)
             if candidates:
                 best = (candidates[0].score + self.settings.rank_weight / (rank + 1)
-                        + self._standing(hit.section, cues))
+                        + self._standing(hit.section, cues)
+                        + self.settings.section_lexical_weight
+                        * self._held(hit.section, own))
                 ranked.append((best, hit.section, candidates))
         ranked.sort(key=lambda item: item[0], reverse=True)
-        return ranked
+        return self._specific_first(ranked)
+
+    def _held(self, section: Section, words: dict[str, float]) -> float:
+        """IDF-weighted share of `words` that the section (its heading path and body) uses:
+        of two sibling sections the one holding all the question's rare words, not only in
+        its best sentence."""
+        total = sum(words.values())
+        if not total:
+            return 0.0
+        held = self.search.section_tokens.get(section.id, frozenset())
+        return sum(weight for word, weight in words.items() if word in held) / total
+
+    def _specific_first(self, ranked):
+        """The one subsection of the best section that scores within `specific_margin` of
+        it is cited first (with the best section's score): the lowest heading that holds the
+        evidence is the citation (DESIGN.md), and a section's own body is often only its
+        introduction ("Kommunens betalningsansvar" over "5.2 Ekonomisk modell …"). When
+        several subsections come that near, the question spans the section ("the six
+        steps" over "9.1", "9.2", …): it stays first."""
+        margin = self.settings.specific_margin
+        if margin <= 0 or len(ranked) < 2:
+            return ranked
+        top_score, top, _ = ranked[0]
+        inside = [item for item in ranked[1:] if item[0] >= top_score - margin
+                  and self._within(item[1], top.id)]
+        if len(inside) != 1:
+            return ranked
+        child = inside[0]
+        return [(top_score, child[1], child[2]), *(item for item in ranked if item is not child)]
+
+    def _within(self, section: Section, ancestor_id: str) -> bool:
+        """Does `section` lie under the section `ancestor_id` (not itself)?"""
+        seen: set[str] = set()
+        parent = section.parent
+        while parent is not None and parent not in seen:
+            if parent == ancestor_id:
+                return True
+            seen.add(parent)
+            parent = getattr(self.search.sections.get(parent), "parent", None)
+        return False
 
     def _standing(self, section: Section, cues: Cues) -> float:
         """Prior for where an answer should come from: not a part's front matter; the
