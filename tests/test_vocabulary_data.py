@@ -13,8 +13,14 @@ import yaml
 
 from assistant.ingest.clean import collapse
 from assistant.retrieve.lexical import tokens
+from assistant.retrieve.morphology import dictionary_forms
 from assistant.retrieve.spelling import WORD
-from assistant.retrieve.vocabulary import VOCABULARY_FILE, load_vocabulary, with_concepts
+from assistant.retrieve.vocabulary import (
+    VOCABULARY_FILE,
+    concept_of,
+    load_vocabulary,
+    with_concepts,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -94,3 +100,16 @@ def test_a_question_with_the_word_is_searched_with_the_concept(entry):
     assert concept.lower() not in word.lower(), "the concept is already in the word"
     asked = f"Vad gäller för {word.capitalize()} hos oss?"
     assert with_concepts(asked, load_vocabulary()) == f"{asked} ({concept})"
+
+
+def test_a_part_of_a_compound_entry_alone_brings_no_concept():
+    # the dictionary reads "personlyft" as "person" + "lyft" and may give the first part as a
+    # form of its own: such an entry would add its concept to every question about "personer"
+    # (the entry is then written in a form whose dictionary forms are the compound's only)
+    vocabulary = load_vocabulary()
+    parts = {part for word in vocabulary for form in dictionary_forms(word) if " " in form
+             for part in form.split()}
+    assert parts, "no compound entry is read by the dictionary: the check checks nothing"
+    wrong = {part: concept_of(part, vocabulary) for part in parts
+             if concept_of(part, vocabulary) not in (None, vocabulary.get(part))}
+    assert not wrong
