@@ -295,9 +295,12 @@ def test_a_chain_of_follow_ups_keeps_the_last_standalone_topic(fake_assistant):
     assert "sondmat" in query.text and "hörapparater" not in query.text
 
 
-def test_an_everyday_word_gets_its_concept_only_when_the_documents_do_not_use_it(config):
-    # vocabulary.yaml maps "rullator" to "hjälpmedel" and "hemsjukvård" to "kommunal
+def test_an_everyday_word_gets_its_concept_only_when_the_documents_do_not_use_it(config,
+                                                                                monkeypatch):
+    # a vocabulary mapping "rullator" to "hjälpmedel" and "hemsjukvård" to "kommunal
     # primärvård"; these documents use "hemsjukvård" themselves, never "rullator".
+    monkeypatch.setattr("assistant.retrieve.hybrid.load_vocabulary", lambda: {
+        "rullator": "hjälpmedel", "hemsjukvård": "kommunal primärvård"})
     own = [section("hem", "Kommunen ger hemsjukvård till den som inte tar sig till mottagningen."),
            section("hjalp", "Regionen förskriver hjälpmedel för att gå och förflytta sig.")]
     index = memory_index(own, HashEmbedder())
