@@ -52,6 +52,9 @@ class Query:
     vector: np.ndarray  # the full question: decides whether the documents answer it
     focus: np.ndarray | None = None  # without the agreement's own name (cues.py)
     follow_up: bool = False  # earlier turns of the conversation were used (conversation.py)
+    # A follow-up's own words searched alone: its evidence counts too (service.py sets it
+    # with `Settings.alone_evidence`), as the earlier turn's words were judged when asked.
+    alone: Query | None = None
 
     @property
     def ranking_vector(self) -> np.ndarray:
@@ -89,6 +92,8 @@ class Answerer:
         limit = settings.sections_considered
         hits = self.search.search(query.text, query.vector, scope, limit=limit)
         probability = self.evidence(query.text, hits, query.vector, scope)
+        if query.alone is not None:
+            probability = max(probability, self.evidence_alone(query.alone, scope, limit))
         english = in_english(query.text)
         confidence = self.decision.confidence(probability, not english)
         if confidence is None:
@@ -108,6 +113,11 @@ class Answerer:
                       short_answer=short, confidence=confidence,
                       key_fact=short[span[0]:span[1]] if short and span else None,
                       evidence=probability)
+
+    def evidence_alone(self, alone: Query, scope: Scope, limit: int) -> float:
+        """The evidence for a follow-up's own words searched alone (`Query.alone`)."""
+        hits = self.search.search(alone.text, alone.vector, scope, limit=limit)
+        return self.evidence(alone.text, hits, alone.vector, scope)
 
     def evidence(self, query: str, hits: list[Hit], vector: np.ndarray,
                  scope: Scope = EVERYWHERE) -> float:
