@@ -27,6 +27,7 @@ def conversation() -> Conversation:
     "men om patienten vägrar då?",
     "hur ofta?",
     "vem godkänner ett sånt beslut?",
+    "vem följer upp rehab sedan?",
 ])
 def test_elliptic_questions_depend_on_the_turn_before(conversation, question):
     assert conversation.depends(question)
