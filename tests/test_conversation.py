@@ -271,6 +271,16 @@ def test_the_weights_say_how_much_each_kind_of_turn_leans_on_its_context():
     assert soft.read("vem kallar dit?", []).context is None
 
 
+def test_a_follow_up_naming_a_topic_of_its_own_leans_less_on_its_context():
+    soft = Conversation(lambda word: word.lower() in TOPICS, follow_up_weight=0.9,
+                        topic_weight=0.4)
+    earlier = ["Vem betalar rullatorer till ungdomar?"]
+    bare, named = soft.read("och om hen är 30 då?", earlier), soft.read("och för vuxna?", earlier)
+    assert bare.follow_up and named.follow_up and named.topic == ("vuxna",)
+    assert (bare.weight, named.weight) == (0.9, 0.4)
+    assert Conversation(lambda word: word in TOPICS).read("och för vuxna?", earlier).weight == 1.0
+
+
 def test_a_question_whose_history_names_no_topic_has_no_context(conversation):
     reading = conversation.read("vem kallar dit?", ["hej!", "tack"])
     assert reading.context is None and reading.weight == 0.0 and not reading.follow_up
@@ -295,10 +305,12 @@ def test_a_soft_follow_up_ranks_by_both_readings(fake):
     from assistant.service import Assistant
 
     history = ["Vem betalar medicinsk fotvård till personer med diabetes?"]
-    question = "vem kallar till planeringsmötet då?"
-    binary = fake.query(question, history)
+    question = "vem kallar till planeringsmötet då?"  # a follow-up naming its own topic
+    hard = Assistant(fake.index, dataclasses.replace(fake.settings, topic_weight=1.0),
+                     embed_query=fake.embed_query)
+    binary = hard.query(question, history)
     assert binary is not None and binary.follow_up and binary.focus is None
-    soft = Assistant(fake.index, dataclasses.replace(fake.settings, follow_up_weight=0.5),
+    soft = Assistant(fake.index, dataclasses.replace(fake.settings, topic_weight=0.5),
                      embed_query=fake.embed_query)
     query = soft.query(question, history)
     assert query is not None and query.follow_up and query.text == binary.text

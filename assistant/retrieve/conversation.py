@@ -15,11 +15,11 @@ question without a topic word depends on the conversation too. A long question
 (`standalone_words`, Settings) says what it asks about and is searched alone. What counts as
 a topic word is read from the corpus (`is_topic`), never from particular questions.
 
-The choice can be made soft: every question asked after others also gets its `context`
-reading, and `weight` says how much its ranking leans on it (`mixed` embeddings; Settings
-`follow_up_weight`, `alone_weight`). Measured by 5-fold cross-validation over the seven
-question sets, no weight between 0 and 1 beat the binary choice out of fold
-(docs/notes/followup2.md), so the shipped weights are 1 and 0.
+The choice is soft: every question asked after others also gets its `context` reading,
+and `weight` says how much its ranking leans on it (`mixed` embeddings): `follow_up_weight`
+for a follow-up without a topic word of its own, `topic_weight` for a follow-up that names
+one (it says part of what it asks about itself), `alone_weight` for a question read alone.
+Chosen by 5-fold cross-validation over the seven question sets (docs/notes/followup2.md).
 """
 
 from __future__ import annotations
@@ -87,12 +87,13 @@ class Conversation:
 
     def __init__(self, is_topic: Callable[[str], bool], standalone_words: int = 0,
                  antecedent_zipf: float = 0.0, follow_up_weight: float = 1.0,
-                 alone_weight: float = 0.0):
+                 alone_weight: float = 0.0, topic_weight: float | None = None):
         self.is_topic = is_topic
         self.standalone_words = standalone_words
         self.antecedent_zipf = antecedent_zipf
         self.follow_up_weight = follow_up_weight
         self.alone_weight = alone_weight
+        self.topic_weight = follow_up_weight if topic_weight is None else topic_weight
 
     def topic_words(self, question: str) -> list[str]:
         """The question's words that name a topic, in order, each once."""
@@ -126,8 +127,9 @@ class Conversation:
         """The question as searched: alone when it stands on its own, else after the last
         question that stood alone and the topic words of the follow-ups since. Either way,
         `context` holds the question after its context and `weight` how much the search
-        leans on it (`follow_up_weight` for a follow-up, `alone_weight` for a question that
-        stands on its own; 1 and 0 make the choice binary)."""
+        leans on it (`follow_up_weight` for a follow-up, `topic_weight` for one with a topic
+        word of its own, `alone_weight` for a question that stands on its own; 1 and 0 make
+        the choice binary)."""
         earlier = [h for h in (history or []) if h.strip()]
         topic = self.topic_words(question)
         context = self.context(topic, earlier)
@@ -136,7 +138,7 @@ class Conversation:
         with_context = " ".join(context + [question])
         if self.depends(question, topic):
             return Reading(with_context, True, tuple(topic), with_context,
-                           self.follow_up_weight)
+                           self.topic_weight if topic else self.follow_up_weight)
         return Reading(question, False, tuple(topic), with_context, self.alone_weight)
 
     def context(self, topic: Sequence[str], earlier: Sequence[str]) -> list[str]:
