@@ -21,6 +21,7 @@ from assistant.index import store
 from assistant.ingest.manifest import DocumentInfo
 from assistant.ingest.scopes import agreement_keys, scope_choices
 from assistant.privacy import redact_personnummer
+from assistant.retrieve.conversation import mixed
 from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.hybrid import HybridSearch, Scope
 from assistant.types import Answer, Section
@@ -211,9 +212,18 @@ class Assistant:
             return None
         earlier = [strip_instructions(h) for h in history or []]
         reading = self.search.read(asked, earlier)
-        if not reading.follow_up:
-            return self._embedded(asked)
-        return self._embedded(reading.text, asked=asked)
+        query = self._embedded(reading.text, asked=asked if reading.follow_up else None)
+        soft = reading.context is not None and reading.weight != float(reading.follow_up)
+        alone = query
+        if reading.follow_up and (soft or self.settings.alone_evidence):
+            alone = self._embedded(asked)
+            if self.settings.alone_evidence:
+                query = dataclasses.replace(query, alone=alone)
+        if not soft:
+            return query  # ranked as read: alone, or with its context only
+        with_context = query if reading.follow_up else self._embedded(reading.context)
+        ranking = mixed(alone.ranking_vector, with_context.ranking_vector, reading.weight)
+        return dataclasses.replace(query, focus=ranking)
 
     def _embedded(self, text: str, asked: str | None = None) -> Query:
         """`asked`: a follow-up's own words (`text` also holds the earlier turns')."""

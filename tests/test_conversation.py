@@ -3,6 +3,7 @@ fast, no model or index."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.retrieve.conversation import Conversation
@@ -26,6 +27,7 @@ def conversation() -> Conversation:
     "men om patienten vägrar då?",
     "hur ofta?",
     "vem godkänner ett sånt beslut?",
+    "vem följer upp rehab sedan?",
 ])
 def test_elliptic_questions_depend_on_the_turn_before(conversation, question):
     assert conversation.depends(question)
@@ -98,6 +100,7 @@ def test_everyday_words_bring_the_agreement_concept():
     "Vad gäller för de tre äldsta brukarna på boendet?",
     "Finns det någon avgift för rehab?",  # the formal subject "det"
     "Vad ska vi göra när det gäller rehab för äldre?",
+    "Står det något om semesterdagar i avtalet?",
     "Tandvården, vem betalar den egentligen?",  # points to the topic before it
 ])
 def test_articles_formal_subjects_and_own_antecedents_do_not_point_back(conversation, question):
@@ -244,3 +247,98 @@ def test_a_long_question_after_another_topic_is_answered_as_if_asked_first(fake)
 ])
 def test_a_condition_or_time_clause_gives_no_antecedent(with_antecedents, question):
     assert with_antecedents.depends(question)
+
+
+# --- soft reading: the question alone and with its context, mixed by a weight -----------
+
+def test_the_binary_weights_keep_each_reading_whole(conversation):
+    earlier = ["Vem betalar rullatorer till ungdomar?"]
+    follow = conversation.read("och för vuxna då?", earlier)
+    alone = conversation.read("Hur lång uppsägningstid gäller?", earlier)
+    assert follow.follow_up and follow.weight == 1.0 and follow.context == follow.text
+    assert not alone.follow_up and alone.weight == 0.0
+    assert alone.text == "Hur lång uppsägningstid gäller?"
+    assert alone.context == "Vem betalar rullatorer till ungdomar? Hur lång uppsägningstid gäller?"
+
+
+def test_the_weights_say_how_much_each_kind_of_turn_leans_on_its_context():
+    soft = Conversation(lambda word: word.lower() in TOPICS, follow_up_weight=0.6,
+                        alone_weight=0.2)
+    earlier = ["Vem kallar till en samordnad plan?"]
+    assert soft.read("vem kallar dit?", earlier).weight == 0.6
+    standalone = soft.read("Hur många semesterdagar har hemtjänsten?", earlier)
+    assert standalone.weight == 0.2 and standalone.text.startswith("Hur många")
+    assert soft.read("vem kallar dit?", []).context is None
+
+
+def test_a_follow_up_naming_a_topic_of_its_own_leans_less_on_its_context():
+    soft = Conversation(lambda word: word.lower() in TOPICS, follow_up_weight=0.9,
+                        topic_weight=0.4)
+    earlier = ["Vem betalar rullatorer till ungdomar?"]
+    bare, named = soft.read("och om hen är 30 då?", earlier), soft.read("och för vuxna?", earlier)
+    assert bare.follow_up and named.follow_up and named.topic == ("vuxna",)
+    assert (bare.weight, named.weight) == (0.9, 0.4)
+    assert Conversation(lambda word: word in TOPICS).read("och för vuxna?", earlier).weight == 1.0
+
+
+def test_a_question_whose_history_names_no_topic_has_no_context(conversation):
+    reading = conversation.read("vem kallar dit?", ["hej!", "tack"])
+    assert reading.context is None and reading.weight == 0.0 and not reading.follow_up
+
+
+def test_mixing_is_a_weighted_sum_of_cosines():
+    from assistant.retrieve.conversation import mixed
+
+    rng = np.random.default_rng(7)
+    alone, context, *texts = (v / np.linalg.norm(v) for v in rng.normal(size=(6, 16)))
+    assert np.allclose(mixed(alone, context, 0.0), alone, atol=1e-6)
+    assert np.allclose(mixed(alone, context, 1.0), context, atol=1e-6)
+    vector = mixed(alone, context, 0.3)
+    assert np.isclose(np.linalg.norm(vector), 1.0)
+    fused = [0.7 * (t @ alone) + 0.3 * (t @ context) for t in texts]
+    assert np.argsort([t @ vector for t in texts]).tolist() == np.argsort(fused).tolist()
+
+
+def test_a_soft_follow_up_ranks_by_both_readings(fake):
+    import dataclasses
+
+    from assistant.service import Assistant
+
+    history = ["Vem betalar medicinsk fotvård till personer med diabetes?"]
+    question = "vem kallar till planeringsmötet då?"  # a follow-up naming its own topic
+    hard = Assistant(fake.index, dataclasses.replace(fake.settings, topic_weight=1.0),
+                     embed_query=fake.embed_query)
+    binary = hard.query(question, history)
+    assert binary is not None and binary.follow_up and binary.focus is None
+    soft = Assistant(fake.index, dataclasses.replace(fake.settings, topic_weight=0.5),
+                     embed_query=fake.embed_query)
+    query = soft.query(question, history)
+    assert query is not None and query.follow_up and query.text == binary.text
+    assert np.array_equal(query.vector, binary.vector)  # declining reads the same question
+    alone, after = fake.embed_query(question), binary.vector
+    assert np.allclose(query.focus, (alone + after) / np.linalg.norm(alone + after), atol=1e-5)
+
+
+def test_a_follow_up_may_be_answered_on_the_evidence_of_its_own_words(fake, monkeypatch):
+    import dataclasses
+
+    from assistant.service import Assistant
+
+    history = ["Vem betalar medicinsk fotvård till personer med diabetes?"]
+    question = "och vem kallar till planeringsmötet då?"
+    strict = Assistant(fake.index, dataclasses.replace(fake.settings, alone_evidence=False),
+                       embed_query=fake.embed_query)
+    assert strict.query(question, history).alone is None
+    lenient = fake
+    query = lenient.query(question, history)
+    assert query.follow_up and query.alone is not None and not query.alone.follow_up
+    assert query.alone.text == lenient.search.expand(question)
+    assert lenient.query("Vem kallar till planeringsmötet?", history).alone is None
+
+    # The context's words show no evidence, the question's own do: the larger decides.
+    def evidence(query_text, hits, vector, scope=None, own=None):
+        return 0.0 if query_text.startswith("Vem betalar") else 0.95
+
+    for assistant, declined in ((strict, True), (lenient, False)):
+        monkeypatch.setattr(assistant.answerer, "evidence", evidence)
+        assert assistant.ask(question, history=history).abstained is declined

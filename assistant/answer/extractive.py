@@ -54,6 +54,9 @@ class Query:
     follow_up: bool = False  # earlier turns of the conversation were used (conversation.py)
     # A follow-up's own words (expanded); `text` also holds the earlier turns' topic words
     asked: str | None = None
+    # A follow-up's own words searched alone: its evidence counts too (service.py sets it
+    # with `Settings.alone_evidence`), as the earlier turn's words were judged when asked.
+    alone: Query | None = None
 
     @property
     def own(self) -> str:
@@ -98,6 +101,8 @@ class Answerer:
         limit = settings.sections_considered
         hits = self.search.search(query.text, query.vector, scope, limit=limit)
         probability = self.evidence(query.text, hits, query.vector, scope, own=query.own)
+        if query.alone is not None:
+            probability = max(probability, self.evidence_alone(query.alone, scope, limit))
         english = in_english(query.text)
         confidence = self.decision.confidence(probability, not english)
         if confidence is None:
@@ -121,6 +126,11 @@ class Answerer:
                       short_answer=short, confidence=confidence,
                       key_fact=short[span[0]:span[1]] if short and span else None,
                       evidence=probability)
+
+    def evidence_alone(self, alone: Query, scope: Scope, limit: int) -> float:
+        """The evidence for a follow-up's own words searched alone (`Query.alone`)."""
+        hits = self.search.search(alone.text, alone.vector, scope, limit=limit)
+        return self.evidence(alone.text, hits, alone.vector, scope)
 
     def evidence(self, query: str, hits: list[Hit], vector: np.ndarray,
                  scope: Scope = EVERYWHERE, own: str | None = None) -> float:

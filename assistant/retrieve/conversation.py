@@ -14,6 +14,12 @@ clause of the question itself, and names at most one topic word of its own; a ve
 question without a topic word depends on the conversation too. A long question
 (`standalone_words`, Settings) says what it asks about and is searched alone. What counts as
 a topic word is read from the corpus (`is_topic`), never from particular questions.
+
+The choice is soft: every question asked after others also gets its `context` reading,
+and `weight` says how much its ranking leans on it (`mixed` embeddings): `follow_up_weight`
+for a follow-up without a topic word of its own, `topic_weight` for a follow-up that names
+one (it says part of what it asks about itself), `alone_weight` for a question read alone.
+Chosen by 5-fold cross-validation over the seven question sets (docs/notes/followup2.md).
 """
 
 from __future__ import annotations
@@ -22,12 +28,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.retrieve.spelling import WORD, frequency
 
-# A question that continues the previous one: "och för vuxna?", "men om …", "än för barn?".
+# A question that continues the previous one: "och för vuxna?", "men om …", "än för barn?",
+# "vem tar över sen?".
 CONTINUATION = re.compile(
     r"^\s*(?:och|men|samt|än|eller|också|även|så|alltså|fast)\b|"
-    r"\b(?:då|också|även)\s*[?.!]*\s*$|"
+    r"\b(?:då|också|även|sen|sedan)\s*[?.!]*\s*$|"
     r"\b(?:även|också)\s+(?:för|på|i|vid|när|om)\b",
     re.IGNORECASE,
 )
@@ -43,9 +52,10 @@ ANAPHORA = frozenset({
 # (wordfreq Zipf ≥ 6: "ska", "inte", "vara", "måste", "bara" follow pronouns).
 ARTICLES = frozenset({"den", "det", "de", "denna", "detta", "dessa", "dom"})
 FUNCTION_WORD = 6.0
-# The formal subject "det" points at nothing: "finns det …", "när det gäller …".
-EXPLETIVE = re.compile(r"\b(?:finns|fanns|funnits)\s+det\b|\b(?:när|vad)\s+det\s+gäller\b",
-                       re.IGNORECASE)
+# The formal subject "det" points at nothing: "finns det …", "när det gäller …", "står
+# det något om …".
+EXPLETIVE = re.compile(r"\b(?:finns|fanns|funnits|står|stod)\s+det\b|"
+                       r"\b(?:när|vad)\s+det\s+gäller\b", re.IGNORECASE)
 # A clause opened by one of these is a condition or a time ("Om patienten flyttar, …"): its
 # words are no antecedent for a later pronoun (which points back in the conversation).
 SUBORDINATE = frozenset({"om", "ifall", "när", "innan", "medan", "eftersom", "efter", "då",
@@ -67,6 +77,8 @@ class Reading:
     text: str  # what is searched
     follow_up: bool  # True when earlier turns were used
     topic: tuple[str, ...] = ()  # the question's own topic words
+    context: str | None = None  # the question after its context (None: no earlier turns)
+    weight: float = 0.0  # how much the search leans on `context`: 0 alone … 1 only context
 
 
 class Conversation:
@@ -74,10 +86,14 @@ class Conversation:
     names something the documents are about."""
 
     def __init__(self, is_topic: Callable[[str], bool], standalone_words: int = 0,
-                 antecedent_zipf: float = 0.0):
+                 antecedent_zipf: float = 0.0, follow_up_weight: float = 1.0,
+                 alone_weight: float = 0.0, topic_weight: float | None = None):
         self.is_topic = is_topic
         self.standalone_words = standalone_words
         self.antecedent_zipf = antecedent_zipf
+        self.follow_up_weight = follow_up_weight
+        self.alone_weight = alone_weight
+        self.topic_weight = follow_up_weight if topic_weight is None else topic_weight
 
     def topic_words(self, question: str) -> list[str]:
         """The question's words that name a topic, in order, each once."""
@@ -109,13 +125,26 @@ class Conversation:
 
     def read(self, question: str, history: Sequence[str] | None = None) -> Reading:
         """The question as searched: alone when it stands on its own, else after the last
-        question that stood alone and the topic words of the follow-ups since."""
+        question that stood alone and the topic words of the follow-ups since. Either way,
+        `context` holds the question after its context and `weight` how much the search
+        leans on it (`follow_up_weight` for a follow-up, `topic_weight` for one with a topic
+        word of its own, `alone_weight` for a question that stands on its own; 1 and 0 make
+        the choice binary)."""
         earlier = [h for h in (history or []) if h.strip()]
-        if not earlier:
-            return Reading(question, False)
         topic = self.topic_words(question)
-        if not self.depends(question, topic):
+        context = self.context(topic, earlier)
+        if not context:
             return Reading(question, False, tuple(topic))
+        with_context = " ".join(context + [question])
+        if self.depends(question, topic):
+            return Reading(with_context, True, tuple(topic), with_context,
+                           self.topic_weight if topic else self.follow_up_weight)
+        return Reading(question, False, tuple(topic), with_context, self.alone_weight)
+
+    def context(self, topic: Sequence[str], earlier: Sequence[str]) -> list[str]:
+        """What a question with these topic words continues: the last earlier turn that
+        stood alone, as asked, after the topic words of the follow-ups since (not the whole
+        history, which would pull the search towards every earlier topic)."""
         context: list[str] = []
         for turn in reversed(earlier):
             words = self.topic_words(turn)
@@ -123,9 +152,7 @@ class Conversation:
                 context.insert(0, turn)  # the turn that stood alone, as asked
                 break
             context = [w for w in words if w not in context and w not in topic] + context
-        if not context:
-            return Reading(question, False, tuple(topic))
-        return Reading(" ".join(context + [question]), True, tuple(topic))
+        return context
 
 
 def points_back(question: str, topic: Sequence[str] = (), antecedent_zipf: float = 0.0) -> bool:
@@ -162,3 +189,13 @@ def _article(word: str, following: list[str]) -> bool:
     adjective = following[0]
     return (len(adjective) > 2 and adjective.endswith(("a", "e"))
             and frequency(adjective) < FUNCTION_WORD)
+
+
+def mixed(alone: np.ndarray, with_context: np.ndarray, weight: float) -> np.ndarray:
+    """The two readings' embeddings mixed by `weight` (0: alone … 1: with context only) and
+    normalised: its cosine with a text is the weighted sum of theirs, scaled alike for every
+    text, so the ranking is a score fusion of the two readings."""
+    vector = (1.0 - weight) * np.asarray(alone, dtype=np.float32) + weight * np.asarray(
+        with_context, dtype=np.float32)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
