@@ -8,9 +8,13 @@ logistic regression (class-balanced) combines the signals; two thresholds on its
 are chosen on the training folds only:
 
 - decline_below: the highest threshold that declines at most ANSWERABLE_DECLINED of the
-  answerable questions of the training folds (0.03: the target bounds it at 0.05 out of
-  fold, and out of fold the share rises; 0.02–0.04 compared out of fold, 0.03 best on both
-  figures), so that as many no-gold questions as that allows are declined;
+  answerable questions of the training folds, so that as many no-gold questions as that
+  allows are declined. The target bounds answerable declined at 0.05 out of fold; on the
+  nine sets (783 items; English questions not shifted in this comparison) 0.02 / 0.03 /
+  0.04 / 0.05 / 0.06 gave out of fold 0.026 / 0.030 / 0.044 / 0.052 / 0.056 answerable and
+  0.655 / 0.690 / 0.726 / 0.738 / 0.762 no-gold declined: 0.04 declines the most no-gold
+  questions within the bound (as fitted: out of fold 0.041 / 0.726, sets held out whole
+  0.044 / 0.714);
 - sure_above: above it no more than SURE_OOS of the no-gold questions lie (a quantile of
   their probabilities without interpolation: an interpolated one fell below decline_below
   once the model separated better, which emptied the "låg" state); answers between the two
@@ -52,7 +56,7 @@ from assistant.service import Assistant
 FEATURES = ("sentence_similarity", "level", "peak", "coverage", "unknown", "unknown_name",
             "quantity_missing")
 FOLDS = 5
-ANSWERABLE_DECLINED = 0.03
+ANSWERABLE_DECLINED = 0.04
 # Share of no-gold questions allowed above the "sure" threshold. A trade-off, not a fit: at
 # 0.03 (set on five sets) the seven sets put a third of the answerable questions at "låg"
 # (out of fold: 0.338 of them; hit@1 0.73 there against 0.80 at "hög", so the label said
