@@ -49,10 +49,11 @@ from assistant.service import Assistant
 # An "agree" signal (dense and lexical search rank the same section first) was dropped: once
 # a bug that read rank 0 as "not found" was fixed it lowered out-of-fold OOS declined (0.906 ->
 # 0.844); without it the model does as well as with the buggy form (0.906, answerable 0.027).
-# Session 6 (docs/notes/decline.md has every figure): the best cosine to a sentence and the
-# question's own level replaced the best chunk cosine ("similarity"); "quantity_missing" was
-# added; "matched" was dropped (without it both the 5-fold and the sets-held-out-whole
-# figures are better: 0.893 / 0.033 and 0.870 / 0.030 against 0.889 / 0.035, 0.815 / 0.028).
+# Session 6 (docs/answer-quality.md, helper "decline", has every figure): the best cosine to
+# a sentence and the question's own level replaced the best chunk cosine ("similarity");
+# "quantity_missing" was added; "matched" was dropped (without it both the 5-fold and the
+# sets-held-out-whole figures are better: 0.893 / 0.033 and 0.870 / 0.030 against
+# 0.889 / 0.035, 0.815 / 0.028).
 FEATURES = ("sentence_similarity", "level", "peak", "coverage", "unknown", "unknown_name",
             "quantity_missing")
 FOLDS = 5

@@ -19,7 +19,7 @@ The choice is soft: every question asked after others also gets its `context` re
 and `weight` says how much its ranking leans on it (`mixed` embeddings): `follow_up_weight`
 for a follow-up without a topic word of its own, `topic_weight` for a follow-up that names
 one (it says part of what it asks about itself), `alone_weight` for a question read alone.
-Chosen by 5-fold cross-validation over the seven question sets (docs/notes/followup2.md).
+Chosen by 5-fold cross-validation over the seven question sets (docs/answer-quality.md, session 7).
 """
 
 from __future__ import annotations
