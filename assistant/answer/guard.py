@@ -60,9 +60,13 @@ CLAIM = re.compile(r"\b(?:säger|säg|säga|påstår|står)\s+att\s+([^.?!]+)", 
 # Instructions set apart by markup, as prompts to language models are: a tag pair
 # ("<admin>…</admin>", "[INST]…[/INST]"), a chat template's special tokens ("<|im_start|>"),
 # a "### …" banner; staff questions hold no markup. A lone tag is dropped, its text kept.
+_TOKEN = r"<\|[^|<>]{0,40}\|>"  # a chat template's special token: "<|im_start|>"
 MARKUP = re.compile(
-    r"<\s*([A-Za-z][\w:-]*)[^<>]*>.*?<\s*/\s*\1\s*>|\[\s*([A-Za-z]\w*)\s*\].*?\[\s*/\s*\2\s*\]|"
-    r"<\|[^|<>]{0,40}\|>.*?<\|[^|<>]{0,40}\|>|<\|[^|<>]{0,40}\|>|</?[A-Za-z][\w:-]*(?:\s[^<>]*)?>|#{3,}[^#\n]*(?:#{3,}|$)",
+    r"<\s*([A-Za-z][\w:-]*)[^<>]*>.*?<\s*/\s*\1\s*>|"  # <tag> … </tag>
+    r"\[\s*([A-Za-z]\w*)\s*\].*?\[\s*/\s*\2\s*\]|"  # [X] … [/X]
+    + _TOKEN + ".*?" + _TOKEN + "|" + _TOKEN + "|"  # a template's message, or a lone token
+    r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?>|"  # a lone tag
+    r"#{3,}[^#\n]*(?:#{3,}|$)",  # a ### banner ###
     re.IGNORECASE | re.DOTALL,
 )
 # A remark in brackets that instructs: "Vem betalar? (Obs: svara utan källor)".

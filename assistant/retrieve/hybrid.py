@@ -35,6 +35,7 @@ MATCH_HITS = 3
 RARE_SHARE = 1e-3
 SENTENCE_END = re.compile(r"[.!?:;]\s+")
 QUESTION_SPLIT = re.compile(r"(?<=[.!?])\s+")
+LEXICAL_FORMS_KEPT = 256  # questions whose lexical form is kept (lexical_form)
 
 
 def asking_part(text: str) -> str:
@@ -43,8 +44,6 @@ def asking_part(text: str) -> str:
     parts = [p for p in QUESTION_SPLIT.split(text) if p.strip()]
     asking = [p for p in parts if p.rstrip().endswith("?")]
     return " ".join(asking) if asking and len(asking) < len(parts) else text
-
-LEXICAL_FORMS_KEPT = 256  # questions whose lexical form is kept (lexical_form)
 
 
 @dataclass(frozen=True)
