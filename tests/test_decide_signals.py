@@ -228,6 +228,17 @@ def test_a_topic_the_documents_never_use_is_read_from_what_the_question_asks(fak
     assert follow_up["unknown"] == 0.0
 
 
+def test_an_unknown_word_is_rare_only_when_no_form_of_it_is_common(fake_assistant):
+    rare = evidence(fake_assistant, "Vem betalar kolostomipåsar?")
+    assert rare["unknown"] == rare["unknown_rare"] == 1.0
+    # a colloquial verb the documents never use is unknown, but common in its dictionary form
+    # ("fixar" → "fixa"): the decision model weighs it apart from a rare word naming a thing
+    common = evidence(fake_assistant, "Vem fixar hörapparater till barn?")
+    assert common["unknown"] == 1.0 and common["unknown_rare"] == 0.0
+    assert fake_assistant.search.commonness("fixar") > fake_assistant.search.commonness(
+        "kolostomipåsar")
+
+
 def test_the_answerer_looks_for_the_quantity_in_the_sentences_on_the_topic(fake_assistant):
     # the section on hearing aids says who pays, not what they cost
     assert evidence(fake_assistant, "Vad kostar hörapparater till barn?")[

@@ -9,8 +9,9 @@ declines; below `sure_above` it answers but says it is not sure ("låg").
 
 The signals: from the search (retrieve/hybrid.py `signals`) how much the best section stands
 out, the share of the question's words the corpus uses, a topic word or a name the documents
-never use; from here, `sentence_evidence` (the best cosine to one sentence, and the
-question's own level: its median cosine to all of them) and `quantity_missing`, set when
+never use (and whether that word is rare in Swedish in every form, or a common one); from
+here, `sentence_evidence` (the best cosine to one sentence, and the question's own level: its
+median cosine to all of them) and `quantity_missing`, set when
 the question asks for an amount, a duration, a count, how often or an age (cues.py) and no
 sentence of the top sections that shares a topical word with the question gives one ("Vad
 kostar …" answered by a section on who pays).
@@ -44,7 +45,8 @@ HIGH, LOW = "hög", "låg"
 TOPICAL_SHARE = 0.2
 # Signals read from the question's words (the corpus's vocabulary, Swedish phrasing): not
 # evidence for a question in another language.
-WORD_SIGNALS = frozenset({"coverage", "unknown", "matched", "unknown_name", "quantity_missing"})
+WORD_SIGNALS = frozenset({"coverage", "unknown", "unknown_rare", "matched", "unknown_name",
+                          "quantity_missing"})
 # Dense similarities: read at the Swedish level for a question in another language.
 DENSE_SIGNALS = frozenset({"similarity", "sentence_similarity"})
 

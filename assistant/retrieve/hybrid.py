@@ -25,6 +25,10 @@ from assistant.retrieve.vocabulary import concept_of, load_vocabulary, with_conc
 from assistant.types import Section
 
 MODES = ("hybrid", "dense", "bm25")
+# An unknown word rarer than this (Zipf, in its most common form) names a thing ("karensdagar",
+# "hjärtstartare"); a commoner one is as often a colloquial verb or noun of a real question
+# ("strular", "grej"): the decision model weighs the two apart.
+RARE_WORD = 4.0
 EVERYDAY_WORD = 5.0  # wordfreq Zipf frequency of "ansvar", "kostar": says nothing of the topic
 # A word at least this common in Swedish (wordfreq Zipf: "patienten" 4.1, "kostnaden" 4.3)
 # does not name the topic of a conversation turn; "hjälpmedel" (3.6), "tvist" (3.5) do.
@@ -205,11 +209,13 @@ class HybridSearch:
         condition, "UVI", "stomi", not what is asked about)."""
         sims = sorted((h.similarity for h in hits), reverse=True)
         similarity = sims[0] if sims else 0.0
+        unknown = self.unknown_topics(asking_part(own or query))
         return {
             "similarity": similarity,
             "peak": similarity - float(np.mean(sims)) if sims else 0.0,
             "coverage": self.coverage(self.lexical_form(query)),
-            "unknown": float(bool(self.unknown_topics(asking_part(own or query)))),
+            "unknown": float(bool(unknown)),
+            "unknown_rare": float(any(self.commonness(word) < RARE_WORD for word in unknown)),
             "matched": self.matched(self.lexical_form(query), hits[:MATCH_HITS]),
             "unknown_name": float(bool(self.unknown_names(own or query))),
         }
@@ -273,6 +279,13 @@ class HybridSearch:
             if not self._known_word(lower):
                 unknown.append(word)
         return unknown
+
+    def commonness(self, word: str) -> float:
+        """How common a word is in Swedish text in its most common form (wordfreq Zipf of the
+        word or a dictionary form of it: "ordet" is rarer than "ord")."""
+        lower = word.lower()
+        forms = (lower, *dictionary_forms(lower)) if self.settings.morphology else (lower,)
+        return max(frequency(form) for form in forms)
 
     def _known_word(self, word: str) -> bool:
         """Does the corpus use the word in some form, spelling or compound, or (with
