@@ -392,7 +392,8 @@ def check_numbering(found: list[Candidate], listed: set[str] = frozenset(),
     a table of contents lists the chapters, a chapter number it does not list is text too."""
     kept: list[Candidate] = []
     last: dict[str, tuple] = {}
-    titles: dict[str, str] = {}  # the title of the last number kept in each family
+    # the title of the last number kept in each family, and whether it was set apart
+    titles: dict[str, tuple[str, bool]] = {}
     pending: Candidate | None = None
     for n, candidate in enumerate(found):
         number = candidate.number
@@ -416,16 +417,18 @@ def check_numbering(found: list[Candidate], listed: set[str] = frozenset(),
         previous = last.get(family)
         near = candidate.style is not None or key[0] <= previous[0] + MAX_NUMBER_JUMP \
             if previous is not None else True
-        # the same number printed again over another title, set apart as a heading is (a
-        # numbering slip): both are headings; a list's item runs on from the line above
-        again = (key == previous and titles.get(family) not in (None, fold(number.title))
+        # the same number printed again over another title, both set apart as headings are
+        # (a numbering slip): both are headings. A list's item runs on from the line above.
+        title, apart = titles.get(family, (None, False))
+        again = (key == previous and title not in (None, fold(number.title)) and apart
                  and (candidate.opens_block or candidate.style is not None))
         if previous is None or (key > previous and near) or (key == previous and known) or again:
             if (previous is None and key[0] > MAX_NUMBER_JUMP and number.style == "decimal"
                     and candidate.style is None and key[1:] != (1,)
                     and not _next_in_outline(found[n + 1:], number)):
                 continue  # in text numbering starts low: "45 kommuner" is a sentence
-            last[family], titles[family] = key, fold(number.title)
+            last[family] = key
+            titles[family] = (fold(number.title), candidate.opens_block or bool(candidate.style))
         elif (key in ((1,), (1, 1)) and pending is not None
               and len(number.title) <= MAX_RESTART_TITLE
               and ((pending.style is not None and candidate.style is not None)
@@ -434,7 +437,7 @@ def check_numbering(found: list[Candidate], listed: set[str] = frozenset(),
             # set in type shows it; in text a list numbered from 1 is as likely, so there the
             # numbering must go on one level deeper ("1", then "1.1"), as a list's does not.
             pending.container, pending.agreement = True, pending.names
-            last, titles = {family: key}, {family: fold(number.title)}
+            last, titles = {family: key}, {family: (fold(number.title), True)}
         else:
             continue
         pending = None
