@@ -20,14 +20,16 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.ingest.clean import (
-    BULLET,
     HTML_TAG,
+    LONE_BULLET,
     MARKDOWN_HEADING,
     READ_MORE,
     Line,
     collapse,
+    is_bullet,
     join_broken,
     read_more_box,
+    unmarked,
 )
 from assistant.ingest.headings import (
     AGREEMENT_WORD,
@@ -52,6 +54,7 @@ REFERENCE = re.compile(r"^(?:Se|Läs)\s", re.IGNORECASE)
 SIZE_STEP = 0.9
 MAX_HEADING_CHARS = 160
 MAX_HEADING_LINES = 3
+MAX_STYLED_LINES = 5  # a long heading in large type wraps over more lines than in text
 MAX_LINE_ALONE = 100  # a line alone in its block up to this long may be a heading (text)
 MAX_RESTART_TITLE = 80  # "1 …" that restarts numbering is a heading, not a list's long item
 MIN_STYLED_HEADINGS = 2
@@ -75,6 +78,7 @@ class Candidate:
     agreement: str | None = None
     rank: float | None = None  # None: one below the deepest open numbered heading (text)
     names: str | None = None  # the överenskommelse an "Överenskommelse om …" heading names
+    opens_block: bool = False  # a blank line (or the document's start) right before it
 
     @property
     def title(self) -> str:
@@ -162,12 +166,13 @@ def is_styled(line: Line, body: tuple[float, bool]) -> bool:
 def find_headings(lines: list[Line], toc_lines: set[int], evidence: set[str],
                   body: tuple[float, bool] | None) -> list[Candidate]:
     repeated = repeated_within_parts(lines)
+    items = announced_items(lines) if body is None else set()
     found: list[Candidate] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if (i in toc_lines or line.blank or BULLET.match(line.text)
-                or READ_MORE.match(line.text)):
+        if (i in toc_lines or line.blank or is_bullet(line.text) or i in items
+                or READ_MORE.match(line.text) or _continues_line(lines, i)):
             i += 1
             continue
         candidate = (_styled_heading(lines, i, body, evidence)
@@ -178,6 +183,7 @@ def find_headings(lines: list[Line], toc_lines: set[int], evidence: set[str],
             continue
         if body is None:
             candidate = _with_name(lines, candidate)
+        candidate.opens_block = i == 0 or lines[i - 1].blank
         _classify(candidate)
         if candidate.container and any(c.container and c.label == candidate.label
                                        for c in found):
@@ -186,6 +192,27 @@ def find_headings(lines: list[Line], toc_lines: set[int], evidence: set[str],
         found.append(candidate)
         i = candidate.end
     return found
+
+
+def announced_items(lines: list[Line]) -> set[int]:
+    """Indexes of the short lines that a line ending in ":" announces ("… följande
+    frågor:" / "Uppfylls målen?" / "Får individen insatserna?"): a list printed without
+    bullet marks, one item a paragraph. The list ends at a long line, a line that goes on
+    from the one above (a paragraph, not an item), a bullet, or a numbered or markdown line."""
+    items: set[int] = set()
+    listing = False
+    for i, line in enumerate(lines):
+        if line.blank:
+            continue
+        text = line.text
+        if listing and (len(text) > MAX_LINE_ALONE or not lines[i - 1].blank or is_bullet(text)
+                        or MARKDOWN_HEADING.match(text) or parse_number(text) is not None):
+            listing = False
+        if listing:
+            items.add(i)
+        else:
+            listing = text.endswith(":")
+    return items
 
 
 def repeated_within_parts(lines: list[Line]) -> Counter:
@@ -236,7 +263,7 @@ def _styled_heading(lines: list[Line], i: int, body: tuple[float, bool],
     if not is_styled(line, body) and not known:
         return None
     end = i + 1
-    while (end < len(lines) and end - i < MAX_HEADING_LINES and not lines[end].blank
+    while (end < len(lines) and end - i < MAX_STYLED_LINES and not lines[end].blank
            and (lines[end].size, lines[end].bold) == (line.size, line.bold)
            and is_styled(lines[end], body) and parse_number(lines[end].text) is None
            and not known):
@@ -266,8 +293,10 @@ def _text_heading(lines: list[Line], i: int, evidence: set[str],
         if fold(_without_number(text)) in evidence and not text.endswith(NO_HEADING_END):
             return Candidate(i, i + 1, text, parse_number(text))
         return None
+    if heading.number is not None and heading.title.startswith("§"):
+        return None  # "7 § SoL": the rest of a law's citation ("… i 2 kap." / "7 § SoL")
     label = heading.label if heading.number is None else collapse(
-        " ".join(x.text for x in lines[i:heading.end] if not x.blank))
+        " ".join(unmarked(x.text) for x in lines[i:heading.end] if not x.blank))
     label = _joined(lines, i, heading.end) if heading.end > i + 1 else label
     number = parse_number(label)
     if number is None and len(label) > MAX_FIRST_LINE and not _alone(lines, i, heading.end):
@@ -289,14 +318,24 @@ def _alone(lines: list[Line], start: int, end: int) -> bool:
 def _introduces_list(lines: list[Line], end: int) -> bool:
     """A short line right before bullets introduces them; it is not a heading. (A blank
     line between sets a heading apart from the list under it.)"""
-    return end < len(lines) and bool(BULLET.match(lines[end].text))
+    return end < len(lines) and is_bullet(lines[end].text)
+
+
+def _continues_line(lines: list[Line], i: int) -> bool:
+    """Line i goes on from the line right above it, whatever its markup: the item of a
+    bullet printed alone on its line ("•" / "Avvikelser"), or the rest of a phrase cut after
+    a comma ("Förfrågningsunderlag," / "## FFU" in a flattened table)."""
+    if i == 0 or lines[i - 1].blank:
+        return False
+    above = lines[i - 1].text
+    return bool(LONE_BULLET.match(above)) or above.endswith(",")
 
 
 def _joined(lines: list[Line], start: int, end: int) -> str:
     texts = [x.text for x in lines[start:end] if not x.blank]
     label = texts[0]
     for text in texts[1:]:
-        label = join_broken(label, text)
+        label = join_broken(label, unmarked(text))
     return label
 
 
@@ -353,8 +392,10 @@ def check_numbering(found: list[Candidate], listed: set[str] = frozenset(),
     a table of contents lists the chapters, a chapter number it does not list is text too."""
     kept: list[Candidate] = []
     last: dict[str, tuple] = {}
+    # the title of the last number kept in each family, and whether it was set apart
+    titles: dict[str, tuple[str, bool]] = {}
     pending: Candidate | None = None
-    for candidate in found:
+    for n, candidate in enumerate(found):
         number = candidate.number
         if candidate.container:
             last, pending = {}, None
@@ -376,22 +417,51 @@ def check_numbering(found: list[Candidate], listed: set[str] = frozenset(),
         previous = last.get(family)
         near = candidate.style is not None or key[0] <= previous[0] + MAX_NUMBER_JUMP \
             if previous is not None else True
-        if previous is None or (key > previous and near) or (key == previous and known):
+        # the same number printed again over another title, both set apart as headings are
+        # (a numbering slip): both are headings. A list's item runs on from the line above.
+        title, apart = titles.get(family, (None, False))
+        again = (key == previous and title not in (None, fold(number.title)) and apart
+                 and (candidate.opens_block or candidate.style is not None))
+        if previous is None or (key > previous and near) or (key == previous and known) or again:
             if (previous is None and key[0] > MAX_NUMBER_JUMP and number.style == "decimal"
-                    and candidate.style is None and key[1:] != (1,)):
+                    and candidate.style is None and key[1:] != (1,)
+                    and not _next_in_outline(found[n + 1:], number)):
                 continue  # in text numbering starts low: "45 kommuner" is a sentence
             last[family] = key
-        elif (key in ((1,), (1, 1)) and pending is not None and pending.style is not None
-              and candidate.style is not None and len(number.title) <= MAX_RESTART_TITLE):
-            # In a PDF a restart at 1 under a heading set in type: a new part. (In text a
-            # list numbered from 1 is as likely; only "Överenskommelse om …" opens a part.)
+            titles[family] = (fold(number.title), candidate.opens_block or bool(candidate.style))
+        elif (key in ((1,), (1, 1)) and pending is not None
+              and len(number.title) <= MAX_RESTART_TITLE
+              and ((pending.style is not None and candidate.style is not None)
+                   or outline_goes_on(found[n + 1:], number))):
+            # A restart at 1 under an unnumbered heading: a new part. In a PDF the heading
+            # set in type shows it; in text a list numbered from 1 is as likely, so there the
+            # numbering must go on one level deeper ("1", then "1.1"), as a list's does not.
             pending.container, pending.agreement = True, pending.names
-            last = {family: key}
+            last, titles = {family: key}, {family: (fold(number.title), True)}
         else:
             continue
         pending = None
         kept.append(candidate)
     return kept
+
+
+def outline_goes_on(rest: list[Candidate], number: Number) -> bool:
+    """Is the next number of the same family one level below `number` ("1" → "1.1",
+    "1.1" → "1.1.1")? An outline restarting at 1 does that; a list numbered 1, 2, 3 does not."""
+    following = next((c.number for c in rest
+                      if c.number is not None and c.number.family == number.family), None)
+    return following is not None and following.key == number.key + (1,)
+
+
+def _next_in_outline(rest: list[Candidate], number: Number) -> bool:
+    """Is the next number of the same family the one after `number` at its depth ("8.2.1" →
+    "8.2.2")? Then a numbering that starts high ("8.2.1" where "1"–"8.2" lost their numbers)
+    is an outline, not a figure at a line's start."""
+    following = next((c.number for c in rest
+                      if c.number is not None and c.number.family == number.family), None)
+    key = number.key
+    return (following is not None and len(key) >= 2
+            and following.key == key[:-1] + (key[-1] + 1,))
 
 
 def assign_ranks(found: list[Candidate], styled: bool) -> None:

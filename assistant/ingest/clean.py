@@ -16,6 +16,9 @@ from assistant.types import Page
 URL_LINE = re.compile(r"^\s*https?://\S+\s*$")
 READ_MORE = re.compile(r"^\s*\*\s*L\s*Ä\s*S\s+M\s*E\s*R\s*$")
 BULLET = re.compile(r"^\s*[•\-–]\s+")
+# A bullet glyph alone on its line, its item on the next (PDF conversions print "•" or
+# the sub-bullet "o" that way).
+LONE_BULLET = re.compile(r"^\s*[•\-–o▪◦]\s*$")
 # The last line of an entry in a "* L Ä S M E R" box: a link to a PDF, or a closing bracket.
 REFERENCE_END = re.compile(r"(PDF|\))\s*$")
 SENTENCE_END = (".", "!", "?", ":", ";")
@@ -40,6 +43,17 @@ class Line:
     @property
     def blank(self) -> bool:
         return not self.text
+
+
+def is_bullet(text: str) -> bool:
+    """A list item's first line: "• text", or a bullet glyph alone on its line."""
+    return bool(BULLET.match(text) or LONE_BULLET.match(text))
+
+
+def unmarked(text: str) -> str:
+    """A line without its markdown heading marker ("## FFU" → "FFU")."""
+    markdown = MARKDOWN_HEADING.match(text)
+    return markdown.group(2).strip() if markdown else text
 
 
 def collapse(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.ingest.clean import BULLET, READ_MORE, Line, join_broken
+from assistant.ingest.clean import BULLET, READ_MORE, Line, is_bullet, join_broken, unmarked
 
 NUMBERED = re.compile(r"^(B\.\d{1,2}|\d{1,2}(?:\.\d{1,2}){0,3})\s+([A-ZÅÄÖ].*)$")
 # A heading line ending in one of these words continues on the next line (even past a blank).
@@ -43,7 +43,7 @@ def heading_at(lines: list[Line], i: int, numbered_only: bool = False,
     """The heading starting at line i: numbered (`pattern`: group 1 the number, group 2 the
     title) or a short line starting a block; None when line i starts none."""
     line = lines[i]
-    if line.blank or BULLET.match(line.text) or READ_MORE.match(line.text):
+    if line.blank or is_bullet(line.text) or READ_MORE.match(line.text):
         return None
     match = pattern.match(line.text)
     if not match:
@@ -54,7 +54,7 @@ def heading_at(lines: list[Line], i: int, numbered_only: bool = False,
         texts = [x.text for x in lines[i:end] if not x.blank]
         title = texts[0]
         for text in texts[1:]:
-            title = join_broken(title, text)
+            title = join_broken(title, unmarked(text))
         # "1. Inledning": the number's dot does not end a sentence
         unnumbered = title[len(match.group(1)):].strip() if match else title
         if _valid(unnumbered or title, _next(lines, end)):
@@ -62,7 +62,24 @@ def heading_at(lines: list[Line], i: int, numbered_only: bool = False,
             if match:
                 title = title[len(number):].strip()
             return Heading(i, end, number, title, line.lead)
+    if match and _heads_list(lines, i + 1):
+        return _numbered_lead_in(lines, i, match.group(1))
     return None
+
+
+def _heads_list(lines: list[Line], start: int) -> bool:
+    """Does a bullet list follow (after blank lines) from line `start` on?"""
+    following = next((x for x in lines[start:] if not x.blank), None)
+    return following is not None and is_bullet(following.text)
+
+
+def _numbered_lead_in(lines: list[Line], i: int, number: str) -> Heading | None:
+    """A numbered line whose list completes it ("4.1.1 Regionen åtar sig att" + bullets) is
+    a heading: its number places it in the outline, though the phrase runs into the list."""
+    title = lines[i].text[len(number):].strip()
+    if not title or title.endswith(NO_HEADING_END) or SENTENCE_INSIDE.search(title):
+        return None
+    return Heading(i, i + 1, number, title, lines[i].lead)
 
 
 def _shaped(text: str, limit: int) -> bool:
@@ -88,7 +105,7 @@ def _wrap_end(lines: list[Line], i: int) -> int:
         nxt = lines[k]
         if not nxt.blank and nxt.text[:1].isupper() and last_word not in DANGLING:
             break  # a new sentence or heading, unless the line before was cut mid-phrase
-        if (nxt.blank or nxt.lead or len(nxt.text) > MAX_WRAP_LINE or BULLET.match(nxt.text)
+        if (nxt.blank or nxt.lead or len(nxt.text) > MAX_WRAP_LINE or is_bullet(nxt.text)
                 or READ_MORE.match(nxt.text) or NUMBERED.match(nxt.text)):
             break
         end, wraps = k + 1, wraps + 1
@@ -110,9 +127,11 @@ def _valid(title: str, following: tuple[Line | None, Line | None]) -> bool:
         return False
     if title.split()[-1].lower() in DANGLING or SENTENCE_INSIDE.search(title):
         return False
+    if title.count("(") > title.count(")"):
+        return False  # a bracket left open: the sentence goes on ("… (16 kapitlet" / "4 §) …")
     if nonblank is not None and _continues_sentence(nonblank.text):
         return False
-    if nonblank is not None and BULLET.match(nonblank.text):
+    if nonblank is not None and is_bullet(nonblank.text):
         item = BULLET.sub("", nonblank.text)
         if item[:1].islower():
             return False  # a lead-in to a list ("En god och nära vård • utgår från …")

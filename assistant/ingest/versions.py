@@ -37,6 +37,7 @@ KINDS = (
 )
 OPENING_CHARS = 3000
 MAX_TITLE_CHARS = 160
+MAX_TITLE_LINES = 5  # a title wraps over at most this many lines of a cover page
 # A word printed with its letters spaced out ("A V T A L") is cover decoration, not a title.
 LETTER_SPACED = re.compile(r"\w(?: \w){2,}")
 
@@ -115,4 +116,17 @@ def title_from_lines(lines: list[Line]) -> str | None:
     else:  # a text file's first line, without its markdown heading marker
         markdown = MARKDOWN_HEADING.match(first[0].text)
         title = markdown.group(2).strip() if markdown else first[0].text
+        title = _wrapped_on(title, lines, lines.index(first[0]))
     return title if len(title) <= MAX_TITLE_CHARS else None
+
+
+def _wrapped_on(title: str, lines: list[Line], start: int) -> str:
+    """A title set over several lines of a cover ("Sammanhållen" / "överenskommelse om" /
+    "vård och omsorg för" / "äldre"): the lines right below it that begin in lower case
+    continue it."""
+    for line in lines[start + 1:start + MAX_TITLE_LINES]:
+        text = collapse(line.text)
+        if not text[:1].islower() or len(title) + len(text) >= MAX_TITLE_CHARS:
+            break
+        title = f"{title} {text}"
+    return title
