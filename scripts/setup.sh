@@ -132,6 +132,10 @@ if $do_model; then
   # vocabulary) that let a cold `assistant ask` start in about two seconds of CPU.
   .venv/bin/python -m assistant.index.convert_model >/dev/null
   step "model (conversion and ONNX exports, once)"
+  # wordfreq's Swedish frequencies as a small table beside the model (assistant/retrieve/
+  # word_frequency.py): a cold `assistant ask` then looks words up without importing wordfreq.
+  .venv/bin/python -m assistant.retrieve.word_frequency >/dev/null
+  step "word frequencies (once per wordfreq version)"
   .venv/bin/assistant index
   step "index (built once, then when the corpus or its code changes)"
 fi
