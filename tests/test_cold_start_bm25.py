@@ -47,6 +47,27 @@ def _assert_same_scores(saved: SavedBM25, reference, queries: list[list[str]]) -
         assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs), query
 
 
+def _tokens_whole_text(text: str) -> list[str]:
+    """`tokens` as it was before stemming went word by word (one stemWords call a text)."""
+    from assistant.retrieve.lexical import FOLD, STOPWORDS, WORD, stemmer
+
+    parts: list[str] = []
+    for word in (w.lower() for w in WORD.findall(text)):
+        parts.extend(p for p in word.split("-") if p) if "-" in word else parts.append(word)
+    folded = (s.translate(FOLD) for s in stemmer().stemWords(parts))
+    return [t for t in folded if t not in STOPWORDS and len(t) > 1]
+
+
+def test_word_by_word_tokens_are_the_whole_texts_tokens() -> None:
+    corpus = sorted((ROOT / "corpus").glob("*.txt"))
+    texts = [*TEXTS, "Hälso- och sjukvårds-avtalet, HSL-ansvar -- 12-åring; B.11 och 1.2.3",
+             "ÅTTA Åtgärder, Vård-- -vård--tid; éü-test", ""]
+    texts += [line for path in corpus[:20] for line in path.read_text(encoding="utf-8").split("\n")]
+    assert len(texts) > 500
+    for text in texts:
+        assert tokens(text) == _tokens_whole_text(text), text
+
+
 def test_stopwords_are_bm25s_swedish_list() -> None:
     from bm25s.stopwords import STOPWORDS_SWEDISH as bm25s_list
 

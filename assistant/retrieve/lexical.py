@@ -33,13 +33,20 @@ def stemmer() -> Stemmer.Stemmer:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased, stemmed, diacritics-folded tokens without stopwords."""
-    words = [w.lower() for w in WORD.findall(text)]
-    parts = []
-    for word in words:
-        parts.extend(p for p in word.split("-") if p) if "-" in word else parts.append(word)
-    stems = stemmer().stemWords(parts)
-    folded = (s.translate(FOLD) for s in stems)
-    return [t for t in folded if t not in STOPWORDS and len(t) > 1]
+    found: list[str] = []
+    for word in WORD.findall(text):
+        found.extend(_word_tokens(word))
+    return found
+
+
+@lru_cache(maxsize=65536)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """The tokens of one word (of each part of a hyphenated one). Texts repeat their words,
+    so each is stemmed once: a search tokenizes every section when it starts."""
+    lower = word.lower()
+    parts = [p for p in lower.split("-") if p] if "-" in lower else [lower]
+    folded = (s.translate(FOLD) for s in stemmer().stemWords(parts))
+    return tuple(t for t in folded if t not in STOPWORDS and len(t) > 1)
 
 
 class Vocabulary:
