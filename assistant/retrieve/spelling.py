@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from assistant.retrieve.lexical import FOLD, stemmer
+from assistant.retrieve.word_frequency import zipf
 
 WORD = re.compile(r"[A-Za-zÅÄÖåäöÉéÜü]+")
 MIN_LENGTH = 4  # shorter words are too ambiguous to correct
@@ -73,7 +74,6 @@ def _stem(word: str) -> str:
 
 
 def frequency(word: str) -> float:
-    """Zipf frequency in Swedish text (wordfreq): 0 for unknown words, 7 for "och"."""
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, "sv")
+    """Zipf frequency in Swedish text (wordfreq): 0 for unknown words, 7 for "och". Read from
+    the set-up's table (word_frequency.py: the same values without importing wordfreq)."""
+    return zipf(word)
