@@ -28,12 +28,18 @@ _ADDRESSED = (r"\bdu\s+är\s+nu\b|\byou\s+are\s+now\b|\bsystem\s?prompt\w*|\bjai
               r"\b(?:från\s+och\s+med\s+nu|from\s+now\s+on)\b(?=" + _CLAUSE +
               r"\b(?:du|dig|you)\b)|\b(?:du|you)\b(?=" + _CLAUSE +
               r"\b(?:från\s+och\s+med\s+nu|from\s+now\s+on)\b)")
+# The last two alternatives take a whole clause from its start: they are tried only where a
+# clause starts (where the search would find them first anyway), not again from every later
+# character, whose clause-long look-aheads made one question of 1 000 characters ("du du du
+# …") cost seconds, growing with length³.
+_CLAUSE_START = r"(?:^|(?<=[.?!:\n]))"
 INSTRUCTION = re.compile(
     r"^\s*system\s*:|"
     + _OPENING + r"(?:" + _IMPERATIVE + r")\b" + _CLAUSE + r"[.?!:]?|"
-    + _CLAUSE + r"\b(?:ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forget)\s+"
+    + _CLAUSE_START + _CLAUSE
+    + r"\b(?:ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forget)\s+"
     r"(?:" + _OWN_RULES + r")" + _CLAUSE + r"[.?!:]?|"
-    + _CLAUSE + r"(?:" + _ADDRESSED + r")" + _CLAUSE + r"[.?!:]?",
+    + _CLAUSE_START + _CLAUSE + r"(?:" + _ADDRESSED + r")" + _CLAUSE + r"[.?!:]?",
     re.IGNORECASE,
 )
 
