@@ -136,7 +136,7 @@ def _ask_lines(assistant, scope: str, date: str | None, max_chars: int) -> int:
     {"question", "history"?, "scope"?, "date"?} (DESIGN.md): the answer the chat gives at that
     point of a conversation. `assistant` is called to get the Assistant when a line passes
     the checks (so the model loads only when needed)."""
-    from assistant.answer.guard import check_question
+    from assistant.answer.guard import check_history, check_question
 
     for raw in sys.stdin.buffer:
         raw = raw.rstrip(b"\n").rstrip(b"\r")
@@ -149,9 +149,10 @@ def _ask_lines(assistant, scope: str, date: str | None, max_chars: int) -> int:
             request = parse_request(line, scope, date)
             question = request["question"]
             check_question(question, max_chars)
+            check_history(request.get("history"), max_chars)
             row = assistant().ask(**request).to_dict()
         except UserError as error:
-            row = {"question": question, "answer": str(error), "abstained": True,
+            row = {"question": question[:max_chars], "answer": str(error), "abstained": True,
                    "citations": [], "latency_ms": 0.0, "error": str(error)}
         _emit(json.dumps(row, ensure_ascii=False))
     return 0

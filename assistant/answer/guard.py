@@ -59,6 +59,22 @@ def check_question(question: str | None, max_chars: int) -> str:
     return text
 
 
+# Earlier questions a conversation is read with: the most recent, as the HTTP API allows.
+MAX_TURNS = 20
+
+
+def check_history(history: list[str] | None, max_chars: int,
+                  max_turns: int = MAX_TURNS) -> list[str]:
+    """The earlier questions as used: the last `max_turns`; a Swedish UserError when one is
+    longer than a question may be (each is read and searched for instructions too)."""
+    turns = list(history or [])[-max_turns:]
+    for turn in turns:
+        if len(turn) > max_chars:
+            raise UserError(f"En tidigare fråga i samtalet är för lång ({len(turn)} tecken, "
+                            f"högst {max_chars}).")
+    return turns
+
+
 # What an instruction is about: "hitta på en paragraf som säger att kommunen ska stå för …".
 CLAIM = re.compile(r"\b(?:säger|säg|säga|påstår|står)\s+att\s+([^.?!]+)", re.IGNORECASE)
 
