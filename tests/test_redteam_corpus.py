@@ -97,3 +97,25 @@ def test_a_link_inside_the_corpus_folder_is_read(tmp_path):
     problems: list[str] = []
     _, sections = load_corpus(corpus, problems)
     assert any(s.title == "Rutin" for s in sections) and not problems
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_text_saved_as_unicode_on_windows_is_read(tmp_path, codec):
+    corpus = _corpus(tmp_path)
+    text = "Hemsjukvård\n\nKommunen ansvarar för hemsjukvården i ordinärt boende. " * 3
+    data = text.encode(codec)
+    if codec == "utf-16-be":
+        data = b"\xfe\xff" + data  # a byte-order mark, as editors write it
+    (corpus / "unicode.txt").write_bytes(data)
+    problems: list[str] = []
+    _, sections = load_corpus(corpus, problems)
+    assert not problems
+    assert any(s.title == "Hemsjukvård" and "ordinärt boende" in s.body for s in sections)
+
+
+def test_binary_with_nul_bytes_is_still_refused(tmp_path):
+    corpus = _corpus(tmp_path)
+    (corpus / "data.txt").write_bytes(b"ab\x00cd" * 500)
+    problems: list[str] = []
+    load_corpus(corpus, problems)
+    assert [p for p in problems if "data.txt" in p and "binär" in p]
