@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.errors import UserError
+from assistant.injection import OWN_RULES
 
 # Clauses that address the assistant instead of asking about the agreement. The extractive
 # answerer cannot be steered by them anyway; removing them keeps them out of retrieval. Words
@@ -21,9 +22,7 @@ _IMPERATIVE = (r"ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forg
                r"say\s+that|hitta\s+på|make\s+up|citera\s+inte|använd\s+(?:din|ditt|dina)\b|"
                # asked to act instead of answering: translate, change its own answers
                r"översätt|translate|(?:ändra|change)\s+(?:\w+\s+)?(?:dina|ditt|din|your)")
-_OWN_RULES = (r"(?:tidigare|föregående|ovanstående|dina|alla|previous|above|prior|your|all)\s+"
-              r"(?:\w+\s+)?(?:instruktion\w*|regler\w*|anvisning\w*|prompt\w*|instructions?|"
-              r"rules|direktiv\w*)|allt\s+(?:ovan|du\s+vet)")
+_OWN_RULES = OWN_RULES  # shared with the check of documents' sentences
 _ADDRESSED = (r"\bdu\s+är\s+nu\b|\byou\s+are\s+now\b|\bsystem\s?prompt\w*|\bjailbreak\b|"
               r"\b(?:från\s+och\s+med\s+nu|from\s+now\s+on)\b(?=" + _CLAUSE +
               r"\b(?:du|dig|you)\b)|\b(?:du|you)\b(?=" + _CLAUSE +
