@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
+from pathlib import Path
 
 from assistant.config import settings
 from assistant.errors import UserError
@@ -31,6 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     sections.set_defaults(func=run_sections)
 
 
+def _disk_problem(error: OSError, folder: Path) -> str:
+    """A Swedish sentence for a failed write: a read-only folder, a full disk, or other."""
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"mappen {folder} går inte att skriva till (skrivskyddad)."
+    if error.errno == errno.ENOSPC:
+        return f"disken där {folder} ligger är full."
+    return f"ett fel vid läsning eller skrivning av filer ({type(error).__name__})."
+
+
 def run_index(args: argparse.Namespace) -> int:
     from assistant.index import store
 
@@ -49,6 +60,9 @@ def run_index(args: argparse.Namespace) -> int:
         path = store.build(config, progress=True, force=args.rebuild)
     except UserError as error:
         raise UserError(f"Indexet kunde inte byggas: {error}"
+                        + _kept_note(store.current_build(config))) from None
+    except OSError as error:  # a read-only or full disk: say so, not just the error's name
+        raise UserError(f"Indexet kunde inte byggas: {_disk_problem(error, config.index_dir)}"
                         + _kept_note(store.current_build(config))) from None
     except Exception as error:  # noqa: BLE001 - recorded in index/FAILED.json; no traceback
         raise UserError(f"Indexet kunde inte byggas ({type(error).__name__}; kör med -v för "
