@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
+from pathlib import Path
 
 from assistant.config import settings
 from assistant.errors import UserError
@@ -31,6 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     sections.set_defaults(func=run_sections)
 
 
+def _disk_problem(error: OSError, folder: Path) -> str:
+    """A Swedish sentence for a failed write: a read-only folder, a full disk, or other."""
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"mappen {folder} går inte att skriva till (skrivskyddad)."
+    if error.errno == errno.ENOSPC:
+        return f"disken där {folder} ligger är full."
+    return f"ett fel vid läsning eller skrivning av filer ({type(error).__name__})."
+
+
 def run_index(args: argparse.Namespace) -> int:
     from assistant.index import store
 
@@ -49,6 +60,9 @@ def run_index(args: argparse.Namespace) -> int:
         path = store.build(config, progress=True, force=args.rebuild)
     except UserError as error:
         raise UserError(f"Indexet kunde inte byggas: {error}"
+                        + _kept_note(store.current_build(config))) from None
+    except OSError as error:  # a read-only or full disk: say so, not just the error's name
+        raise UserError(f"Indexet kunde inte byggas: {_disk_problem(error, config.index_dir)}"
                         + _kept_note(store.current_build(config))) from None
     except Exception as error:  # noqa: BLE001 - recorded in index/FAILED.json; no traceback
         raise UserError(f"Indexet kunde inte byggas ({type(error).__name__}; kör med -v för "
@@ -136,7 +150,7 @@ def _ask_lines(assistant, scope: str, date: str | None, max_chars: int) -> int:
     {"question", "history"?, "scope"?, "date"?} (DESIGN.md): the answer the chat gives at that
     point of a conversation. `assistant` is called to get the Assistant when a line passes
     the checks (so the model loads only when needed)."""
-    from assistant.answer.guard import check_question
+    from assistant.answer.guard import check_history, check_question
 
     for raw in sys.stdin.buffer:
         raw = raw.rstrip(b"\n").rstrip(b"\r")
@@ -149,9 +163,10 @@ def _ask_lines(assistant, scope: str, date: str | None, max_chars: int) -> int:
             request = parse_request(line, scope, date)
             question = request["question"]
             check_question(question, max_chars)
+            check_history(request.get("history"), max_chars)
             row = assistant().ask(**request).to_dict()
         except UserError as error:
-            row = {"question": question, "answer": str(error), "abstained": True,
+            row = {"question": question[:max_chars], "answer": str(error), "abstained": True,
                    "citations": [], "latency_ms": 0.0, "error": str(error)}
         _emit(json.dumps(row, ensure_ascii=False))
     return 0

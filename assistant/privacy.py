@@ -20,10 +20,15 @@ _DAY = r"(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
 # Between the parts: nothing, spaces, or one dash-like mark (any Unicode dash, minus, "+",
 # "/", "_", ".") with spaces around it: "19370619 - 4821", "1937-06-19-4821", "45 03 12-1234".
 _MARK = r"[-+/_.\u2010-\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63]"
-_SPACE = r"[^\S\n]"
+# Spaces and line breaks (a number pasted over two lines), and the invisible characters text
+# copied from documents and web pages carries (soft hyphen, zero-width space and joiners,
+# word joiner, byte-order mark).
+_SPACE = r"[\s\u00ad\u200b-\u200d\u2060\ufeff]"
 _SEP = rf"(?:{_SPACE}{{0,3}}{_MARK}{_SPACE}{{0,3}}|{_SPACE}{{1,3}})?"
+# The last four digits, also written in pairs ("48 21").
+_LAST = rf"\d{{2}}{_SPACE}?\d{{2}}"
 _PERSONNUMMER = re.compile(
-    rf"(?<![\d])(?:(?:18|19|20)\d{{2}}|\d{{2}}){_SEP}{_MONTH}{_SEP}{_DAY}{_SEP}\d{{4}}"
+    rf"(?<![\d])(?:(?:18|19|20)\d{{2}}|\d{{2}}){_SEP}{_MONTH}{_SEP}{_DAY}{_SEP}{_LAST}"
     # not a date range ("2023-01-01 – 2026-12-31"): no further date part after the four digits
     rf"(?![\d]|{_SPACE}{{0,3}}{_MARK}{_SPACE}{{0,3}}\d)"
 )

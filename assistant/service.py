@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 from assistant import versions
 from assistant.answer.compose import missing_version_note
 from assistant.answer.extractive import Answerer, Query
-from assistant.answer.guard import check_question, instruction_topic, strip_instructions
+from assistant.answer.guard import (
+    check_history,
+    check_question,
+    instruction_topic,
+    strip_instructions,
+)
 from assistant.config import Settings
 from assistant.config import settings as default_settings
 from assistant.errors import UserError
@@ -210,7 +215,8 @@ class Assistant:
         asked = strip_instructions(text) or instruction_topic(text)
         if len(asked) < 2:
             return None
-        earlier = [strip_instructions(h) for h in history or []]
+        earlier = [strip_instructions(h) for h in
+                   check_history(history, self.settings.max_question_chars)]
         reading = self.search.read(asked, earlier)
         query = self._embedded(reading.text, asked=asked if reading.follow_up else None)
         soft = reading.context is not None and reading.weight != float(reading.follow_up)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.errors import UserError
+from assistant.injection import OWN_RULES
 
 # Clauses that address the assistant instead of asking about the agreement. The extractive
 # answerer cannot be steered by them anyway; removing them keeps them out of retrieval. Words
@@ -21,19 +22,23 @@ _IMPERATIVE = (r"ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forg
                r"say\s+that|hitta\s+på|make\s+up|citera\s+inte|använd\s+(?:din|ditt|dina)\b|"
                # asked to act instead of answering: translate, change its own answers
                r"översätt|translate|(?:ändra|change)\s+(?:\w+\s+)?(?:dina|ditt|din|your)")
-_OWN_RULES = (r"(?:tidigare|föregående|ovanstående|dina|alla|previous|above|prior|your|all)\s+"
-              r"(?:\w+\s+)?(?:instruktion\w*|regler\w*|anvisning\w*|prompt\w*|instructions?|"
-              r"rules|direktiv\w*)|allt\s+(?:ovan|du\s+vet)")
+_OWN_RULES = OWN_RULES  # shared with the check of documents' sentences
 _ADDRESSED = (r"\bdu\s+är\s+nu\b|\byou\s+are\s+now\b|\bsystem\s?prompt\w*|\bjailbreak\b|"
               r"\b(?:från\s+och\s+med\s+nu|from\s+now\s+on)\b(?=" + _CLAUSE +
               r"\b(?:du|dig|you)\b)|\b(?:du|you)\b(?=" + _CLAUSE +
               r"\b(?:från\s+och\s+med\s+nu|from\s+now\s+on)\b)")
+# The last two alternatives take a whole clause from its start: they are tried only where a
+# clause starts (where the search would find them first anyway), not again from every later
+# character, whose clause-long look-aheads made one question of 1 000 characters ("du du du
+# …") cost seconds, growing with length³.
+_CLAUSE_START = r"(?:^|(?<=[.?!:\n]))"
 INSTRUCTION = re.compile(
     r"^\s*system\s*:|"
     + _OPENING + r"(?:" + _IMPERATIVE + r")\b" + _CLAUSE + r"[.?!:]?|"
-    + _CLAUSE + r"\b(?:ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forget)\s+"
+    + _CLAUSE_START + _CLAUSE
+    + r"\b(?:ignorera|strunta\s+i|glöm|bortse\s+från|ignore|disregard|forget)\s+"
     r"(?:" + _OWN_RULES + r")" + _CLAUSE + r"[.?!:]?|"
-    + _CLAUSE + r"(?:" + _ADDRESSED + r")" + _CLAUSE + r"[.?!:]?",
+    + _CLAUSE_START + _CLAUSE + r"(?:" + _ADDRESSED + r")" + _CLAUSE + r"[.?!:]?",
     re.IGNORECASE,
 )
 
@@ -51,6 +56,22 @@ def check_question(question: str | None, max_chars: int) -> str:
            for ch in text) or "\ufffd" in text:
         raise UserError("Frågan innehåller tecken som inte kan läsas. Skriv den som vanlig text.")
     return text
+
+
+# Earlier questions a conversation is read with: the most recent, as the HTTP API allows.
+MAX_TURNS = 20
+
+
+def check_history(history: list[str] | None, max_chars: int,
+                  max_turns: int = MAX_TURNS) -> list[str]:
+    """The earlier questions as used: the last `max_turns`; a Swedish UserError when one is
+    longer than a question may be (each is read and searched for instructions too)."""
+    turns = list(history or [])[-max_turns:]
+    for turn in turns:
+        if len(turn) > max_chars:
+            raise UserError(f"En tidigare fråga i samtalet är för lång ({len(turn)} tecken, "
+                            f"högst {max_chars}).")
+    return turns
 
 
 # What an instruction is about: "hitta på en paragraf som säger att kommunen ska stå för …".

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.injection import addresses_assistant
 from assistant.types import Chunk, Section
 
 # A sentence ends at . ! ? before a capital or a bullet; not before a digit ("12 kap. 1 §"),
@@ -27,7 +28,8 @@ class Sentence:
 
 
 def sentences(section: Section) -> list[Sentence]:
-    """Sentences of a section body, each a verbatim slice of it (paragraph lines split too)."""
+    """Sentences of a section body, each a verbatim slice of it (paragraph lines split too);
+    not those that address an AI assistant (injection.py): they are never quoted."""
     result: list[Sentence] = []
     offset = 0
     for paragraph in section.body.split("\n"):
@@ -36,7 +38,7 @@ def sentences(section: Section) -> list[Sentence]:
             start = paragraph.index(piece, position)
             position = start + len(piece)
             text = piece.strip()
-            if len(text) >= MIN_SENTENCE_CHARS:
+            if len(text) >= MIN_SENTENCE_CHARS and not addresses_assistant(text):
                 result.append(Sentence(section.id, offset + start, text))
         offset += len(paragraph) + 1
     return result

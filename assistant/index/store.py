@@ -32,7 +32,7 @@ from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.index.chunking import Sentence, chunk_section, sentences
 from assistant.index.embed import Embedding, default_embedding
-from assistant.ingest.manifest import DocumentInfo, load_manifest
+from assistant.ingest.manifest import DocumentInfo, corpus_file, load_manifest
 from assistant.ingest.pages import read_pages, thousands
 from assistant.ingest.structure import load_corpus
 from assistant.types import Chunk, Section
@@ -435,7 +435,7 @@ def unreadable_files(settings: Settings) -> list[str]:
         return [str(error)]
     for file in dict.fromkeys(doc.file for doc in documents):
         try:
-            read_pages(settings.corpus_dir / file)
+            read_pages(corpus_file(settings.corpus_dir, file))
         except UserError as error:
             problems.append(str(error))
     return problems

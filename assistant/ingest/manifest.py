@@ -62,14 +62,16 @@ class DocumentInfo:
 
 def load_manifest(corpus_dir: Path) -> list[DocumentInfo]:
     """Manifest entries, plus a plain entry for every other readable file in the folder."""
+    if not corpus_dir.is_dir():
+        raise UserError(f"Korpusmappen {corpus_dir} finns inte (AVTAL_CORPUS_DIR).")
     path = corpus_dir / MANIFEST
     entries: list[DocumentInfo] = []
     if path.exists():
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            entries = [DocumentInfo(**_stringify(item)) for item in raw.get("documents", [])]
-        except (yaml.YAMLError, TypeError) as error:
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
             raise UserError(f"{MANIFEST} kunde inte läsas: {error}") from error
+        entries = [_entry(item, n) for n, item in enumerate(_documents(raw), 1)]
     listed = {entry.file for entry in entries}
     unlisted = [file for file in sorted(corpus_dir.iterdir())
                 if file.is_file() and file.suffix.lower() in SUPPORTED
@@ -82,6 +84,16 @@ def load_manifest(corpus_dir: Path) -> list[DocumentInfo]:
     return entries
 
 
+def corpus_file(corpus_dir: Path, name: str) -> Path:
+    """The path of a corpus file; a Swedish UserError naming it when it lies outside the
+    corpus folder (a manifest path with "..", an absolute path, a link pointing out)."""
+    path = corpus_dir / name
+    if not path.resolve().is_relative_to(corpus_dir.resolve()):
+        raise UserError(f"{name}: filen ligger utanför korpusmappen (en sökväg med ”..”, en "
+                        "absolut sökväg eller en länk ut ur mappen) och lästes inte.")
+    return path
+
+
 def _unique_id(file: Path, files: list[Path], taken: set[str]) -> str:
     """The slug of the file's stem; with the suffix when another file or entry shares it
     ("Rutin.txt" and "rutin.md" become "rutin-txt" and "rutin-md"), numbered as a last resort."""
@@ -92,6 +104,43 @@ def _unique_id(file: Path, files: list[Path], taken: set[str]) -> str:
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+# Fields whose value is a mapping; every other field holds one value (text, a date, a number).
+MAPPING_FIELDS = {"agreements", "hints"}
+REQUIRED_FIELDS = ("id", "file", "title", "kind")
+
+
+def _documents(raw: object) -> list:
+    """The manifest's list of entries; a Swedish UserError when it has another shape."""
+    documents = raw.get("documents") if isinstance(raw, dict) else None
+    if documents is None and raw == {}:
+        return []
+    if not isinstance(documents, list):
+        raise UserError(f"{MANIFEST} kunde inte läsas: den ska ha formen ”documents:” följd av "
+                        "en lista med ett dokument per post (”- id: …”).")
+    return documents
+
+
+def _entry(item: object, n: int) -> DocumentInfo:
+    """One manifest entry; a Swedish UserError naming the entry and field when it is malformed
+    (a list where a text belongs, a missing or unknown field)."""
+    where = f"{MANIFEST}, post {n}"
+    if not isinstance(item, dict):
+        raise UserError(f"{where}: posten ska vara fält som ”id: …”, ”file: …”.")
+    missing = [key for key in REQUIRED_FIELDS if item.get(key) in (None, "")]
+    if missing:
+        raise UserError(f"{where}: fältet ”{missing[0]}” saknas.")
+    for key, value in item.items():
+        mapping = key in MAPPING_FIELDS
+        if (isinstance(value, dict) and not mapping) or isinstance(value, list) or (
+                mapping and value is not None and not isinstance(value, dict)):
+            kind = "fält med namn och värde" if mapping else "en text"
+            raise UserError(f"{where}: fältet ”{key}” ska vara {kind}.")
+    try:
+        return DocumentInfo(**_stringify(item))
+    except TypeError as error:  # an unknown field
+        raise UserError(f"{where} kunde inte läsas: {error}") from error
 
 
 def _stringify(item: dict) -> dict:

@@ -7,6 +7,7 @@ page ends, the page number is unknown (None) rather than guessed.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import unicodedata
@@ -68,14 +69,27 @@ def thousands(number: int) -> str:
     return f"{number:,}".replace(",", "\u00a0")
 
 
-def _read_text(path: Path, max_chars: int) -> str:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise UserError(f"{path.name}: filen ser ut att vara binär, inte text.")
+# Text saved as "Unicode" on Windows is UTF-16 with a byte-order mark (UTF-32 is rarer).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(data: bytes) -> str:
+    """A text file's bytes as text: UTF-16 or UTF-32 by its byte-order mark, else UTF-8 (with
+    or without a mark), else Windows-1252 (Latin-1)."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+        return data.decode("cp1252", errors="replace")
+
+
+def _read_text(path: Path, max_chars: int) -> str:
+    text = decode_text(path.read_bytes())
+    if "\x00" in text[:4096]:
+        raise UserError(f"{path.name}: filen ser ut att vara binär, inte text.")
     if len(text) > max_chars:  # before the (slower) plausibility check
         raise UserError(f"{path.name}: texten är för lång ({thousands(len(text))} tecken, "
                         f"högst {thousands(max_chars)} tecken per fil).")

@@ -30,7 +30,7 @@ from assistant.ingest.clean import (
     read_more_box,
 )
 from assistant.ingest.headings import Heading, heading_at
-from assistant.ingest.manifest import DocumentInfo, load_manifest
+from assistant.ingest.manifest import DocumentInfo, corpus_file, load_manifest
 from assistant.ingest.pages import read_metadata_title, read_outline, read_pages
 from assistant.ingest.tree import Tree
 from assistant.ingest.versions import complete_title, kind_of, title_from_lines, validity
@@ -55,7 +55,7 @@ def load_corpus(corpus_dir: Path,
     sections: list[Section] = []
     for file in dict.fromkeys(doc.file for doc in documents):
         try:
-            pages = read_pages(corpus_dir / file)
+            pages = read_pages(corpus_file(corpus_dir, file))
             lines = page_lines(pages)
         except UserError as error:
             log.warning("skipped %s", file)

@@ -18,6 +18,7 @@ from assistant.ingest.clean import Line
 LEADER_ENTRY = re.compile(r"^(?P<title>.*?[^\s.])\s*(?:\.\s?){4,}\s*(?P<page>\d{1,3})?$|"
                           r"^(?P<title2>.*?\S)\s*[…_]{2,}\s*(?P<page2>\d{1,3})$")
 PLAIN_ENTRY = re.compile(r"^(?P<title>.*?[^\W\d_].*?[^\d\s.,])\s+(?P<page>\d{1,3})$")
+PLAIN_ENTRY_CHARS = 120  # longer lines are prose, not entries (and PLAIN_ENTRY is quadratic)
 MIN_ENTRIES = 3
 # Without leaders ("Inledning 6", a tab collapsed), more entries with rising page numbers.
 MIN_PLAIN_ENTRIES = 5
@@ -38,8 +39,9 @@ def entry(text: str, in_run: bool = False) -> TocEntry | None:
         title = match.group("title") or match.group("title2")
         page = match.group("page") or match.group("page2")
         return TocEntry(" ".join(title.split()), int(page) if page else None)
-    match = PLAIN_ENTRY.match(text) if in_run else None
-    if match and len(text) <= 120:
+    short = len(text) <= PLAIN_ENTRY_CHARS  # checked first: the match grows with length²
+    match = PLAIN_ENTRY.match(text) if in_run and short else None
+    if match:
         return TocEntry(" ".join(match.group("title").split()), int(match.group("page")),
                         leader=False)
     return None

@@ -16,6 +16,7 @@ from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.ingest.clean import collapse
 from assistant.ingest.manifest import DocumentInfo
+from assistant.ingest.pages import decode_text
 from assistant.types import Section
 from assistant.types import subtree as section_subtree
 
@@ -58,7 +59,7 @@ class Library:
             path = self.corpus_dir / doc.file
             raw = None
             if path.suffix.lower() in (".txt", ".md") and path.is_file():
-                raw = collapse(path.read_text(encoding="utf-8", errors="replace"))
+                raw = collapse(decode_text(path.read_bytes()))
             self._raw[doc.file] = raw
         raw = self._raw[doc.file]
         return raw is None or collapse(text) in raw

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -30,9 +31,14 @@ from assistant.privacy import redact_personnummer
 log = logging.getLogger(__name__)
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-UPLOAD_SUFFIXES = ("/upload", "/upload_progress")
-# Gradio routes that start work with a JSON body {"data": [...], "fn_index": n, …}.
+# Routes that take files: uploads, and recordings (stored in the temp folder even when the
+# request is then refused). Any multipart body is refused too: the app takes none.
+UPLOAD_SUFFIXES = ("/upload", "/upload_progress", "/process_recording")
+# Gradio routes that start work with a JSON body {"data": [...], "fn_index": n, …}, and the
+# named-endpoint routes that do the same with the event's api_name in the path.
 EVENT_SUFFIXES = ("/queue/join",)
+# (/call/v2 takes the inputs by name, not as "data": only its name is checked.)
+NAMED_EVENT = re.compile(r"/gradio_api/(run|call|call/v2|api)/([^/]+)$")
 WORK_STREAMS = ("/queue/data",)
 
 Scope = dict
@@ -76,7 +82,7 @@ class Guard:
             return
         path = scope.get("path", "").rstrip("/")
         method = scope.get("method", "GET")
-        if path.endswith(UPLOAD_SUFFIXES):
+        if path.endswith(UPLOAD_SUFFIXES) or _content_type(scope).startswith("multipart/"):
             await _reply(send, 403, "Uppladdning av filer är avstängd i Avtalsassistenten.")
             return
         if self.limiter and (method not in ("GET", "HEAD", "OPTIONS")
@@ -92,8 +98,12 @@ class Guard:
         body = await bounded_body(scope, receive, send, self.max_body)
         if body is None:
             return
-        if path.endswith(EVENT_SUFFIXES):
-            problem = _event_problem(body, scope.get("app"))
+        named = NAMED_EVENT.search(path)
+        if named and _named_fn(scope.get("app"), named.group(2)) is None:
+            await _reply(send, 404, "Okänd funktion i API:t.")
+            return
+        if path.endswith(EVENT_SUFFIXES) or (named and named.group(1) != "call/v2"):
+            problem = _event_problem(body, scope.get("app"), named.group(2) if named else None)
             if problem:
                 await _reply(send, 422, problem)
                 return
@@ -188,8 +198,17 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _event_problem(body: bytes, app) -> str | None:
-    """Why a Gradio event call is malformed (Swedish), or None when it may go through."""
+def _content_type(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return value.decode("latin-1").strip().lower()
+    return ""
+
+
+def _event_problem(body: bytes, app, api_name: str | None = None) -> str | None:
+    """Why a Gradio event call is malformed (Swedish), or None when it may go through: not
+    JSON, no "data" list, an unknown event, too few values, or a value of another type than
+    its input declares (a number for a text field, a choice that is not offered)."""
     try:
         data = json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError):
@@ -197,19 +216,55 @@ def _event_problem(body: bytes, app) -> str | None:
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         return 'Förfrågan saknar "data" (en lista).'
     fn_index = data.get("fn_index")
-    if fn_index is None:
+    if fn_index is None and api_name is None:
         return None
-    if not isinstance(fn_index, int) or isinstance(fn_index, bool):
+    if fn_index is not None and (not isinstance(fn_index, int) or isinstance(fn_index, bool)):
         return '"fn_index" ska vara ett heltal.'
-    fns = getattr(getattr(app, "get_blocks", lambda: None)(), "fns", None)
+    fns = _fns(app)
     if fns is None:
         return None
-    fn = fns.get(fn_index)
+    fn = fns.get(fn_index) if fn_index is not None else _named_fn(app, api_name)
     if fn is None:
         return "Okänd händelse."
     if len(data["data"]) < len(fn.inputs):
         return "Förfrågan har för få värden för händelsen."
+    for value, component in zip(data["data"], fn.inputs, strict=False):
+        if not _fits(value, _schema(component)):
+            return "Förfrågan har ett värde av fel typ för händelsen."
     return None
+
+
+def _fns(app) -> dict | None:
+    """The Gradio app's event functions by fn_index (None when `app` is not Gradio's)."""
+    return getattr(getattr(app, "get_blocks", lambda: None)(), "fns", None)
+
+
+_ANY = object()  # stands for an event function where the app's functions cannot be seen
+
+
+def _named_fn(app, api_name: str | None):
+    """The event function a named-endpoint route calls, None when there is none."""
+    fns = _fns(app)
+    if fns is None:
+        return _ANY
+    return next((f for f in fns.values() if getattr(f, "api_name", None) == api_name), None)
+
+
+def _schema(component) -> dict:
+    """The JSON schema an input component declares for its value ({} for state)."""
+    try:
+        schema = component.api_info()
+    except Exception:  # noqa: BLE001 - a component without a schema takes any value
+        return {}
+    return schema if isinstance(schema, dict) else {}
+
+
+def _fits(value, schema: dict) -> bool:
+    """Does a value sent for an input match the simple schemas text inputs declare (type
+    string, optionally an enum)? Other schemas are left to the component."""
+    if value is None or schema.get("type") != "string":
+        return True
+    return isinstance(value, str) and ("enum" not in schema or value in schema["enum"])
 
 
 async def _reply(send: Send, status: int, message: str,
