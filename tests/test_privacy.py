@@ -164,3 +164,33 @@ def test_eval_reports_redact_questions_unless_kept(fake_setup, keep):  # noqa: F
                       for name in ("results.jsonl", "report.md", "report.html"))
     assert ("4821" in written) is keep
     assert (REDACTED in written) is not keep
+
+
+def _onnxruntime_leftovers(tmp_path, code: str) -> list[str]:
+    """Files a fresh process running `code` leaves in its temp and home folders."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    env.update(TMPDIR=str(tmp_path / "home"), HOME=str(home))
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120,
+                   cwd=Path(__file__).resolve().parents[1])
+    return sorted(str(p.relative_to(home)) for p in home.rglob("*"))
+
+
+def test_onnx_runtime_keeps_no_telemetry_when_the_assistant_loads_it(tmp_path):
+    left = _onnxruntime_leftovers(tmp_path, "import assistant.index.embed, onnxruntime")
+    assert left == []
+
+
+def test_onnx_runtime_alone_would_start_its_telemetry(tmp_path):
+    """The counter-check: without the package's setting the runtime writes its session file
+    (a runtime built without telemetry writes nothing, and then there is nothing to check)."""
+    left = _onnxruntime_leftovers(tmp_path, "import onnxruntime")
+    if not left:
+        pytest.skip("this onnxruntime build has no telemetry")
+    assert ".ses" in left
