@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # pypdf's English notes on broken files: the Swedish skip notice says it
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         return int(args.func(args) or 0)
     except UserError as error:

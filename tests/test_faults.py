@@ -218,6 +218,8 @@ def test_hostile_corpus_builds_answers_and_falls_back(hostile, tmp_path):
     assert done.returncode == 0, err
     for name in ("borta.txt", "tom.txt", "brus.txt", "trasig.pdf", "anvandarlosen.pdf"):
         assert f"Hoppade över: {name}" in err
+    # said once, in Swedish: no English log lines beside the notices unless -v is given
+    assert "WARNING" not in err, err
     asked = _cli(["ask", "--json", "Vem dokumenterar i journalen?"], env)
     assert asked.returncode == 0, asked.stderr.decode()
     answer = json.loads(asked.stdout)

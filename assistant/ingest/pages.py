@@ -178,7 +178,7 @@ def _pdf_pages(path: Path) -> list[Page]:
         raise UserError(f"{path.name}: PDF-filen är skyddad med lösenord och kunde inte "
                         "läsas.") from None
     except Exception as error:  # noqa: BLE001 - a hostile PDF may raise anything; skip it
-        log.warning("could not read PDF %s: %s", path.name, type(error).__name__)
+        log.info("could not read PDF %s: %s", path.name, type(error).__name__)  # told below
         raise UserError(
             f"{path.name}: PDF-filen är trasig eller krypterad och kunde inte läsas."
         ) from None

@@ -58,7 +58,8 @@ def load_corpus(corpus_dir: Path,
             pages = read_pages(corpus_file(corpus_dir, file))
             lines = page_lines(pages)
         except UserError as error:
-            log.warning("skipped %s", file)
+            # the Swedish notice in `problems` tells users; the log line is for -v
+            log.log(logging.INFO if problems is not None else logging.WARNING, "skipped %s", file)
             if problems is not None:
                 problems.append(str(error))
             documents = [doc for doc in documents if doc.file != file]
