@@ -201,7 +201,8 @@ class HybridSearch:
         out-of-scope questions (answer/decide.py combines them): the best dense similarity;
         how far the best section stands out from the others retrieved; the share of the
         question's words the corpus uses (questions about other things use other words);
-        whether the question names a topic the documents never use; how much of the
+        whether the question names a topic the documents never use (and whether that
+        word is rare in Swedish, `unknown_rare`); how much of the
         question (its rare words weighing most) one of the top sections holds; and whether
         it names a proper name (a place, a region, a system) the documents never use. The
         topics and names are read from `own`, a follow-up's own words, when given; the topics
