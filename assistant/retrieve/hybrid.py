@@ -284,15 +284,16 @@ class HybridSearch:
     def commonness(self, word: str) -> float:
         """How common a word is in Swedish text in its most common form (wordfreq Zipf of the
         word or a dictionary form of it: "ordet" is rarer than "ord")."""
-        lower = word.lower()
-        forms = (lower, *dictionary_forms(lower)) if self.settings.morphology else (lower,)
-        return max(frequency(form) for form in forms)
+        return max(frequency(form) for form in self._forms(word.lower()))
+
+    def _forms(self, word: str) -> tuple[str, ...]:
+        """The word and, with `morphology`, its Hunspell dictionary forms."""
+        return (word, *dictionary_forms(word)) if self.settings.morphology else (word,)
 
     def _known_word(self, word: str) -> bool:
         """Does the corpus use the word in some form, spelling or compound, or (with
         `morphology`) its dictionary form ("samverkansavvikelserna" → "samverkansavvikelse")?"""
-        forms = (word, *dictionary_forms(word)) if self.settings.morphology else (word,)
-        for form in forms:
+        for form in self._forms(word):
             stems = correct(tokens(form), self.vocabulary.words)
             if not stems or all(s in self.vocabulary or self.vocabulary.parts(s)
                                 or opens_compound(s, self.vocabulary.words) for s in stems):
