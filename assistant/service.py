@@ -234,9 +234,10 @@ class Assistant:
     def _embedded(self, text: str, asked: str | None = None) -> Query:
         """`asked`: a follow-up's own words (`text` also holds the earlier turns')."""
         expanded = self.search.expand(text)
-        focus = without_agreement_name(expanded)
-        return Query(expanded, self.embed_query(expanded),
-                     focus=self.embed_query(focus) if focus != expanded else None,
+        dense = self.search.expand(text, dense=True)
+        focus = without_agreement_name(dense)
+        return Query(expanded, self.embed_query(dense),
+                     focus=self.embed_query(focus) if focus != dense else None,
                      follow_up=asked is not None,
                      asked=self.search.expand(asked) if asked is not None else None)
 

@@ -23,7 +23,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Floors per fixture, under the figures measured (docs/notes/fixture4.md).
 FLOORS = {
     "storsthlm-sammanhallen-aldre": {"hit3": 0.75, "oos_abstain": 0.75},
-    "botkyrka-sip-riktlinje": {"hit3": 0.75, "oos_abstain": 0.75},
+    # hit@1 was 0.64 while "SIP" was spelled out in the question's embedding (the document
+    # names it in nearly every passage: glossary.distinctive)
+    "botkyrka-sip-riktlinje": {"hit1": 0.8, "hit3": 0.75, "oos_abstain": 0.75},
 }
 MAX_ANSWERABLE_DECLINED = 0.2
 

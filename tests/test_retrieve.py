@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.retrieve.glossary import build_glossary, expand
+from assistant.retrieve.glossary import build_glossary, distinctive, expand
 from assistant.retrieve.lexical import Vocabulary, correct, tokens
 
 
@@ -25,6 +25,16 @@ def test_expand_adds_long_forms_once():
     glossary = {"hvb": "hem för vård och boende"}
     assert expand("Vem betalar vården på HVB?", glossary).endswith("(hem för vård och boende)")
     assert expand("hem för vård och boende, HVB?", glossary) == "hem för vård och boende, HVB?"
+
+
+def test_an_abbreviation_most_passages_name_is_not_distinctive():
+    glossary = {"lss": "lagen om stöd och service", "ivo": "Inspektionen för vård och omsorg"}
+    passages = ["LSS-handläggaren utreder.", "Beslut enligt LSS överklagas.",
+                "Insatser enligt lagen om stöd och service ges.",
+                "Inspektionen för vård och omsorg (IVO) granskar.", "Avgifter tas ut."]
+    kept = distinctive(glossary, passages)
+    assert kept == {"ivo": "Inspektionen för vård och omsorg"}
+    assert distinctive(glossary, passages[:1] + passages[3:] * 3) == glossary
 
 
 def test_tokens_fold_diacritics_and_drop_stopwords():

@@ -62,6 +62,21 @@ def _is_abbreviation(word: str) -> bool:
     return len(word) >= 2 and word.isupper()
 
 
+def distinctive(glossary: dict[str, str], texts: Iterable[str]) -> dict[str, str]:
+    """The entries that fewer than half the passages name (abbreviated or spelled out). A
+    guideline about SIP says "SIP" nearly everywhere: a question's "SIP" cannot tell its
+    passages apart, and spelling it out only pulls the question towards the one passage
+    that defines it."""
+    lowered = [text.lower() for text in texts]
+    kept = {}
+    for abbreviation, long_form in glossary.items():
+        word = re.compile(rf"(?<![\wÅÄÖåäö]){re.escape(abbreviation)}(?![\wÅÄÖåäö])")
+        named = sum(1 for text in lowered if word.search(text) or long_form.lower() in text)
+        if 2 * named < len(lowered):
+            kept[abbreviation] = long_form
+    return kept
+
+
 def expand(question: str, glossary: dict[str, str]) -> str:
     """The question plus the spelled-out form of every abbreviation it uses."""
     extra = []

@@ -17,7 +17,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.index.store import Index
 from assistant.retrieve.conversation import Conversation, Reading
-from assistant.retrieve.glossary import build_glossary, expand
+from assistant.retrieve.glossary import build_glossary, distinctive, expand
 from assistant.retrieve.lexical import WORD, Vocabulary, correct, tokens
 from assistant.retrieve.morphology import MAX_ENDING, MIN_LENGTH, dictionary_forms
 from assistant.retrieve.spelling import Speller, frequency
@@ -118,6 +118,8 @@ class HybridSearch:
         self.chunk_sections = [c.section_id for c in index.chunks]
         self.chunk_ids = [c.id for c in index.chunks]
         self.glossary = build_glossary(s.body for s in index.sections)
+        self.dense_glossary = distinctive(self.glossary, (f"{s.heading_path} {s.body}"
+                                                          for s in index.sections))
         self.vocabulary = Vocabulary(set(index.bm25.vocab_dict))
         self.speller = Speller(s.body for s in index.sections)
         self.section_share = _section_share(s.body for s in index.sections)
@@ -135,10 +137,13 @@ class HybridSearch:
                          if settings.concepts_for_corpus_words
                          or not all(t in self.vocabulary for t in tokens(word))}
 
-    def expand(self, question: str) -> str:
+    def expand(self, question: str, dense: bool = False) -> str:
         """The question as searched: spelling repaired, abbreviations spelled out, everyday
-        care words given the agreement's concept (vocabulary.yaml)."""
-        return with_concepts(expand(self.speller.repair(question), self.glossary), self.concepts)
+        care words given the agreement's concept (vocabulary.yaml). `dense`: as the dense
+        search embeds it, spelling out only the abbreviations that fewer than half the
+        passages name (`glossary.distinctive`)."""
+        glossary = self.dense_glossary if dense else self.glossary
+        return with_concepts(expand(self.speller.repair(question), glossary), self.concepts)
 
     def lexical_form(self, query: str) -> str:
         """The question as BM25 and the word-based signals read it: with a word's dictionary

@@ -25,7 +25,8 @@ class AgreementRetriever(BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         expanded = self.search_engine.expand(query)
-        vector = self.embed_query(without_agreement_name(expanded))
+        dense = self.search_engine.expand(query, dense=True)
+        vector = self.embed_query(without_agreement_name(dense))
         hits = self.search_engine.search(expanded, vector, self.scope, self.k)
         return [_document(hit) for hit in hits]
 
