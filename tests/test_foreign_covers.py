@@ -42,6 +42,11 @@ tillbaka den när passet är slut.
 Förlorad nyckel
 Den som tappar en nyckel meddelar genast sin chef. Chefen kontaktar brukaren och beställer
 ett nytt lås samma dag.
+Blanketten för kvittens finns på intranätet under rubriken Nycklar och lås i hemtjänsten,
+se Blanketter - Intranät
+Tillfälliga nycklar
+Vid larm under natten lånar nattpatrullen en tillfällig nyckel av den som har jour och
+lämnar tillbaka den efter besöket.
 Kontroll av nyckelskåpet i slutet av varje månad
 samt vid byte av personal
 Enhetschefen går igenom skåpet och jämför med kvittenslistan. Avvikelser dokumenteras
@@ -58,6 +63,20 @@ def test_subheadings_flattened_into_running_text_are_sections(tmp_path):
         x for x in labels if x in ("Kvittering av nyckel", "Förlorad nyckel")]
     lost = next(s for s in sections if s.title == "Förlorad nyckel")
     assert lost.body.startswith("Den som tappar en nyckel")
+
+
+def test_a_subheading_after_a_paragraph_ending_in_a_short_line(tmp_path):
+    """"… se Blanketter - Intranät" ends its paragraph without a full stop."""
+    _, sections = _read(tmp_path, ROUTINE)
+    spare = next(s for s in sections if s.title == "Tillfälliga nycklar")
+    assert spare.body.startswith("Vid larm under natten")
+
+
+def test_short_lines_of_a_flattened_list_are_no_subheadings(tmp_path):
+    _, sections = _read(tmp_path, AGREEMENT, "hjalpmedel.txt")
+    labels = _labels(sections)
+    assert not any(x in labels for x in ("Norra sjukhuset AB", "Södra sjukhuset AB",
+                                         "Västra vårdcentralen"))
 
 
 def test_a_flattened_subheading_wrapped_over_two_lines(tmp_path):
@@ -101,7 +120,11 @@ Kvittens, se bilaga 4 i ”Handbok för hjälpmedel”
 www.example.se/hjalpmedel/
 
 2. Kostnad
-Regionen fakturerar kommunen varje kvartal.
+Regionen fakturerar kommunen varje kvartal enligt prislistan för de sjukhus som lånar ut
+Norra sjukhuset AB
+Södra sjukhuset AB
+Västra vårdcentralen
+- Avgift per hjälpmedel och månad: 120 kronor exkl. moms
 
 Begrepp
 Definition

@@ -36,6 +36,7 @@ MAX_WRAPS = 3
 MAX_INLINE_CHARS = 60
 MAX_INLINE_WORDS = 8
 FINISHED = (".", "!", "?")
+SHORT_END, FULL_LINE = 0.6, 0.75  # of the width a paragraph is wrapped at
 # A web address is never part of a heading ("Kvittens, se bilaga 6" / "www.example.se/…").
 WEB_ADDRESS = re.compile(r"(?:^|\s)(?:https?://|www\.)\S", re.IGNORECASE)
 
@@ -90,10 +91,26 @@ def heading_at(lines: list[Line], i: int, numbered_only: bool = False,
 
 
 def after_finished(lines: list[Line], i: int) -> bool:
-    """Is line i a short line right below a finished sentence or a markdown heading?"""
+    """Is line i a short line right below a finished sentence, a markdown heading or the
+    short last line of a wrapped paragraph?"""
     above, text = lines[i - 1].text, lines[i].text
-    return ((above.endswith(FINISHED) or MARKDOWN_HEADING.match(above) is not None)
+    return ((above.endswith(FINISHED) or MARKDOWN_HEADING.match(above) is not None
+             or _paragraph_end(lines, i - 1))
             and len(text) <= MAX_INLINE_CHARS and len(text.split()) <= MAX_INLINE_WORDS)
+
+
+def _paragraph_end(lines: list[Line], k: int) -> bool:
+    """Is line k the short last line of a paragraph wrapped at the width of the line above
+    it, with a line of that width again two lines below ("… på botwebb: Rutiner för" /
+    "hälso- och sjukvård - Botwebb" / "Delegeringstillfälle" / "Medarbetaren som ska …")?
+    A paragraph cut short by the page's edge ends without a full stop as well."""
+    if k < 1 or k + 2 >= len(lines) or any(x.blank for x in lines[k - 1:k + 3]):
+        return False
+    width = len(lines[k - 1].text)
+    text = lines[k].text
+    return (len(text) < SHORT_END * width and len(lines[k + 2].text) >= FULL_LINE * width
+            and not text.endswith((",", ":", ";"))
+            and text.split()[-1].casefold() not in DANGLING)
 
 
 def _runs_into_text(lines: list[Line], start: int, end: int) -> bool:
