@@ -198,3 +198,13 @@ def test_a_listed_heading_set_over_two_lines_in_a_pdf_is_one_heading():
     assert "1.2 Korttidsboende för barn med funktionsnedsättning" in labels
     assert "2.1 Ingen avgift tas ut om inget annat sägs i beslutet" in labels
     assert not any(label.startswith(("None för barn", "None annat")) for label in labels)
+
+
+def test_a_diary_number_in_the_largest_type_of_a_pdf_cover_is_no_title():
+    from assistant.ingest.clean import Line
+    from assistant.ingest.versions import title_from_lines
+
+    cover = [Line("ABC/21/0042", 1, size=20.0, bold=True),
+             Line("Överenskommelse om hjälpmedel i hemmet", 1, size=16.0, bold=True),
+             Line("2021-05-04", 1, size=10.0), Line("1 Ansvar", 2, size=13.0, bold=True)]
+    assert title_from_lines(cover) == "Överenskommelse om hjälpmedel i hemmet"

@@ -117,7 +117,7 @@ def title_from_lines(lines: list[Line]) -> str | None:
         return None
     page = first[0].page
     first = [x for x in first if x.page == page] or first
-    sized = [x for x in first if x.size]
+    sized = [x for x in first if x.size and not IDENTIFIER.match(collapse(x.text))]
     if sized:
         top = max(sized, key=lambda x: x.size)
         start = lines.index(top)
