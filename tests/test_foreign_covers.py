@@ -208,3 +208,14 @@ def test_a_diary_number_in_the_largest_type_of_a_pdf_cover_is_no_title():
              Line("Överenskommelse om hjälpmedel i hemmet", 1, size=16.0, bold=True),
              Line("2021-05-04", 1, size=10.0), Line("1 Ansvar", 2, size=13.0, bold=True)]
     assert title_from_lines(cover) == "Överenskommelse om hjälpmedel i hemmet"
+
+
+def test_a_fill_in_blank_on_a_pdf_cover_leaves_the_title():
+    from assistant.ingest.clean import Line
+    from assistant.ingest.versions import complete_title, title_from_lines
+
+    cover = [Line("Lokal överenskommelse om läkarinsatser mellan", 1, size=18.0, bold=True),
+             Line("Vårdcentralen i Norrby och ______________", 1, size=18.0, bold=True),
+             Line("1 Parter", 2, size=13.0, bold=True)]
+    assert complete_title(title_from_lines(cover), cover) == (
+        "Lokal överenskommelse om läkarinsatser mellan Vårdcentralen i Norrby")
