@@ -51,7 +51,8 @@ def documents(tmp_path_factory) -> dict[tuple[str, str], Path]:
             elif form == "real":
                 CONTENTS[name] = []
                 path = make_real_pdf.render(FIXTURES / name / "source.txt",
-                                            base / "real" / f"{name}.pdf", CONTENTS[name])
+                                            base / "real" / name / f"{name}.pdf",
+                                            CONTENTS[name])
             else:
                 path = render(FIXTURES / name / "source.txt", base / f"{name}.pdf")
             self[key] = path
