@@ -219,3 +219,46 @@ def test_a_fill_in_blank_on_a_pdf_cover_leaves_the_title():
              Line("1 Parter", 2, size=13.0, bold=True)]
     assert complete_title(title_from_lines(cover), cover) == (
         "Lokal överenskommelse om läkarinsatser mellan Vårdcentralen i Norrby")
+
+
+def test_a_metadata_title_that_names_nothing_is_not_used():
+    from assistant.ingest.versions import plausible_title
+
+    assert not plausible_title("A V T A L")
+    assert not plausible_title("Microsoft Word - Samverkansavtal_slutversion.docx")
+    assert not plausible_title("VGR/2026:0113")
+    assert plausible_title("Samverkansavtal om hälso- och sjukvård 2027")
+
+
+def test_an_agreement_heading_inside_an_agreement_opens_no_new_one():
+    """"Överenskommelse om kostnadsansvar" set in the top heading type inside "Del C,
+    Överenskommelse …" is a heading of that agreement: agreements do not nest."""
+    from assistant.ingest.auto import build_auto
+    from assistant.ingest.clean import Line
+    from assistant.ingest.manifest import DocumentInfo
+
+    def body(text: str) -> Line:
+        return Line(text, 2, size=10.0)
+
+    def part(text: str) -> Line:
+        return Line(text, 2, size=17.0, bold=True)
+
+    def top(text: str) -> Line:
+        return Line(text, 2, size=15.0, bold=True)
+
+    def sub(text: str) -> Line:
+        return Line(text, 2, size=12.5, bold=True)
+
+    lines = [part("Del B, Avtalet"), top("Gemensamt ansvar"),
+             body("Parterna ansvarar gemensamt för vården i hemmet och samverkar kring den."),
+             part("Del C, Överenskommelse Samverkan kring rehabilitering"),
+             sub("1 Syfte"), body("Rehabiliteringen ska vara samordnad för den enskilde."),
+             top("Överenskommelse om kostnadsansvar"),
+             body("Varje huvudman bär kostnaderna för sina egna insatser i hemmet."),
+             sub("2 Uppföljning"), body("Överenskommelsen följs upp varje år av parterna.")]
+    doc = DocumentInfo(id="avtal", file="avtal.pdf", title="Samverkansavtal", kind="avtal",
+                       origin="text")
+    sections = build_auto(doc, lines)
+    in_c = [s for s in sections if s.part == "C"]
+    assert {s.agreement for s in in_c} == {"Samverkan kring rehabilitering"}
+    assert "Överenskommelse om kostnadsansvar" in [s.title for s in in_c]

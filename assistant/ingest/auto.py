@@ -504,8 +504,13 @@ def assign_ranks(found: list[Candidate], styled: bool) -> None:
     heading_styles = sorted({c.style for c in found if c.style and not c.container},
                             key=lambda s: (-s[0], not s[1]))
     order = {style: n for n, style in enumerate(heading_styles)}
+    within_agreement = False  # inside a part that names its överenskommelse ("Del C, Ö… X")
     for candidate in found:
-        if candidate.names and order.get(candidate.style) == 0:
+        if candidate.container and (candidate.part or candidate.agreement):
+            within_agreement = bool(candidate.agreement)
+        if candidate.names and order.get(candidate.style) == 0 and not within_agreement:
+            # an "Överenskommelse om …" heading in the top type opens an agreement, but
+            # agreements do not nest: inside one it is a heading ("… om kostnadsansvar")
             candidate.container, candidate.agreement = True, candidate.names
         number = candidate.number
         if candidate.container:

@@ -45,6 +45,7 @@ LETTER_SPACED = re.compile(r"\w(?: \w){2,}")
 IDENTIFIER = re.compile(r"^\S*\d\S*$")
 DATA_LINE = re.compile(r"^[^:]{1,40}:(?:\s|$)|^-{3,}$")
 OPENING_LINES = 15  # a text file's title stands among its first lines
+FILE_NAME = re.compile(r"\.(?:docx?|odt|pdf|rtf|txt)$", re.IGNORECASE)
 
 
 def iso_date(text: str) -> str:
@@ -132,6 +133,14 @@ def title_from_lines(lines: list[Line]) -> str | None:
         title = _named_after_kind(unmarked(lines[start].text), lines, start)
         title = _wrapped_on(title, lines, start)
     return title if len(title) <= MAX_TITLE_CHARS else None
+
+
+def plausible_title(title: str) -> bool:
+    """Can a title a PDF's metadata gives name the document? Not a letter-spaced cover word
+    ("A V T A L"), an identifier ("KSL/12/0177") or a file name ("Microsoft Word - x.docx")."""
+    text = collapse(title)
+    return bool(text) and not (LETTER_SPACED.fullmatch(text) or IDENTIFIER.match(text)
+                               or FILE_NAME.search(text))
 
 
 def _text_title_line(first: list[Line]) -> Line:
