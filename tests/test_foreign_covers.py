@@ -262,3 +262,19 @@ def test_an_agreement_heading_inside_an_agreement_opens_no_new_one():
     in_c = [s for s in sections if s.part == "C"]
     assert {s.agreement for s in in_c} == {"Samverkan kring rehabilitering"}
     assert "Överenskommelse om kostnadsansvar" in [s.title for s in in_c]
+
+
+def test_a_pdf_cover_set_in_the_body_type_is_read_as_text():
+    """No line stands out by size: the first line that may be a title is the title, not the
+    first four lines of the cover run together."""
+    from assistant.ingest.clean import Line
+    from assistant.ingest.versions import title_from_lines
+
+    cover = [Line("S A M V E R K A N", 1, size=20.0, bold=True),
+             Line("Samverkansavtal om hälso- och sjukvård", 1, size=10.0),
+             Line("Huvudavtal med bilagor om läkarinsatser och hjälpmedel.", 1, size=10.0),
+             Line("Reglerar ansvaret mellan länets kommuner och regionen.", 1, size=10.0),
+             Line("1 Syfte", 2, size=13.0, bold=True),
+             Line("Avtalet beskriver hur kommunerna och regionen delar ansvaret för vården.", 2,
+                  size=10.0)]
+    assert title_from_lines(cover) == "Samverkansavtal om hälso- och sjukvård"

@@ -45,6 +45,7 @@ LETTER_SPACED = re.compile(r"\w(?: \w){2,}")
 IDENTIFIER = re.compile(r"^\S*\d\S*$")
 DATA_LINE = re.compile(r"^[^:]{1,40}:(?:\s|$)|^-{3,}$")
 OPENING_LINES = 15  # a text file's title stands among its first lines
+TITLE_STEP = 0.9  # points above the body's size that set a line apart as a title
 FILE_NAME = re.compile(r"\.(?:docx?|odt|pdf|rtf|txt)$", re.IGNORECASE)
 
 
@@ -119,6 +120,9 @@ def title_from_lines(lines: list[Line]) -> str | None:
     page = first[0].page
     first = [x for x in first if x.page == page] or first
     sized = [x for x in first if x.size and not IDENTIFIER.match(collapse(x.text))]
+    body = _body_size(lines)
+    if sized and max(x.size for x in sized) < body + TITLE_STEP:
+        sized = []  # a cover set in the body's type: its title is found as in text
     if sized:
         top = max(sized, key=lambda x: x.size)
         start = lines.index(top)
@@ -133,6 +137,15 @@ def title_from_lines(lines: list[Line]) -> str | None:
         title = _named_after_kind(unmarked(lines[start].text), lines, start)
         title = _wrapped_on(title, lines, start)
     return title if len(title) <= MAX_TITLE_CHARS else None
+
+
+def _body_size(lines: list[Line]) -> float:
+    """The font size most of the text is set in (0 for text without fonts)."""
+    sizes: dict[float, int] = {}
+    for line in lines:
+        if line.size:
+            sizes[line.size] = sizes.get(line.size, 0) + len(line.text)
+    return max(sizes, key=sizes.get) if sizes else 0.0
 
 
 def plausible_title(title: str) -> bool:
