@@ -36,10 +36,12 @@ from assistant.ingest.headings import (
     ANY_NUMBERED,
     CONTAINERS,
     MAX_FIRST_LINE,
+    MAX_INLINE_CHARS,
     NO_HEADING_END,
     Number,
     _next,
     _valid,
+    after_finished,
     heading_at,
     parse_number,
 )
@@ -108,7 +110,8 @@ def build_auto(doc: DocumentInfo, lines: list[Line], outline: list[str] | None =
     evidence = {fold(_without_number(t)) for t in [e.title for e in entries] + (outline or [])}
     body = body_style(lines)
     found = find_headings(lines, not_text, evidence, body)
-    found = [c for c in found if not _front_matter(c, doc, toc_lines)]
+    title_end = title_lines_end(lines, doc) if doc.origin == "text" else 0
+    found = [c for c in found if not _front_matter(c, doc, toc_lines) and c.start >= title_end]
     found = check_numbering(found, toc_numbers(entries), evidence)
     found = merge_covers(found)
     assign_ranks(found, body is not None)
@@ -135,6 +138,23 @@ def _front_matter(candidate: Candidate, doc: DocumentInfo, toc_lines: set[int]) 
     if fold(candidate.label) == fold(doc.title):
         return True
     return bool(toc_lines) and candidate.start < min(toc_lines)
+
+
+def title_lines_end(lines: list[Line], doc: DocumentInfo, within: int = 40) -> int:
+    """For a document that named itself (no manifest entry): the index after the opening
+    lines that print its title ("# RUTIN" / "Delegering"). What stands above and in them is
+    the cover (issuer, document data), the root's text; 0 when the title is not printed."""
+    title = fold(doc.title)
+    for start in range(min(within, len(lines))):
+        printed, end = "", start
+        while end < len(lines) and lines[end].text:
+            joined = fold(f"{printed} {unmarked(lines[end].text)}")
+            if not title.startswith(joined):
+                break
+            printed, end = joined, end + 1
+        if printed == title:
+            return end
+    return 0
 
 
 def _without_number(text: str) -> str:
@@ -263,10 +283,12 @@ def _styled_heading(lines: list[Line], i: int, body: tuple[float, bool],
     if not is_styled(line, body) and not known:
         return None
     end = i + 1
+    # a heading the table of contents names ends there, unless its line goes on in lower
+    # case ("6.3 Vård- och omsorgsboende" / "för personer med demenssjukdom")
     while (end < len(lines) and end - i < MAX_STYLED_LINES and not lines[end].blank
            and (lines[end].size, lines[end].bold) == (line.size, line.bold)
            and is_styled(lines[end], body) and parse_number(lines[end].text) is None
-           and not known):
+           and (not known or lines[end].text[:1].islower())):
         end += 1
     label = line.text
     for following in lines[i + 1:end]:
@@ -275,6 +297,9 @@ def _styled_heading(lines: list[Line], i: int, body: tuple[float, bool],
         return None
     number = parse_number(label)
     title = number.title if number is not None and number.title else label
+    # the table of contents may name the heading whole: "… åtar sig att se till att" ends
+    # mid-phrase, as a sentence cut by the line's end would, but it is listed
+    known = known or fold(_without_number(label)) in evidence
     if not known and not _valid(title, _next(lines, end)):  # "24. Hjälpmedel": no sentence
         return None
     return Candidate(i, end, label, number, style=(line.size or 0.0, line.bold))
@@ -288,7 +313,7 @@ def _text_heading(lines: list[Line], i: int, evidence: set[str],
     if markdown:
         label = markdown.group(2).strip()
         return Candidate(i, i + 1, label, parse_number(label), markdown=len(markdown.group(1)))
-    heading = heading_at(lines, i, pattern=ANY_NUMBERED, max_chars=MAX_LINE_ALONE)
+    heading = heading_at(lines, i, pattern=ANY_NUMBERED, max_chars=MAX_LINE_ALONE, inline=True)
     if heading is None:
         if fold(_without_number(text)) in evidence and not text.endswith(NO_HEADING_END):
             return Candidate(i, i + 1, text, parse_number(text))
@@ -299,7 +324,8 @@ def _text_heading(lines: list[Line], i: int, evidence: set[str],
         " ".join(unmarked(x.text) for x in lines[i:heading.end] if not x.blank))
     label = _joined(lines, i, heading.end) if heading.end > i + 1 else label
     number = parse_number(label)
-    if number is None and len(label) > MAX_FIRST_LINE and not _alone(lines, i, heading.end):
+    if (number is None and len(label) > MAX_FIRST_LINE and not _alone(lines, i, heading.end)
+            and not _wrapped_subheading(lines, i, heading.end)):
         return None  # a long line is a heading only when blank lines set it apart
     if number is None:
         known = fold(label) in evidence
@@ -308,6 +334,15 @@ def _text_heading(lines: list[Line], i: int, evidence: set[str],
                           or REFERENCE.match(label)):
             return None
     return Candidate(i, heading.end, label, number)
+
+
+def _wrapped_subheading(lines: list[Line], start: int, end: int) -> bool:
+    """A subheading inside running text wrapped once ("Hur vårdgivaren säkerställer
+    spårbarhet av signaturer" / "samt signaturförtydligande"): two short lines, the second
+    going on in lower case, right after a finished sentence."""
+    return (end - start == 2 and after_finished(lines, start)
+            and lines[start + 1].text[:1].islower()
+            and len(lines[start + 1].text) <= MAX_INLINE_CHARS)
 
 
 def _alone(lines: list[Line], start: int, end: int) -> bool:
@@ -469,8 +504,13 @@ def assign_ranks(found: list[Candidate], styled: bool) -> None:
     heading_styles = sorted({c.style for c in found if c.style and not c.container},
                             key=lambda s: (-s[0], not s[1]))
     order = {style: n for n, style in enumerate(heading_styles)}
+    within_agreement = False  # inside a part that names its överenskommelse ("Del C, Ö… X")
     for candidate in found:
-        if candidate.names and order.get(candidate.style) == 0:
+        if candidate.container and (candidate.part or candidate.agreement):
+            within_agreement = bool(candidate.agreement)
+        if candidate.names and order.get(candidate.style) == 0 and not within_agreement:
+            # an "Överenskommelse om …" heading in the top type opens an agreement, but
+            # agreements do not nest: inside one it is a heading ("… om kostnadsansvar")
             candidate.container, candidate.agreement = True, candidate.names
         number = candidate.number
         if candidate.container:

@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.ingest.clean import BULLET, READ_MORE, Line, is_bullet, join_broken, unmarked
+from assistant.ingest.clean import (
+    BULLET,
+    MARKDOWN_HEADING,
+    READ_MORE,
+    Line,
+    is_bullet,
+    join_broken,
+    unmarked,
+)
 
 NUMBERED = re.compile(r"^(B\.\d{1,2}|\d{1,2}(?:\.\d{1,2}){0,3})\s+([A-ZÅÄÖ].*)$")
 # A heading line ending in one of these words continues on the next line (even past a blank).
@@ -23,6 +31,14 @@ NO_HEADING_END = (".", ":", ";", ",", "…", "*", "!")
 MAX_FIRST_LINE = 70
 MAX_WRAP_LINE = 60
 MAX_WRAPS = 3
+# A subheading printed inside running text, without blank lines around it, is at most this
+# long (characters, words on its first line).
+MAX_INLINE_CHARS = 60
+MAX_INLINE_WORDS = 8
+FINISHED = (".", "!", "?")
+SHORT_END, FULL_LINE = 0.6, 0.75  # of the width a paragraph is wrapped at
+# A web address is never part of a heading ("Kvittens, se bilaga 6" / "www.example.se/…").
+WEB_ADDRESS = re.compile(r"(?:^|\s)(?:https?://|www\.)\S", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,18 +55,25 @@ class Heading:
 
 
 def heading_at(lines: list[Line], i: int, numbered_only: bool = False,
-               pattern: re.Pattern = NUMBERED, max_chars: int = MAX_FIRST_LINE) -> Heading | None:
+               pattern: re.Pattern = NUMBERED, max_chars: int = MAX_FIRST_LINE,
+               inline: bool = False) -> Heading | None:
     """The heading starting at line i: numbered (`pattern`: group 1 the number, group 2 the
-    title) or a short line starting a block; None when line i starts none."""
+    title) or a short line starting a block; None when line i starts none. With `inline`, a
+    short line right after a finished sentence or a marked heading starts a block too when
+    its text follows on the very next line (a subheading flattened into running text)."""
     line = lines[i]
     if line.blank or is_bullet(line.text) or READ_MORE.match(line.text):
         return None
     match = pattern.match(line.text)
+    within = False
     if not match:
         block_start = i == 0 or lines[i - 1].blank or line.lead
-        if numbered_only or not block_start or not _shaped(line.text, max_chars):
+        within = not block_start and inline and after_finished(lines, i)
+        if numbered_only or not (block_start or within) or not _shaped(line.text, max_chars):
             return None
     for end in range(_wrap_end(lines, i), i, -1):
+        if within and not _runs_into_text(lines, i, end):
+            continue
         texts = [x.text for x in lines[i:end] if not x.blank]
         title = texts[0]
         for text in texts[1:]:
@@ -65,6 +88,37 @@ def heading_at(lines: list[Line], i: int, numbered_only: bool = False,
     if match and _heads_list(lines, i + 1):
         return _numbered_lead_in(lines, i, match.group(1))
     return None
+
+
+def after_finished(lines: list[Line], i: int) -> bool:
+    """Is line i a short line right below a finished sentence, a markdown heading or the
+    short last line of a wrapped paragraph?"""
+    above, text = lines[i - 1].text, lines[i].text
+    return ((above.endswith(FINISHED) or MARKDOWN_HEADING.match(above) is not None
+             or _paragraph_end(lines, i - 1))
+            and len(text) <= MAX_INLINE_CHARS and len(text.split()) <= MAX_INLINE_WORDS)
+
+
+def _paragraph_end(lines: list[Line], k: int) -> bool:
+    """Is line k the short last line of a paragraph wrapped at the width of the line above
+    it, with a line of that width again two lines below ("… på botwebb: Rutiner för" /
+    "hälso- och sjukvård - Botwebb" / "Delegeringstillfälle" / "Medarbetaren som ska …")?
+    A paragraph cut short by the page's edge ends without a full stop as well."""
+    if k < 1 or k + 2 >= len(lines) or any(x.blank for x in lines[k - 1:k + 3]):
+        return False
+    width = len(lines[k - 1].text)
+    text = lines[k].text
+    return (len(text) < SHORT_END * width and len(lines[k + 2].text) >= FULL_LINE * width
+            and not text.endswith((",", ":", ";"))
+            and text.split()[-1].casefold() not in DANGLING)
+
+
+def _runs_into_text(lines: list[Line], start: int, end: int) -> bool:
+    """Do the lines start…end read as a subheading inside running text: its wrapped lines
+    go on in lower case (a phrase cut by the line's end, not "(Egen definition)" or a
+    heading of its own), and its text follows on the very next line?"""
+    wrapped = all(x.text[:1].islower() for x in lines[start + 1:end])
+    return wrapped and end < len(lines) and not lines[end].blank
 
 
 def _heads_list(lines: list[Line], start: int) -> bool:
@@ -124,6 +178,8 @@ def _next(lines: list[Line], end: int) -> tuple[Line | None, Line | None]:
 def _valid(title: str, following: tuple[Line | None, Line | None]) -> bool:
     after, nonblank = following
     if title.endswith(NO_HEADING_END) or title.endswith("...") or len(title) > 160:
+        return False
+    if WEB_ADDRESS.search(title):
         return False
     if title.split()[-1].lower() in DANGLING or SENTENCE_INSIDE.search(title):
         return False

@@ -33,7 +33,13 @@ from assistant.ingest.headings import Heading, heading_at
 from assistant.ingest.manifest import DocumentInfo, corpus_file, load_manifest
 from assistant.ingest.pages import read_metadata_title, read_outline, read_pages
 from assistant.ingest.tree import Tree
-from assistant.ingest.versions import complete_title, kind_of, title_from_lines, validity
+from assistant.ingest.versions import (
+    complete_title,
+    kind_of,
+    plausible_title,
+    title_from_lines,
+    validity,
+)
 from assistant.types import Section
 
 log = logging.getLogger(__name__)
@@ -78,7 +84,9 @@ def load_corpus(corpus_dir: Path,
 def described(doc: DocumentInfo, lines: list[Line], path: Path) -> DocumentInfo:
     """A document without a manifest entry, with title, kind and validity read from it."""
     text = "\n".join(x.text for x in lines)
-    title = read_metadata_title(path) or title_from_lines(lines) or doc.title
+    metadata = read_metadata_title(path)
+    title = ((metadata if metadata and plausible_title(metadata) else None)
+             or title_from_lines(lines) or doc.title)
     title = complete_title(title, lines)
     valid_from, valid_to = validity(text)
     return replace(doc, title=title, kind=kind_of(title, text), valid_from=valid_from,

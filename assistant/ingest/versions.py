@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.ingest.clean import MARKDOWN_HEADING, Line, collapse
+from assistant.ingest.clean import MARKDOWN_HEADING, Line, collapse, unmarked
 
 MONTHS = {name: n for n, name in enumerate(
     ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -40,6 +40,13 @@ MAX_TITLE_CHARS = 160
 MAX_TITLE_LINES = 5  # a title wraps over at most this many lines of a cover page
 # A word printed with its letters spaced out ("A V T A L") is cover decoration, not a title.
 LETTER_SPACED = re.compile(r"\w(?: \w){2,}")
+# Nor is an identifier (one token holding a digit: a diary number "KSL/12/0177", a page label
+# "1(7)"), a line of document data ("Dokumentet är beslutat av: …") or a rule ("---").
+IDENTIFIER = re.compile(r"^\S*\d\S*$")
+DATA_LINE = re.compile(r"^[^:]{1,40}:(?:\s|$)|^-{3,}$")
+OPENING_LINES = 15  # a text file's title stands among its first lines
+TITLE_STEP = 0.9  # points above the body's size that set a line apart as a title
+FILE_NAME = re.compile(r"\.(?:docx?|odt|pdf|rtf|txt)$", re.IGNORECASE)
 
 
 def iso_date(text: str) -> str:
@@ -76,12 +83,21 @@ def kind_of(title: str, opening: str) -> str:
     return "övrigt"
 
 
+def without_blank(title: str) -> str:
+    """A title without the blank a template leaves to fill in, and the "och" before it
+    ("… Familjeläkarna i Saltsjöbaden och ______")."""
+    if not re.search(r"_{3,}\s*$", title):
+        return title
+    return re.sub(r"(?:\s+(?:och|samt))?[\s_.]*$", "", title)
+
+
 def complete_title(title: str, lines: list[Line]) -> str:
     """A title cut after a word that cannot end it ("… läkarinsatser mellan"), as a PDF's
     metadata or its first line may give it, goes on with the document's next line (without
     the blank to fill in: "och ______")."""
     from assistant.ingest.headings import DANGLING
 
+    title = without_blank(title)
     words = title.split()
     if not words or words[-1].casefold() not in DANGLING:
         return title
@@ -96,14 +112,17 @@ def complete_title(title: str, lines: list[Line]) -> str:
 
 
 def title_from_lines(lines: list[Line]) -> str | None:
-    """The first page's most prominent line (largest font; for text the first line), with
-    the lines of the same font right after it."""
+    """The first page's most prominent line (largest font; for text the first line that may
+    be a title, see `_text_title_line`), with the lines of the same font right after it."""
     first = [x for x in lines if x.text and not LETTER_SPACED.fullmatch(collapse(x.text))][:40]
     if not first:
         return None
     page = first[0].page
     first = [x for x in first if x.page == page] or first
-    sized = [x for x in first if x.size]
+    sized = [x for x in first if x.size and not IDENTIFIER.match(collapse(x.text))]
+    body = _body_size(lines)
+    if sized and max(x.size for x in sized) < body + TITLE_STEP:
+        sized = []  # a cover set in the body's type: its title is found as in text
     if sized:
         top = max(sized, key=lambda x: x.size)
         start = lines.index(top)
@@ -113,20 +132,78 @@ def title_from_lines(lines: list[Line]) -> str | None:
                 break
             parts.append(line.text)
         title = collapse(" ".join(parts))
-    else:  # a text file's first line, without its markdown heading marker
-        markdown = MARKDOWN_HEADING.match(first[0].text)
-        title = markdown.group(2).strip() if markdown else first[0].text
-        title = _wrapped_on(title, lines, lines.index(first[0]))
+    else:  # a text file: its first line, or the first line a converter marked "# "
+        start = lines.index(_text_title_line(first))
+        title = _named_after_kind(unmarked(lines[start].text), lines, start)
+        title = _wrapped_on(title, lines, start)
     return title if len(title) <= MAX_TITLE_CHARS else None
+
+
+def _body_size(lines: list[Line]) -> float:
+    """The font size most of the text is set in (0 for text without fonts)."""
+    sizes: dict[float, int] = {}
+    for line in lines:
+        if line.size:
+            sizes[line.size] = sizes.get(line.size, 0) + len(line.text)
+    return max(sizes, key=sizes.get) if sizes else 0.0
+
+
+def plausible_title(title: str) -> bool:
+    """Can a title a PDF's metadata gives name the document? Not a letter-spaced cover word
+    ("A V T A L"), an identifier ("KSL/12/0177") or a file name ("Microsoft Word - x.docx")."""
+    text = collapse(title)
+    return bool(text) and not (LETTER_SPACED.fullmatch(text) or IDENTIFIER.match(text)
+                               or FILE_NAME.search(text))
+
+
+def _text_title_line(first: list[Line]) -> Line:
+    """The line of a text file that holds its title: among the opening lines that may be a
+    title, the first one a converter marked as a top heading ("# RUTIN"), else the first."""
+    opening = [x for x in first[:OPENING_LINES] if _may_be_title(x.text)]
+    marked = next((x for x in opening if (m := MARKDOWN_HEADING.match(x.text))
+                   and len(m.group(1)) == 1), None)
+    return marked or (opening[0] if opening else first[0])
+
+
+def _may_be_title(text: str) -> bool:
+    text = unmarked(collapse(text))
+    return bool(text) and not IDENTIFIER.match(text) and not DATA_LINE.match(text)
+
+
+def _is_kind_word(title: str) -> bool:
+    return collapse(title).casefold() in {word for word, _ in KINDS}
+
+
+def _named_after_kind(title: str, lines: list[Line], start: int) -> str:
+    """A title that is only the document's kind ("RUTIN", "Riktlinje") goes on with the name
+    printed below it ("RUTIN" / "Delegering")."""
+    if not _is_kind_word(title):
+        return title
+    following = next((x for x in lines[start + 1:start + MAX_TITLE_LINES] if x.text), None)
+    if following is None or not _may_be_title(following.text):
+        return title
+    name = unmarked(collapse(following.text))
+    return f"{title} {name}" if len(name) <= MAX_TITLE_CHARS // 2 else title
 
 
 def _wrapped_on(title: str, lines: list[Line], start: int) -> str:
     """A title set over several lines of a cover ("Sammanhållen" / "överenskommelse om" /
     "vård och omsorg för" / "äldre"): the lines right below it that begin in lower case
-    continue it."""
-    for line in lines[start + 1:start + MAX_TITLE_LINES]:
-        text = collapse(line.text)
-        if not text[:1].islower() or len(title) + len(text) >= MAX_TITLE_CHARS:
+    continue it, and so does a line after one that ends mid-phrase ("… mellan" /
+    "Stockholmsläns landsting och" / "kommunerna i Stockholms län"), without the blank to
+    fill in ("Familjeläkarna i Saltsjöbaden och ______" ends the title before "och")."""
+    from assistant.ingest.headings import DANGLING
+
+    texts = [collapse(x.text) for x in lines[start + 1:start + MAX_TITLE_LINES]]
+    for n, text in enumerate(texts):
+        cut = title.split()[-1].casefold() in DANGLING
+        if not text or not (text[:1].islower() or (cut and text[:1].isupper())):
+            break
+        text = re.sub(r"[\s_.]*$", "", text) if cut else text
+        if not text or len(title) + len(text) >= MAX_TITLE_CHARS:
             break
         title = f"{title} {text}"
+        following = texts[n + 1] if n + 1 < len(texts) else ""
+        if title.endswith((" och", " samt")) and not following[:1].islower():
+            return title.rsplit(" ", 1)[0]
     return title
