@@ -67,6 +67,9 @@ def test_a_sentence_gives_the_kind_of_quantity_asked_for():
     assert gives_quantity("Planen ska göras skyndsamt.", ("duration",))
     assert not gives_quantity("Tvisten lyfts till samrådsgruppen.", ("duration",))
     assert gives_quantity("Vikten följs upp varje månad.", ("frequency",))
+    assert gives_quantity("Listan stäms av kvartalsvis med enheten.", ("frequency",))
+    assert gives_quantity("Såren läggs om dagligen.", ("frequency",))
+    assert not gives_quantity("Såren läggs om exempelvis av hemsjukvården.", ("frequency",))
     assert gives_quantity("Barn till och med 17 år får hörapparater.", ("age",))
 
 

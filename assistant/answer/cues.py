@@ -118,7 +118,8 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "frequency": (
         re.compile(r"\bhur\s+ofta\b|\bhur\s+många\s+gånger\b", re.IGNORECASE),
         re.compile(r"\b(?:varje|per|gång\w*|årlig\w*|månatlig\w*|regelbund\w*|kontinuerlig\w*|"
-                   r"löpande|återkommande)\b", re.IGNORECASE)),
+                   r"löpande|återkommande|dagligen|(?:tim|dags|vecko|månads|kvartals|halvårs|års)"
+                   r"vis)\b", re.IGNORECASE)),
     "age": (
         re.compile(r"\b(?:vilken|vilka|upp\s+till\s+vilken)\s+ålder\w*|\bhur\s+gammal\b|"
                    r"\båldersgräns\w*", re.IGNORECASE),
