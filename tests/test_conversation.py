@@ -342,3 +342,92 @@ def test_a_follow_up_may_be_answered_on_the_evidence_of_its_own_words(fake, monk
     for assistant, declined in ((strict, True), (lenient, False)):
         monkeypatch.setattr(assistant.answerer, "evidence", evidence)
         assert assistant.ask(question, history=history).abstained is declined
+
+
+# --- a question read alone that still signals it continues (cued_weight) -----------------
+
+LONG_CONTINUATION = ("och om brukaren inte vill ta emot hemtjänsten på flera veckor, vem står "
+                     "för kostnaden under tiden?")
+LONG_WITHOUT_CUE = ("Hur många semesterdagar får personalen i hemtjänsten varje år enligt "
+                    "avtalet för heltidsanställda?")
+
+
+@pytest.fixture
+def cued() -> Conversation:
+    return Conversation(lambda word: word.lower() in TOPICS, standalone_words=12,
+                        antecedent_zipf=5.0, cued_weight=0.4)
+
+
+def test_a_long_continuation_is_read_alone_but_leans_on_its_context(cued):
+    earlier = ["Vem betalar rullatorer till ungdomar?"]
+    reading = cued.read(LONG_CONTINUATION, earlier)
+    assert not reading.follow_up and reading.text == LONG_CONTINUATION
+    assert reading.weight == 0.4
+    assert reading.context == f"{earlier[0]} {LONG_CONTINUATION}"
+
+
+def test_a_long_question_without_a_sign_of_continuing_stays_alone(cued):
+    reading = cued.read(LONG_WITHOUT_CUE, ["Vem betalar rullatorer till ungdomar?"])
+    assert not reading.follow_up and reading.weight == 0.0
+
+
+def test_a_long_question_with_a_pronoun_pointing_back_is_cued(cued):
+    question = ("kan arbetsterapeuten på boendet skriva ut den själv till brukaren fast "
+                "regionen betalar?")
+    assert cued.long(question) and cued.cued(question, cued.topic_words(question))
+    assert cued.read(question, ["Vem betalar rullatorer till ungdomar?"]).weight == 0.4
+
+
+def test_without_cued_weight_a_question_read_alone_keeps_the_alone_weight():
+    plain = Conversation(lambda word: word.lower() in TOPICS, standalone_words=12,
+                         alone_weight=0.1)
+    assert plain.read(LONG_CONTINUATION, ["Vem betalar rullatorer?"]).weight == 0.1
+
+
+def test_a_question_naming_no_topic_is_cued_only_when_asked_for():
+    question = "hur ofta räknas beloppet om?"  # no topic word, four words, no pronoun
+    earlier = ["Vem betalar rullatorer till ungdomar?"]
+    strict = Conversation(lambda word: word.lower() in TOPICS, cued_weight=0.4)
+    lenient = Conversation(lambda word: word.lower() in TOPICS, cued_weight=0.4,
+                           untopical_cue=True)
+    assert not strict.depends(question) and strict.read(question, earlier).weight == 0.0
+    assert lenient.read(question, earlier).weight == 0.4
+    assert lenient.read("Hur lång uppsägningstid gäller?", earlier).weight == 0.0
+
+
+def test_a_cued_question_read_alone_ranks_by_both_readings(fake):
+    import dataclasses
+
+    from assistant.service import Assistant
+
+    history = ["Vem kallar till planeringsmötet om en gemensam vårdplan?"]
+    question = ("och om brukaren inte vill delta i mötet alls, vad gör kommunens "
+                "sjuksköterska med planen då?")
+    plain = fake.query(question, history)
+    assert plain is not None and not plain.follow_up and plain.focus is None
+    soft = Assistant(fake.index, dataclasses.replace(fake.settings, cued_weight=0.5),
+                     embed_query=fake.embed_query)
+    query = soft.query(question, history)
+    assert query is not None and not query.follow_up and query.text == plain.text
+    assert np.array_equal(query.vector, plain.vector)  # declining reads the question alone
+    alone = plain.ranking_vector
+    after = fake.embed_query(fake.search.expand(" ".join([*history, question])))
+    assert np.allclose(query.focus, (alone + after) / np.linalg.norm(alone + after), atol=1e-5)
+    assert query.alone is None
+    lenient = Assistant(fake.index, dataclasses.replace(fake.settings, cued_weight=0.5,
+                                                        cued_evidence=True),
+                        embed_query=fake.embed_query)
+    both = lenient.query(question, history)
+    assert both.alone is not None and both.alone.text.startswith(history[0])
+    assert lenient.query("Hur betalas medicinsk fotvård till personer med diabetes?",
+                         history).alone is None  # no sign of continuing: alone only
+
+
+def test_without_the_pronoun_cue_only_an_opening_or_closing_continuation_counts():
+    question = ("kan arbetsterapeuten på boendet skriva ut den själv till brukaren fast "
+                "regionen betalar?")
+    earlier = ["Vem betalar rullatorer till ungdomar?"]
+    openers = Conversation(lambda word: word.lower() in TOPICS, standalone_words=12,
+                           antecedent_zipf=5.0, cued_weight=0.4, pronoun_cue=False)
+    assert openers.read(question, earlier).weight == 0.0
+    assert openers.read(LONG_CONTINUATION, earlier).weight == 0.4
