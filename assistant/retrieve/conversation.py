@@ -88,8 +88,7 @@ class Conversation:
     def __init__(self, is_topic: Callable[[str], bool], standalone_words: int = 0,
                  antecedent_zipf: float = 0.0, follow_up_weight: float = 1.0,
                  alone_weight: float = 0.0, topic_weight: float | None = None,
-                 cued_weight: float | None = None, untopical_cue: bool = False,
-                 pronoun_cue: bool = True):
+                 cued_weight: float | None = None):
         self.is_topic = is_topic
         self.standalone_words = standalone_words
         self.antecedent_zipf = antecedent_zipf
@@ -97,8 +96,6 @@ class Conversation:
         self.alone_weight = alone_weight
         self.topic_weight = follow_up_weight if topic_weight is None else topic_weight
         self.cued_weight = alone_weight if cued_weight is None else cued_weight
-        self.untopical_cue = untopical_cue
-        self.pronoun_cue = pronoun_cue
 
     def topic_words(self, question: str) -> list[str]:
         """The question's words that name a topic, in order, each once."""
@@ -121,15 +118,14 @@ class Conversation:
         return points_back(question, [t.lower() for t in topic], self.antecedent_zipf) or (
             not topic and len(words) <= SHORT)
 
-    def cued(self, question: str, topic: Sequence[str]) -> bool:
-        """Whether the question carries a sign of continuing the conversation — it opens with
-        "och/men …", ends in "… då?", or has a pronoun pointing back — whatever its length
-        or its own topic words say ("och om boendet inte har plats förrän nästa månad, vem
-        står för kostnaden under tiden?" is long, yet continues the turn before)."""
-        if self.untopical_cue and not topic:
-            return True  # it names nothing the documents are about: that lies before it
-        return bool(CONTINUATION.search(question)) or self.pronoun_cue and points_back(
-            question, [t.lower() for t in topic], self.antecedent_zipf)
+    @staticmethod
+    def cued(question: str) -> bool:
+        """Whether the question says it continues the conversation — it opens with
+        "och/men …" or ends in "… då?" — whatever its length or its own topic words say
+        ("och om boendet inte har plats förrän nästa månad, vem står för kostnaden under
+        tiden?" is long, yet continues the turn before). A pronoun is no such sign here: in
+        a long question it mostly points inside it ("de som bor på boendet")."""
+        return bool(CONTINUATION.search(question))
 
     def long(self, question: str) -> bool:
         """Whether the question has `standalone_words` words or more (0: never): elliptic
@@ -154,7 +150,7 @@ class Conversation:
         if self.depends(question, topic):
             return Reading(with_context, True, tuple(topic), with_context,
                            self.topic_weight if topic else self.follow_up_weight)
-        weight = self.cued_weight if self.cued(question, topic) else self.alone_weight
+        weight = self.cued_weight if self.cued(question) else self.alone_weight
         return Reading(question, False, tuple(topic), with_context, weight)
 
     def context(self, topic: Sequence[str], earlier: Sequence[str]) -> list[str]:
