@@ -18,8 +18,10 @@ a topic word is read from the corpus (`is_topic`), never from particular questio
 The choice is soft: every question asked after others also gets its `context` reading,
 and `weight` says how much its ranking leans on it (`mixed` embeddings): `follow_up_weight`
 for a follow-up without a topic word of its own, `topic_weight` for a follow-up that names
-one (it says part of what it asks about itself), `alone_weight` for a question read alone.
-Chosen by 5-fold cross-validation over the seven question sets (docs/answer-quality.md, session 7).
+one (it says part of what it asks about itself), `alone_weight` for a question read alone,
+and `cued_weight` for one read alone (long, or naming topics of its own) that still opens
+with "och/men …" or ends in "… då?" (`cued`). Chosen by cross-validation over the question
+sets (docs/answer-quality.md, sessions 7 and 9).
 """
 
 from __future__ import annotations
