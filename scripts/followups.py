@@ -4,8 +4,10 @@ alone, and with the turn it continues forced in (weight 1 and half), classified.
     .venv/bin/python scripts/followups.py eval/conversations*.yaml [--misses] [--out F.jsonl]
 
 Classes of a follow-up not right among the first three citations as asked:
-- first: the earlier turn it continues (its conversation's last turn read alone) misses too;
-- reading: the follow-up was read alone, or its context is not the turn before it;
+- first: the earlier turn it continues misses the top three too, and no reading of the
+  follow-up (alone, with the turn before at weight 1 or ½) reaches its gold;
+- reading: read alone, or with a context other than the turn before, where the reading
+  with the turn before reaches the gold or the earlier turn was right;
 - ranking: read with the right context, ranked wrong ("pulled": the first citation is a gold
   section of the earlier turn, i.e. the earlier answer's section);
 - declined: answered nothing.
@@ -107,14 +109,21 @@ def main() -> int:
 
 
 def classify(row: dict) -> str:
+    """The class of a follow-up (docs/notes/followup3.md): a right answer among the first
+    three, or why not."""
+    def top3(key: str) -> bool:
+        return row[key] is not None and row[key] <= 3
+
     if row["hit3"]:
         return "hit"
     if row["abstained"]:
         return "declined"
-    if not row["earlier_hit3"] and not row["previous_hit3"]:
+    forced = top3("forced1_rank") or top3("forced05_rank")
+    earlier_right = row["earlier_hit3"] or row["previous_hit3"]
+    if not earlier_right and not forced and not top3("alone_rank"):
         return "first"
     if not row["follow_up"] or not row["context_is_previous"]:
-        return "reading"
+        return "reading" if forced or earlier_right else "first"
     return "ranking-pulled" if row["pulled"] else "ranking"
 
 
