@@ -126,6 +126,13 @@ class Settings:
     follow_up_weight: float = 1.0
     topic_weight: float = 0.5
     alone_weight: float = 0.0
+    # … and for a question read alone (12 words or more, or naming topics of its own) that
+    # still says it continues: an opening "och/men …", a closing "då?" (conversation.cued).
+    # 0.5 chosen in every fold by `scripts/tune.py --folds 5 --by-set --chat-order --choose
+    # hit3` over the thirteen sets (0.3 / 0.5 / 0.7 / 1.0; docs/answer-quality.md, session 9).
+    cued_weight: float = 0.5
+    # Whether such a question is declined only when neither reading shows evidence.
+    cued_evidence: bool = True
     # Whether a follow-up is answered when its own words, searched alone, show evidence
     # enough (the larger of the two evidences decides whether to decline).
     alone_evidence: bool = True

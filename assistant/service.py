@@ -229,7 +229,12 @@ class Assistant:
             return query  # ranked as read: alone, or with its context only
         with_context = query if reading.follow_up else self._embedded(reading.context)
         ranking = mixed(alone.ranking_vector, with_context.ranking_vector, reading.weight)
-        return dataclasses.replace(query, focus=ranking)
+        query = dataclasses.replace(query, focus=ranking)
+        if not reading.follow_up and reading.weight > 0 and self.settings.cued_evidence:
+            # read alone, yet leaning on the conversation: declined only when neither reading
+            # shows evidence, as a follow-up is (`Query.alone` holds the other reading)
+            query = dataclasses.replace(query, alone=with_context)
+        return query
 
     def _embedded(self, text: str, asked: str | None = None) -> Query:
         """`asked`: a follow-up's own words (`text` also holds the earlier turns')."""

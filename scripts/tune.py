@@ -18,8 +18,10 @@ each variant was chosen) — the figure to report for a tuned constant.
 
 `--by-set` also leaves each question set out in turn (scored with the variant best on the
 other sets: how a set written apart fares), and `--choose facts` makes the folds choose by
-key facts quoted instead of the right section first (for quote settings). Out-of-fold
-figures are printed for all sets together and per set.
+key facts quoted instead of the right section first (for quote settings; `--choose hit3`:
+a right section among the first three, for settings that move answers into the top three,
+like the follow-ups' reading). Out-of-fold figures are printed for all sets together and
+per set.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def main() -> int:
                         help="also leave one question set out at a time "
                              "(each set scored with the variant best on the others: how a "
                              "set written apart, like the hidden check, fares)")
-    parser.add_argument("--choose", choices=("hit1", "facts"), default="hit1",
+    parser.add_argument("--choose", choices=("hit1", "hit3", "facts"), default="hit1",
                         help="what the folds choose by: the right section first (ranking "
                              "settings) or the key facts quoted (quote settings)")
     args = parser.parse_args()
@@ -96,7 +98,7 @@ def main() -> int:
             verdicts.setdefault(text or "(current)", []).extend(result.verdicts)
             if number == 0:
                 labels += [name] * len(result.verdicts)
-    criterion = facts_correct if args.choose == "facts" else correct
+    criterion = {"facts": facts_correct, "hit3": in_top3}.get(args.choose, correct)
     if args.folds > 1:
         cross_validate(verdicts, args.folds, criterion, labels)
     if args.by_set:
@@ -108,6 +110,12 @@ def correct(verdict: Verdict) -> float:
     """One question's score when choosing a variant: the right section first for an
     answerable question, a decline for one without gold."""
     return float(verdict.hit(1) if verdict.answerable else verdict.abstained)
+
+
+def in_top3(verdict: Verdict) -> float:
+    """One question's score when choosing by the top three: a right section among the first
+    three citations for an answerable question, a decline for one without gold."""
+    return float(verdict.hit(3) if verdict.answerable else verdict.abstained)
 
 
 def facts_correct(verdict: Verdict) -> float:

@@ -342,3 +342,110 @@ def test_a_follow_up_may_be_answered_on_the_evidence_of_its_own_words(fake, monk
     for assistant, declined in ((strict, True), (lenient, False)):
         monkeypatch.setattr(assistant.answerer, "evidence", evidence)
         assert assistant.ask(question, history=history).abstained is declined
+
+
+# --- a question read alone that still signals it continues (cued_weight) -----------------
+
+LONG_CONTINUATION = ("och om brukaren inte vill ta emot hemtjänsten på flera veckor, vem står "
+                     "för kostnaden under tiden?")
+LONG_WITHOUT_CUE = ("Hur många semesterdagar får personalen i hemtjänsten varje år enligt "
+                    "avtalet för heltidsanställda?")
+
+
+@pytest.fixture
+def cued() -> Conversation:
+    return Conversation(lambda word: word.lower() in TOPICS, standalone_words=12,
+                        antecedent_zipf=5.0, cued_weight=0.4)
+
+
+def test_a_long_continuation_is_read_alone_but_leans_on_its_context(cued):
+    earlier = ["Vem betalar rullatorer till ungdomar?"]
+    reading = cued.read(LONG_CONTINUATION, earlier)
+    assert not reading.follow_up and reading.text == LONG_CONTINUATION
+    assert reading.weight == 0.4
+    assert reading.context == f"{earlier[0]} {LONG_CONTINUATION}"
+
+
+def test_a_long_question_without_a_sign_of_continuing_stays_alone(cued):
+    reading = cued.read(LONG_WITHOUT_CUE, ["Vem betalar rullatorer till ungdomar?"])
+    assert not reading.follow_up and reading.weight == 0.0
+
+
+@pytest.mark.parametrize("question", [
+    # a pronoun is no sign in a long question: it mostly points inside it
+    "kan arbetsterapeuten på boendet skriva ut den själv till brukaren fast regionen betalar?",
+    "Hur många av de som bor på korttidsboende har rätt till tandvård varje år enligt avtalet?",
+])
+def test_only_an_opening_or_closing_continuation_is_a_sign(cued, question):
+    assert cued.long(question) and not cued.cued(question)
+    assert cued.read(question, ["Vem betalar rullatorer till ungdomar?"]).weight == 0.0
+
+
+@pytest.mark.parametrize("question", [
+    "men om brukaren bor kvar på korttidsboendet i flera månader, vem betalar läkarinsatserna?",
+    "Vem betalar tandvården för de som bor på korttidsboende i flera veckor då?",
+])
+def test_a_long_question_opening_or_closing_with_a_continuation_is_cued(cued, question):
+    assert cued.long(question) and cued.cued(question)
+    assert cued.read(question, ["Vem betalar rullatorer till ungdomar?"]).weight == 0.4
+
+
+def test_without_cued_weight_a_question_read_alone_keeps_the_alone_weight():
+    plain = Conversation(lambda word: word.lower() in TOPICS, standalone_words=12,
+                         alone_weight=0.1)
+    assert plain.read(LONG_CONTINUATION, ["Vem betalar rullatorer?"]).weight == 0.1
+
+
+def test_a_cued_question_without_history_has_no_context(cued):
+    reading = cued.read(LONG_CONTINUATION, [])
+    assert reading.context is None and reading.weight == 0.0
+
+
+def test_a_cued_question_read_alone_ranks_by_both_readings(fake):
+    import dataclasses
+
+    from assistant.service import Assistant
+
+    def assistant(**settings) -> Assistant:
+        return Assistant(fake.index, dataclasses.replace(fake.settings, **settings),
+                         embed_query=fake.embed_query)
+
+    history = ["Vem kallar till planeringsmötet om en gemensam vårdplan?"]
+    question = ("och om brukaren inte vill delta i mötet alls, vad gör kommunens "
+                "sjuksköterska med planen då?")
+    plain = assistant(cued_weight=0.0).query(question, history)
+    assert plain is not None and not plain.follow_up and plain.focus is None
+    soft = assistant(cued_weight=0.5, cued_evidence=False).query(question, history)
+    assert soft is not None and not soft.follow_up and soft.text == plain.text
+    assert np.array_equal(soft.vector, plain.vector)  # declining reads the question alone
+    alone = plain.ranking_vector
+    after = fake.embed_query(fake.search.expand(" ".join([*history, question])))
+    assert np.allclose(soft.focus, (alone + after) / np.linalg.norm(alone + after), atol=1e-5)
+    assert soft.alone is None
+    lenient = assistant(cued_weight=0.5, cued_evidence=True)
+    both = lenient.query(question, history)
+    assert both.alone is not None and both.alone.text.startswith(history[0])
+    assert lenient.query("Hur betalas medicinsk fotvård till personer med diabetes?",
+                         history).alone is None  # no sign of continuing: alone only
+
+
+def test_a_cued_question_is_declined_only_when_neither_reading_shows_evidence(fake,
+                                                                           monkeypatch):
+    import dataclasses
+
+    from assistant.service import Assistant
+
+    history = ["Vem kallar till planeringsmötet om en gemensam vårdplan?"]
+    question = ("och om brukaren inte vill delta i mötet alls, vad gör kommunens "
+                "sjuksköterska med planen då?")
+
+    # Its own words show no evidence, the reading with the turn before does.
+    def evidence(query_text, hits, vector, scope=None, own=None):
+        return 0.95 if query_text.startswith("Vem kallar") else 0.0
+
+    for cued_evidence, declined in ((False, True), (True, False)):
+        assistant = Assistant(fake.index, dataclasses.replace(
+            fake.settings, cued_weight=0.5, cued_evidence=cued_evidence),
+            embed_query=fake.embed_query)
+        monkeypatch.setattr(assistant.answerer, "evidence", evidence)
+        assert assistant.ask(question, history=history).abstained is declined

@@ -18,8 +18,10 @@ a topic word is read from the corpus (`is_topic`), never from particular questio
 The choice is soft: every question asked after others also gets its `context` reading,
 and `weight` says how much its ranking leans on it (`mixed` embeddings): `follow_up_weight`
 for a follow-up without a topic word of its own, `topic_weight` for a follow-up that names
-one (it says part of what it asks about itself), `alone_weight` for a question read alone.
-Chosen by 5-fold cross-validation over the seven question sets (docs/answer-quality.md, session 7).
+one (it says part of what it asks about itself), `alone_weight` for a question read alone,
+and `cued_weight` for one read alone (long, or naming topics of its own) that still opens
+with "och/men …" or ends in "… då?" (`cued`). Chosen by cross-validation over the question
+sets (docs/answer-quality.md, sessions 7 and 9).
 """
 
 from __future__ import annotations
@@ -87,13 +89,15 @@ class Conversation:
 
     def __init__(self, is_topic: Callable[[str], bool], standalone_words: int = 0,
                  antecedent_zipf: float = 0.0, follow_up_weight: float = 1.0,
-                 alone_weight: float = 0.0, topic_weight: float | None = None):
+                 alone_weight: float = 0.0, topic_weight: float | None = None,
+                 cued_weight: float | None = None):
         self.is_topic = is_topic
         self.standalone_words = standalone_words
         self.antecedent_zipf = antecedent_zipf
         self.follow_up_weight = follow_up_weight
         self.alone_weight = alone_weight
         self.topic_weight = follow_up_weight if topic_weight is None else topic_weight
+        self.cued_weight = alone_weight if cued_weight is None else cued_weight
 
     def topic_words(self, question: str) -> list[str]:
         """The question's words that name a topic, in order, each once."""
@@ -115,6 +119,15 @@ class Conversation:
         words = [w.lower() for w in WORD.findall(question)]
         return points_back(question, [t.lower() for t in topic], self.antecedent_zipf) or (
             not topic and len(words) <= SHORT)
+
+    @staticmethod
+    def cued(question: str) -> bool:
+        """Whether the question says it continues the conversation — it opens with
+        "och/men …" or ends in "… då?" — whatever its length or its own topic words say
+        ("och om boendet inte har plats förrän nästa månad, vem står för kostnaden under
+        tiden?" is long, yet continues the turn before). A pronoun is no such sign here: in
+        a long question it mostly points inside it ("de som bor på boendet")."""
+        return bool(CONTINUATION.search(question))
 
     def long(self, question: str) -> bool:
         """Whether the question has `standalone_words` words or more (0: never): elliptic
@@ -139,7 +152,8 @@ class Conversation:
         if self.depends(question, topic):
             return Reading(with_context, True, tuple(topic), with_context,
                            self.topic_weight if topic else self.follow_up_weight)
-        return Reading(question, False, tuple(topic), with_context, self.alone_weight)
+        weight = self.cued_weight if self.cued(question) else self.alone_weight
+        return Reading(question, False, tuple(topic), with_context, weight)
 
     def context(self, topic: Sequence[str], earlier: Sequence[str]) -> list[str]:
         """What a question with these topic words continues: the last earlier turn that
