@@ -109,8 +109,8 @@ def main() -> int:
 
 
 def classify(row: dict) -> str:
-    """The class of a follow-up (docs/notes/followup3.md): a right answer among the first
-    three, or why not."""
+    """The class of a follow-up (docs/answer-quality.md, session 9, helper "followup3"): a
+    right answer among the first three, or why not."""
     def top3(key: str) -> bool:
         return row[key] is not None and row[key] <= 3
 
