@@ -25,6 +25,7 @@ from assistant.ingest.clean import (
     MARKDOWN_HEADING,
     READ_MORE,
     Line,
+    body_font,
     collapse,
     is_bullet,
     join_broken,
@@ -165,13 +166,9 @@ def _without_number(text: str) -> str:
 def body_style(lines: list[Line]) -> tuple[float, bool] | None:
     """The font of the body text (the most characters); None for text without fonts and for
     a PDF set in one font throughout (its headings are then read as in text)."""
-    sizes: Counter[tuple[float, bool]] = Counter()
-    for line in lines:
-        if line.size:
-            sizes[(line.size, line.bold)] += len(line.text)
-    if not sizes:
+    body = body_font(lines)
+    if body is None:
         return None
-    body = sizes.most_common(1)[0][0]
     styled = sum(1 for x in lines if is_styled(x, body) and len(x.text) <= MAX_HEADING_CHARS)
     return body if styled >= MIN_STYLED_HEADINGS else None
 

@@ -45,6 +45,15 @@ class Line:
         return not self.text
 
 
+def body_font(lines: list[Line]) -> tuple[float, bool] | None:
+    """The font (size, bold) most of the text is set in, by characters; None without fonts."""
+    fonts: dict[tuple[float, bool], int] = {}
+    for line in lines:
+        if line.size:
+            fonts[(line.size, line.bold)] = fonts.get((line.size, line.bold), 0) + len(line.text)
+    return max(fonts, key=fonts.__getitem__) if fonts else None
+
+
 def is_bullet(text: str) -> bool:
     """A list item's first line: "• text", or a bullet glyph alone on its line."""
     return bool(BULLET.match(text) or LONE_BULLET.match(text))

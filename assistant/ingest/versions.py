@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.ingest.clean import MARKDOWN_HEADING, Line, collapse, unmarked
+from assistant.ingest.clean import MARKDOWN_HEADING, Line, body_font, collapse, unmarked
 
 MONTHS = {name: n for n, name in enumerate(
     ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -120,7 +120,7 @@ def title_from_lines(lines: list[Line]) -> str | None:
     page = first[0].page
     first = [x for x in first if x.page == page] or first
     sized = [x for x in first if x.size and not IDENTIFIER.match(collapse(x.text))]
-    body = _body_size(lines)
+    body = (body_font(lines) or (0.0, False))[0]
     if sized and max(x.size for x in sized) < body + TITLE_STEP:
         sized = []  # a cover set in the body's type: its title is found as in text
     if sized:
@@ -137,15 +137,6 @@ def title_from_lines(lines: list[Line]) -> str | None:
         title = _named_after_kind(unmarked(lines[start].text), lines, start)
         title = _wrapped_on(title, lines, start)
     return title if len(title) <= MAX_TITLE_CHARS else None
-
-
-def _body_size(lines: list[Line]) -> float:
-    """The font size most of the text is set in (0 for text without fonts)."""
-    sizes: dict[float, int] = {}
-    for line in lines:
-        if line.size:
-            sizes[line.size] = sizes.get(line.size, 0) + len(line.text)
-    return max(sizes, key=sizes.get) if sizes else 0.0
 
 
 def plausible_title(title: str) -> bool:
