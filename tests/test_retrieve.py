@@ -16,6 +16,19 @@ def test_glossary_reads_definitions_from_the_text():
     assert glossary["sol"] == "socialtjänstlagen"
 
 
+def test_glossary_long_form_holds_the_abbreviations_letters_in_order():
+    glossary = build_glossary([
+        "Frågan prövas enligt föräldrabalken (FB) av tingsrätten.",
+        "Ansökan görs på en särskild blankett, SKV 1234, hos myndigheten.",
+        "Uppgifterna skyddas av offentlighets- och sekretesslagen (OSL) i alla led.",
+        "Boendet för personer med demens enligt socialtjänstlagen (SoL) drivs av kommunen.",
+    ])
+    assert glossary["fb"] == "föräldrabalken"  # not the words before it
+    assert "skv" not in glossary  # a form number, not a definition
+    assert glossary["osl"] == "offentlighets- och sekretesslagen"  # not "och sekretesslagen"
+    assert glossary["sol"] == "socialtjänstlagen"
+
+
 def test_glossary_ignores_lists_of_abbreviations():
     glossary = build_glossary(["enligt LSS, SoL, LVU eller LVM med placering"])
     assert "lvu" not in glossary and "sol" not in glossary

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from assistant.retrieve.lexical import STOPWORDS_SWEDISH
+
 ABBREVIATION = re.compile(r"(?:,\s*|\(\s*)([A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,2}[A-ZÅÄÖ][A-ZÅÄÖa-z]{0,3})\b")
 LEFT_WORD = re.compile(r"[\wÅÄÖåäö\-]+$")
 PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*$")
@@ -38,23 +40,28 @@ def build_glossary(texts: Iterable[str]) -> dict[str, str]:
 
 
 def _long_form(before: str, abbreviation: str) -> str | None:
-    """A run of words before the abbreviation that starts with its first letter.
-
-    Prefer the shortest run with at least one word per letter ("Samordnad individuell plan"),
-    else the shortest run at all ("Framtidens vårdinformationsmiljö").
-    """
+    """The shortest run of words before the abbreviation that starts with its first letter,
+    in a word that is not a stopword, and holds all its letters in order ("Samordnad
+    individuell plan" for SIP, "föräldrabalken" for FB, not "och sekretesslagen" for OSL);
+    None when no run does ("en särskild blankett, SKV 7875")."""
     before = CLAUSE_END.split(PARENTHESIS.sub("", before))[-1]
     words = before.split()[-MAX_WORDS:]
-    first = abbreviation[0].lower()
-    candidates = []
+    letters = abbreviation.lower()
     for size in range(1, len(words) + 1):
         run = words[-size:]
         if any(_is_abbreviation(w) for w in run):
             break
-        if run[0][:1].lower() == first and (size > 1 or len(run[0]) >= 8):
-            candidates.append(" ".join(run).strip(",.;:()"))
-    full = [c for c in candidates if len(c.split()) >= len(abbreviation)]
-    return (full or candidates or [None])[0]
+        text = " ".join(run).strip(",.;:()")
+        if (text[:1].lower() == letters[0] and run[0].lower() not in STOPWORDS_SWEDISH
+                and (size > 1 or len(text) >= 8) and _in_order(letters, text.lower())):
+            return text
+    return None
+
+
+def _in_order(letters: str, text: str) -> bool:
+    """Do `letters` occur in `text` in this order (not necessarily next to each other)?"""
+    rest = iter(text)
+    return all(letter in rest for letter in letters)
 
 
 def _is_abbreviation(word: str) -> bool:
