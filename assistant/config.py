@@ -85,6 +85,13 @@ class Settings:
     # `quote_chars` (a few lines on a phone).
     quote_chars: int = 600
     lexical_weight: float = 0.05
+    # The cosine that ranks sentences is read this much from the sentence embedded with its
+    # neighbours (index/store.py `window_texts`) and the rest from the sentence itself
+    # (0: off). scripts/tune.py --folds 5 --by-set --chat-order over the fifteen sets chose
+    # 0.5 in 3 of 5 folds and 0.3 in 2 (0 never), the two within one item of hit@1; on the
+    # seven fixture documents (not tuned on) 0.5 loses 2 hit@1 and 1 hit@3 against 0.3, so
+    # 0.3 (docs/answer-quality.md, session 10).
+    window_weight: float = 0.3
     rank_weight: float = 0.02
     secondary_penalty: float = 0.02
     front_matter_penalty: float = 0.06

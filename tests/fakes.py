@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.answer.decide import DecisionModel
 from assistant.index.chunking import chunk_section, sentences
-from assistant.index.store import Index
+from assistant.index.store import Index, window_texts
 from assistant.ingest.manifest import DocumentInfo
 from assistant.retrieve.lexical import tokens
 from assistant.types import Section
@@ -122,7 +122,7 @@ def memory_index(sections_: list[Section], embed: HashEmbedder, chunk_chars: int
                  path: Path = Path("memory-index")) -> Index:
     """The Index the retriever and the answerer read, built in memory the way store.py
     builds it on disk: chunks carry their heading path; sentence vectors are the mean of the
-    plain and the headed sentence."""
+    plain and the headed sentence; window vectors embed each sentence with its neighbours."""
     import bm25s
 
     by_id = {s.id: s for s in sections_}
@@ -133,6 +133,7 @@ def memory_index(sections_: list[Section], embed: HashEmbedder, chunk_chars: int
     headed = embed.many(f"{by_id[x.section_id].heading_path}\n{x.text}" for x in quotable)
     mean = plain + headed
     sentence_vectors = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
+    window_vectors = embed.many(window_texts(quotable, by_id))
     bm25 = bm25s.BM25()
     bm25.index([tokens(t) or ["∅"] for t in texts], show_progress=False)
     metadatas = [{"document": by_id[c.section_id].document,
@@ -142,6 +143,7 @@ def memory_index(sections_: list[Section], embed: HashEmbedder, chunk_chars: int
     return Index(path=path, documents=documents_of(sections_), sections=list(sections_),
                  chunks=chunks, sentences=quotable,
                  sentence_vectors=sentence_vectors.astype(np.float32), bm25=bm25,
+                 window_vectors=window_vectors.astype(np.float32),
                  collection=MemoryCollection([c.id for c in chunks], embed.many(texts),
                                              metadatas))
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from assistant.answer.decide import load_model
+from assistant.answer.extractive import ranking_vectors
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
+from assistant.index.chunking import sentences
+from assistant.index.store import window_texts
 from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
 from assistant.service import Assistant
 from tests.fakes import HashEmbedder, decision_file, memory_index, section
@@ -422,3 +426,22 @@ def test_a_follow_ups_own_words_do_not_weigh_the_whole_section(fake_assistant, m
     fake_assistant.ask("och om det är på helgen då?",
                        history=["Vem planerar nattpatrullens besök?"])
     assert seen == ["Vem planerar nattpatrullens besök?", ""]
+
+
+def test_window_texts_keep_to_their_section_under_its_headings():
+    first = section("x-ett", "Första meningen här. Andra meningen här.", title="Ett")
+    second = section("x-tva", "Tredje meningen där.", title="Två")
+    quotable = [x for s in (first, second) for x in sentences(s)]
+    windows = window_texts(quotable, {s.id: s for s in (first, second)})
+    assert windows[0] == "Avtal › Ett\nFörsta meningen här. Andra meningen här."
+    assert windows[1] == windows[0]  # the last sentence of its section: no next sentence
+    assert windows[2] == "Avtal › Två\nTredje meningen där."
+
+
+def test_the_ranking_reads_the_window_by_its_weight(index):
+    mixed = ranking_vectors(index, 0.3)
+    expected = 0.7 * index.sentence_vectors + 0.3 * index.window_vectors
+    assert np.allclose(mixed, expected, atol=1e-6)
+    assert ranking_vectors(index, 0.0) is index.sentence_vectors
+    without = dataclasses.replace(index, window_vectors=None)
+    assert ranking_vectors(without, 0.3) is without.sentence_vectors

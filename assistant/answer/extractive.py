@@ -93,6 +93,7 @@ class Answerer:
         self.agreement_titles = tuple(sorted({s.agreement for s in index.sections
                                               if s.agreement}))
         self._admitted_by_scope: dict[Scope, np.ndarray] = {}
+        self.rank_vectors = ranking_vectors(index, settings.window_weight)
 
     def answer(self, question: str, query: Query, scope: Scope) -> Answer:
         """The full question decides whether to answer (and how sure the answer is); its
@@ -288,7 +289,7 @@ class Answerer:
         indices = self.by_section.get(section.id, [])
         if not indices:
             return []
-        similarities = self.index.sentence_vectors[indices] @ vector
+        similarities = self.rank_vectors[indices] @ vector
         heading = self.heading_words.get(section.id, frozenset())
         total = sum(words.values()) or 1.0
         result = []
@@ -366,6 +367,15 @@ def _declined(question: str, hits: list[Hit], scope: Scope | None = None,
               probability: float | None = None) -> Answer:
     text = abstention_text(hits[:3], in_english(question), scope_name(scope))
     return Answer(question, text, abstained=True, evidence=probability)
+
+
+def ranking_vectors(index: Index, window_weight: float) -> np.ndarray:
+    """The sentence vectors the answerer ranks by: each sentence's own vector mixed with its
+    window's (`window_weight` of it). Declining reads the sentences' own vectors."""
+    if index.window_vectors is None or not window_weight:
+        return index.sentence_vectors
+    return ((1 - window_weight) * index.sentence_vectors
+            + window_weight * index.window_vectors).astype(np.float32)
 
 
 def _idf(documents: list[frozenset[str]]) -> dict[str, float]:

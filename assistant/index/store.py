@@ -61,13 +61,16 @@ class Index:
     # The chunk vectors in the order of `chunks`, when the index was opened for an exact
     # in-memory search (`open_index(..., in_memory=True)`); None: the search asks Chroma.
     chunk_vectors: np.ndarray | None = None
+    # Each sentence embedded with its neighbours in its section, under its headings
+    # (`window_texts`); None for a build without them.
+    window_vectors: np.ndarray | None = None
 
 
 # Code whose output is stored in the index: a change to it makes the index stale.
 INDEXED_CODE = ("ingest", "index/chunking.py", "retrieve/lexical.py")
 # How sentence vectors are made (`_sentence_vectors`); with the embedding backend's name it is
 # part of the fingerprint, so a change to either rebuilds the index.
-SENTENCE_VECTORS = "mean-of-plain-and-headed-1"
+SENTENCE_VECTORS = "mean-of-plain-and-headed-1+window-1"
 
 
 def fingerprint(settings: Settings) -> str:
@@ -218,12 +221,13 @@ def _build(settings: Settings, progress: bool) -> Path:
     phases = {"read": time.perf_counter() - started}
     embedded: dict = {}
     try:
-        vectors, sentence_vectors = _embed(texts, quotable, by_id, embedding, settings,
-                                           progress, embedded)
+        vectors, sentence_vectors, window_vectors = _embed(texts, quotable, by_id, embedding,
+                                                           settings, progress, embedded)
         phases["embed"] = time.perf_counter() - started - sum(phases.values())
         _write_chroma(target, chunks, by_id, texts, vectors, settings)
         _write_bm25(target, texts)
         np.save(target / "sentences.npy", sentence_vectors.astype(np.float32))
+        np.save(target / "windows.npy", window_vectors.astype(np.float32))
         _write_json(target / "sentences.json", [asdict(x) for x in quotable])
         _write_json(target / "sections.json", [asdict(s) for s in all_sections])
         _write_json(target / "chunks.json", [asdict(c) for c in chunks])
@@ -261,15 +265,19 @@ def _prefetch_writers() -> None:
 
 def _embed(texts: list[str], quotable: list[Sentence], by_id: dict[str, Section],
            embedding: Embedding, settings: Settings, progress: bool,
-           stats: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk vectors and sentence vectors, every text embedded once and all in one call, so
-    that batching by length spans all of them; texts the embedding store holds are reused."""
+           stats: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chunk vectors, sentence vectors and window vectors, every text embedded once and all
+    in one call, so that batching by length spans all of them; texts the embedding store
+    holds are reused."""
     from assistant.index.passage_cache import cached_passages
 
     plain, headed = passage_texts(quotable, by_id)
-    every = cached_passages(texts + plain + headed, embedding, settings, progress, stats)
+    windows = window_texts(quotable, by_id)
+    every = cached_passages(texts + plain + headed + windows, embedding, settings, progress,
+                            stats)
     n, m = len(texts), len(quotable)
-    return every[:n], _sentence_vectors(every[n:n + m], every[n + m:])
+    return (every[:n], _sentence_vectors(every[n:n + m], every[n + m:n + 2 * m]),
+            every[n + 2 * m:])
 
 
 def passage_texts(quotable: list[Sentence], by_id: dict[str, Section]
@@ -277,6 +285,17 @@ def passage_texts(quotable: list[Sentence], by_id: dict[str, Section]
     """The texts embedded per sentence: the sentence alone, and under its heading path."""
     plain = [x.text for x in quotable]
     return plain, [f"{by_id[x.section_id].heading_path}\n{x.text}" for x in quotable]
+
+
+def window_texts(quotable: list[Sentence], by_id: dict[str, Section]) -> list[str]:
+    """Each sentence with the sentence before and after it in its section, under its heading
+    path: what it is about when it only says "Detta gäller även …" or lists one item."""
+    windows = []
+    for i, sentence in enumerate(quotable):
+        around = [quotable[j].text for j in (i - 1, i, i + 1)
+                  if 0 <= j < len(quotable) and quotable[j].section_id == sentence.section_id]
+        windows.append(f"{by_id[sentence.section_id].heading_path}\n{' '.join(around)}")
+    return windows
 
 
 def _sentence_vectors(plain: np.ndarray, headed: np.ndarray) -> np.ndarray:
@@ -511,6 +530,7 @@ def open_index(settings: Settings, in_memory: bool = False) -> Index:
         chunks=chunks,
         sentences=[Sentence(**row) for row in _read_json(path / "sentences.json")],
         sentence_vectors=np.load(path / "sentences.npy"),
+        window_vectors=np.load(path / "windows.npy") if (path / "windows.npy").exists() else None,
         bm25=SavedBM25(path / "bm25"),
         collection=(LazyCollection(lambda: _open_collection(settings, path)) if vectors is not None
                     else _open_collection(settings, path)),
