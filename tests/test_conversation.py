@@ -384,6 +384,7 @@ def test_only_an_opening_or_closing_continuation_is_a_sign(cued, question):
 @pytest.mark.parametrize("question", [
     "men om brukaren bor kvar på korttidsboendet i flera månader, vem betalar läkarinsatserna?",
     "Vem står för tandvården när brukaren blir kvar på korttids i flera veckor då?",
+    "Får vi ta ut avgiften för hela månaden av brukaren på korttids då ändå?",
 ])
 def test_a_long_question_opening_or_closing_with_a_continuation_is_cued(cued, question):
     assert cued.long(question) and cued.cued(question)

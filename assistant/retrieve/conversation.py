@@ -35,10 +35,10 @@ import numpy as np
 from assistant.retrieve.spelling import WORD, frequency
 
 # A question that continues the previous one: "och för vuxna?", "men om …", "än för barn?",
-# "vem tar över sen?".
+# "vem tar över sen?", "gäller det då ändå?".
 CONTINUATION = re.compile(
     r"^\s*(?:och|men|samt|än|eller|också|även|så|alltså|fast)\b|"
-    r"\b(?:då|också|även|sen|sedan)\s*[?.!]*\s*$|"
+    r"\b(?:då|också|även|sen|sedan)(?:\s+ändå)?\s*[?.!]*\s*$|"
     r"\b(?:även|också)\s+(?:för|på|i|vid|när|om)\b",
     re.IGNORECASE,
 )
