@@ -230,7 +230,8 @@ class Assistant:
         with_context = query if reading.follow_up else self._embedded(reading.context)
         ranking = mixed(alone.ranking_vector, with_context.ranking_vector, reading.weight)
         query = dataclasses.replace(query, focus=ranking)
-        if not reading.follow_up and reading.weight > 0 and self.settings.cued_evidence:
+        if (not reading.follow_up and reading.weight > 0 and self.settings.cued_evidence
+                and self.search.conversation.cued(asked)):
             # read alone, yet leaning on the conversation: declined only when neither reading
             # shows evidence, as a follow-up is (`Query.alone` holds the other reading)
             query = dataclasses.replace(query, alone=with_context)

@@ -384,6 +384,7 @@ def test_only_an_opening_or_closing_continuation_is_a_sign(cued, question):
 @pytest.mark.parametrize("question", [
     "men om brukaren bor kvar på korttidsboendet i flera månader, vem betalar läkarinsatserna?",
     "Vem står för tandvården när brukaren blir kvar på korttids i flera veckor då?",
+    "Får vi ta ut avgiften för hela månaden av brukaren på korttids då ändå?",
 ])
 def test_a_long_question_opening_or_closing_with_a_continuation_is_cued(cued, question):
     assert cued.long(question) and cued.cued(question)
@@ -449,3 +450,66 @@ def test_a_cued_question_is_declined_only_when_neither_reading_shows_evidence(fa
             embed_query=fake.embed_query)
         monkeypatch.setattr(assistant.answerer, "evidence", evidence)
         assert assistant.ask(question, history=history).abstained is declined
+
+
+# --- a long question whose pronoun comes first (pointing_weight) -------------------------
+
+LONG_POINTING = ("om hen säger nej till besöket i år, måste vi då erbjuda det igen "
+                 "nästa höst?")
+
+
+@pytest.fixture
+def pointing() -> Conversation:
+    return Conversation(lambda word: word.lower() in TOPICS, standalone_words=12,
+                        antecedent_zipf=5.0, cued_weight=0.4, pointing_weight=0.3)
+
+
+def test_a_long_question_leading_with_a_pronoun_leans_on_its_context(pointing):
+    earlier = ["Vem betalar rullatorer till ungdomar?"]
+    assert pointing.long(LONG_POINTING) and not pointing.cued(LONG_POINTING)
+    reading = pointing.read(LONG_POINTING, earlier)
+    assert not reading.follow_up and reading.text == LONG_POINTING
+    assert reading.weight == 0.3 and reading.context == f"{earlier[0]} {LONG_POINTING}"
+
+
+@pytest.mark.parametrize("question", [
+    # the pronoun follows a word it can point to
+    "Vilken uppsägningstid har avtalet för kommunerna och vad händer när den har löpt ut helt?",
+    "Är någon av de fyra avtalsparterna överordnad de andra, eller väger de alla lika tungt?",
+    # the "det" of a cleft, and of a formal subject, points at nothing
+    "vem är det som beslutar om avtalet ska förlängas när perioden har gått ut?",
+    "finns det några regler om vilka yrkesgrupper som får delegera insatser i hemmet?",
+    # names two topic words of its own
+    "om hen byter från rullatorer till en annan modell, betalar vi tandvård för hela året?",
+])
+def test_a_long_question_whose_pronoun_has_somewhere_to_point_stays_alone(pointing, question):
+    assert pointing.long(question)
+    assert pointing.read(question, ["Vem betalar rullatorer till ungdomar?"]).weight == 0.0
+
+
+def test_without_pointing_weight_such_a_question_keeps_the_alone_weight():
+    plain = Conversation(lambda word: word.lower() in TOPICS, standalone_words=12,
+                         antecedent_zipf=5.0, alone_weight=0.1)
+    assert plain.read(LONG_POINTING, ["Vem betalar rullatorer?"]).weight == 0.1
+
+
+def test_a_pointing_question_ranks_by_both_readings_but_is_judged_on_its_own(fake):
+    import dataclasses
+
+    from assistant.service import Assistant
+
+    def assistant(**settings) -> Assistant:
+        return Assistant(fake.index, dataclasses.replace(fake.settings, **settings),
+                         embed_query=fake.embed_query)
+
+    history = ["Vem kallar till planeringsmötet om en gemensam vårdplan?"]
+    plain = assistant(pointing_weight=0.0).query(LONG_POINTING, history)
+    assert plain is not None and not plain.follow_up and plain.focus is None
+    soft = assistant(pointing_weight=0.5, cued_evidence=True).query(LONG_POINTING, history)
+    assert soft is not None and not soft.follow_up and soft.text == plain.text
+    assert np.array_equal(soft.vector, plain.vector)
+    alone = plain.ranking_vector
+    after = fake.embed_query(fake.search.expand(" ".join([*history, LONG_POINTING])))
+    assert np.allclose(soft.focus, (alone + after) / np.linalg.norm(alone + after), atol=1e-5)
+    # no sign of continuing ("och …", "… då?"): declined on its own words' evidence only
+    assert soft.alone is None

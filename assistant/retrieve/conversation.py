@@ -35,10 +35,10 @@ import numpy as np
 from assistant.retrieve.spelling import WORD, frequency
 
 # A question that continues the previous one: "och för vuxna?", "men om …", "än för barn?",
-# "vem tar över sen?".
+# "vem tar över sen?", "gäller det då ändå?".
 CONTINUATION = re.compile(
     r"^\s*(?:och|men|samt|än|eller|också|även|så|alltså|fast)\b|"
-    r"\b(?:då|också|även|sen|sedan)\s*[?.!]*\s*$|"
+    r"\b(?:då|också|även|sen|sedan)(?:\s+ändå)?\s*[?.!]*\s*$|"
     r"\b(?:även|också)\s+(?:för|på|i|vid|när|om)\b",
     re.IGNORECASE,
 )
@@ -58,6 +58,10 @@ FUNCTION_WORD = 6.0
 # det något om …".
 EXPLETIVE = re.compile(r"\b(?:finns|fanns|funnits|står|stod)\s+det\b|"
                        r"\b(?:när|vad)\s+det\s+gäller\b", re.IGNORECASE)
+# The "det" of a cleft sentence points at nothing either: "vem är det som …", "är det vi
+# eller regionen som …", "det är kommunen som …" (up to the "som" of the same clause).
+CLEFT = re.compile(r"\b(?:(?:är|var|blir)\s+det|det\s+(?:är|var|blir))\b(?=[^,.;:!?–—]*\bsom\b)",
+                   re.IGNORECASE)
 # A clause opened by one of these is a condition or a time ("Om patienten flyttar, …"): its
 # words are no antecedent for a later pronoun (which points back in the conversation).
 SUBORDINATE = frozenset({"om", "ifall", "när", "innan", "medan", "eftersom", "efter", "då",
@@ -90,7 +94,7 @@ class Conversation:
     def __init__(self, is_topic: Callable[[str], bool], standalone_words: int = 0,
                  antecedent_zipf: float = 0.0, follow_up_weight: float = 1.0,
                  alone_weight: float = 0.0, topic_weight: float | None = None,
-                 cued_weight: float | None = None):
+                 cued_weight: float | None = None, pointing_weight: float | None = None):
         self.is_topic = is_topic
         self.standalone_words = standalone_words
         self.antecedent_zipf = antecedent_zipf
@@ -98,6 +102,7 @@ class Conversation:
         self.alone_weight = alone_weight
         self.topic_weight = follow_up_weight if topic_weight is None else topic_weight
         self.cued_weight = alone_weight if cued_weight is None else cued_weight
+        self.pointing_weight = alone_weight if pointing_weight is None else pointing_weight
 
     def topic_words(self, question: str) -> list[str]:
         """The question's words that name a topic, in order, each once."""
@@ -152,8 +157,18 @@ class Conversation:
         if self.depends(question, topic):
             return Reading(with_context, True, tuple(topic), with_context,
                            self.topic_weight if topic else self.follow_up_weight)
-        weight = self.cued_weight if self.cued(question) else self.alone_weight
+        weight = (self.cued_weight if self.cued(question)
+                  else self.pointing_weight if self.pointing(question, topic)
+                  else self.alone_weight)
         return Reading(question, False, tuple(topic), with_context, weight)
+
+    def pointing(self, question: str, topic: Sequence[str]) -> bool:
+        """Whether a question read alone only for its length still leans on the turn
+        before: it names at most `OWN_TOPIC_MAX` topic words of its own and a pronoun comes
+        before any word it could point to ("om hen tackar nej till det i år, ska vi fråga
+        igen nästa år?" is long, yet says nothing of who "hen" is)."""
+        return (self.long(question) and len(topic) <= OWN_TOPIC_MAX
+                and pronoun_first(question, [t.lower() for t in topic], self.antecedent_zipf))
 
     def context(self, topic: Sequence[str], earlier: Sequence[str]) -> list[str]:
         """What a question with these topic words continues: the last earlier turn that
@@ -187,6 +202,21 @@ def points_back(question: str, topic: Sequence[str] = (), antecedent_zipf: float
         condition = bool(words) and words[0] in SUBORDINATE
         named = named or any(w in topic or (not condition and _antecedent(w, antecedent_zipf))
                              for w in words)
+    return False
+
+
+def pronoun_first(question: str, topic: Sequence[str] = (),
+                  antecedent_zipf: float = 0.0) -> bool:
+    """Whether a pronoun or demonstrative comes before every word of the question it could
+    point to (a topic word, or with `antecedent_zipf` a rarer word): stricter than
+    `points_back`, which lets a pronoun point to a word of its own clause's past too. Not an
+    article, a formal subject ("finns det …") or the "det" of a cleft ("vem är det som …")."""
+    words = [w.lower() for w in WORD.findall(EXPLETIVE.sub(" ", CLEFT.sub(" ", question)))]
+    for i, word in enumerate(words):
+        if word in ANAPHORA and not _article(word, words[i + 1:i + 3]):
+            return True
+        if word in topic or _antecedent(word, antecedent_zipf):
+            return False
     return False
 
 

@@ -128,7 +128,7 @@ class HybridSearch:
         self.conversation = Conversation(self.is_topic, settings.standalone_words,
                                          settings.antecedent_zipf, settings.follow_up_weight,
                                          settings.alone_weight, settings.topic_weight,
-                                         settings.cued_weight)
+                                         settings.cued_weight, settings.pointing_weight)
         self.domain = load_vocabulary() if settings.domain_vocabulary else {}
         self._lexical_forms: dict[str, str] = {}
         # The concepts searched with an everyday word: only for words the documents do not
