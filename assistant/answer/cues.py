@@ -136,6 +136,12 @@ def asked_quantities(question: str) -> tuple[str, ...]:
     return tuple(k for k in kinds if k != "count") if "duration" in kinds else kinds
 
 
+def asking_phrases(question: str, kinds: tuple[str, ...]) -> list[str]:
+    """The phrases by which the question asks for these kinds of quantity ("hur många
+    dagar", "vad kostar"): they say what is asked, not about what."""
+    return [m.group(0) for kind in kinds for m in QUANTITIES[kind][0].finditer(question)]
+
+
 def gives_quantity(sentence: str, kinds: tuple[str, ...]) -> bool:
     """Whether the sentence gives a quantity of one of these kinds."""
     return any(QUANTITIES[kind][1].search(sentence) for kind in kinds)
