@@ -17,6 +17,7 @@ from assistant.answer.decide import (
     WORD_SIGNALS,
     DecisionModel,
     decision_signals,
+    holds,
     load_model,
     quantity_unsupported,
     sentence_evidence,
@@ -152,6 +153,17 @@ def test_a_quantity_of_another_subject_supports_the_question_little():
     assert quantity_unsupported(question, words, other + told) == 1.0
     partly = sentences("Vårdplaneringen hålls inom tre veckor efter inskrivningen.")
     assert 0.0 < quantity_unsupported(question, words, other + partly) < 1.0
+
+
+def test_a_word_is_held_in_another_form_that_one_of_the_two_opens():
+    held = frozenset(tokens("Bostaden städas var tredje vecka."))  # "städas" stems to "stad"
+    assert holds(held, tokens("städningen")[0])
+    assert holds(held, "bostad")
+    assert not holds(held, tokens("tvätten")[0])
+    # a token of three letters opens too many words to count as another form
+    assert not holds(frozenset({"sta"}), tokens("städningen")[0])
+    texts = sentences("Bostaden städas var tredje vecka.", "Tvätten hämtas varje vecka.")
+    assert unsupported("Städning av bostaden, hur ofta?", texts) == 0.0
 
 
 def test_when_the_question_is_only_the_asking_any_quantity_of_its_kind_supports_it():

@@ -46,6 +46,9 @@ HIGH, LOW = "hög", "låg"
 # evidence for a question in another language.
 WORD_SIGNALS = frozenset({"coverage", "unknown", "unknown_rare", "matched", "unknown_name",
                           "quantity_unsupported"})
+# quantity_unsupported: two tokens are forms of one word when one opens the other and the
+# shorter has this many letters ("stad" / "stadning"); shorter ones open too many words.
+SHARED_OPENING = 4
 # Dense similarities: read at the Swedish level for a question in another language.
 DENSE_SIGNALS = frozenset({"similarity", "sentence_similarity"})
 
@@ -119,8 +122,19 @@ def quantity_unsupported(asked: str, words: Set[str],
     best = 0.0
     for text, held in sentences:
         if gives_quantity(text, kinds):
-            best = max(best, len(wanted & held) / len(wanted) if wanted else 1.0)
+            share = sum(holds(held, word) for word in wanted) / len(wanted) if wanted else 1.0
+            best = max(best, share)
     return 1.0 - best
+
+
+def holds(held: Set[str], word: str) -> bool:
+    """Whether a sentence's tokens hold the word, or another form of it: one token opening the
+    other ("städning" / "städad", "fönsterputs" / "fönster putsade": stems the stemmer leaves
+    apart), when the shorter has at least SHARED_OPENING letters."""
+    if word in held:
+        return True
+    return any(len(token) >= SHARED_OPENING and word.startswith(token)
+               or len(word) >= SHARED_OPENING and token.startswith(word) for token in held)
 
 
 def sentence_evidence(sentence_vectors: np.ndarray, vector: np.ndarray,

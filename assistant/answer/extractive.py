@@ -30,7 +30,7 @@ from assistant.index.chunking import Sentence
 from assistant.index.store import Index
 from assistant.ingest.clean import BULLET, collapse
 from assistant.ingest.manifest import DocumentInfo
-from assistant.retrieve.hybrid import MATCH_HITS, Hit, HybridSearch, Scope
+from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
@@ -152,7 +152,7 @@ class Answerer:
         found = {**self.search.signals(query, top, own),
                  **sentence_evidence(self.index.sentence_vectors, vector, self._admitted(scope)),
                  "quantity_unsupported": quantity_unsupported(
-                     own or query, self._corpus_words(query), self._sentences(top[:MATCH_HITS]))}
+                     own or query, self._corpus_words(query), self._sentences(top))}
         return decision_signals(query, found, self.decision.baseline if shift else None)
 
     def _admitted(self, scope: Scope) -> np.ndarray | None:
