@@ -92,6 +92,13 @@ class Settings:
     # seven fixture documents (not tuned on) 0.5 loses 2 hit@1 and 1 hit@3 against 0.3, so
     # 0.3 (docs/answer-quality.md, session 10).
     window_weight: float = 0.3
+    # A sentence near everything is near every question: its cosine is lowered by this much
+    # of its hubness (answer/extractive.py `hubness`: mean cosine to its `hub_k` nearest
+    # sentences of other sections, centred; CSLS's k = 10, not tuned). 0.25 chosen in 5 of
+    # 5 folds and for 15 of 15 sets left out by scripts/tune.py --folds 5 --by-set
+    # --chat-order (0 / 0.25 / 0.5); docs/answer-quality.md, session 10.
+    hub_weight: float = 0.25
+    hub_k: int = 10
     rank_weight: float = 0.02
     secondary_penalty: float = 0.02
     front_matter_penalty: float = 0.06

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.decide import load_model
-from assistant.answer.extractive import ranking_vectors
+from assistant.answer.extractive import hubness, ranking_vectors
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
 from assistant.index.chunking import sentences
@@ -445,3 +445,44 @@ def test_the_ranking_reads_the_window_by_its_weight(index):
     assert ranking_vectors(index, 0.0) is index.sentence_vectors
     without = dataclasses.replace(index, window_vectors=None)
     assert ranking_vectors(without, 0.3) is without.sentence_vectors
+
+
+def _unit(*rows: list[float]) -> np.ndarray:
+    vectors = np.array(rows, dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_sentence_near_every_other_section_is_a_hub():
+    # a generic sentence between three specific ones, each in a section of its own
+    vectors = _unit([1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1])
+    hubs = hubness(vectors, ["a", "b", "c", "d"], k=2)
+    assert hubs[0] > 0 > hubs[1]
+    assert np.isclose(hubs.mean(), 0.0, atol=1e-6)  # centred: the corpus's level is zero
+
+
+def test_neighbours_in_the_same_section_do_not_make_a_hub():
+    vectors = _unit([1, 0.1, 0], [1, 0, 0.1], [0, 1, 0], [0, 0, 1])
+    apart = hubness(vectors, ["a", "b", "c", "d"], k=1)
+    together = hubness(vectors, ["a", "a", "c", "d"], k=1)
+    assert apart[0] > together[0]
+
+
+def test_hubness_in_blocks_equals_hubness_at_once():
+    vectors = _unit(*np.random.default_rng(0).normal(size=(50, 8)).tolist())
+    sections = [f"s{i // 3}" for i in range(50)]
+    assert np.allclose(hubness(vectors, sections, 5, block=7), hubness(vectors, sections, 5),
+                       atol=1e-6)
+
+
+def test_each_sentence_score_is_lowered_by_its_hubness_times_the_weight(index, config, embed):
+    plain = Assistant(index, dataclasses.replace(config, hub_weight=0.0), embed_query=embed)
+    weighted = Assistant(index, dataclasses.replace(config, hub_weight=0.5), embed_query=embed)
+    section = index.sections[1]
+    vector = embed("Vem betalar hjälpmedel till barn?")
+    before = {c.index: c.score for c in plain.answerer._candidates(section, vector, {})}
+    after = {c.index: c.score for c in weighted.answerer._candidates(section, vector, {})}
+    hubs = hubness(weighted.answerer.rank_vectors, [x.section_id for x in index.sentences],
+                   config.hub_k)
+    assert before and before.keys() == after.keys()
+    for i, score in before.items():
+        assert after[i] == pytest.approx(score - 0.5 * hubs[i], abs=1e-5)

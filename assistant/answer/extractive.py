@@ -94,6 +94,9 @@ class Answerer:
                                               if s.agreement}))
         self._admitted_by_scope: dict[Scope, np.ndarray] = {}
         self.rank_vectors = ranking_vectors(index, settings.window_weight)
+        self.hub_penalty = settings.hub_weight * hubness(
+            self.rank_vectors, [x.section_id for x in index.sentences], settings.hub_k) \
+            if settings.hub_weight else np.zeros(len(index.sentences), dtype=np.float32)
 
     def answer(self, question: str, query: Query, scope: Scope) -> Answer:
         """The full question decides whether to answer (and how sure the answer is); its
@@ -291,7 +294,7 @@ class Answerer:
         indices = self.by_section.get(section.id, [])
         if not indices:
             return []
-        similarities = self.rank_vectors[indices] @ vector
+        similarities = self.rank_vectors[indices] @ vector - self.hub_penalty[indices]
         heading = self.heading_words.get(section.id, frozenset())
         total = sum(words.values()) or 1.0
         result = []
@@ -378,6 +381,24 @@ def ranking_vectors(index: Index, window_weight: float) -> np.ndarray:
         return index.sentence_vectors
     return ((1 - window_weight) * index.sentence_vectors
             + window_weight * index.window_vectors).astype(np.float32)
+
+
+def hubness(vectors: np.ndarray, sections: list[str], k: int, block: int = 1024) -> np.ndarray:
+    """How near each sentence stands to the rest of the corpus: the mean cosine to its `k`
+    nearest sentences of other sections, less the corpus's mean of that (the local scaling
+    of CSLS, Conneau et al. 2018): a sentence near everything is near every question too.
+    Computed in blocks of rows, so memory stays at `block` × n."""
+    n = len(vectors)
+    if n <= k:
+        return np.zeros(n, dtype=np.float32)
+    ids = np.unique(np.asarray(sections), return_inverse=True)[1]
+    nearest = np.empty(n, dtype=np.float32)
+    for start in range(0, n, block):
+        rows = slice(start, min(start + block, n))
+        similarity = vectors[rows] @ vectors.T
+        similarity[ids[rows, None] == ids[None, :]] = -1.0
+        nearest[rows] = np.partition(similarity, n - k, axis=1)[:, -k:].mean(axis=1)
+    return nearest - nearest.mean()
 
 
 def _idf(documents: list[frozenset[str]]) -> dict[str, float]:
