@@ -124,6 +124,8 @@ class Settings:
     morphology: bool = True
     # Whether an everyday word the documents use themselves also gets its concept added.
     concepts_for_corpus_words: bool = False
+    # … and a compound ending in such a word ("blodtrycksmedicinerna" → läkemedel).
+    compound_heads: bool = True
     # Conversations (retrieve/conversation.py): a word names a topic when fewer than this
     # share of the sections use it ("hjälpmedel", "korttidsboende"; not "kommunen").
     topic_share_max: float = 0.1

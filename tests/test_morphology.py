@@ -99,3 +99,17 @@ def test_an_everyday_word_finds_its_concept_in_any_inflection():
     assert concept_of("rullstolen", vocabulary) is None
     assert with_concepts("Vem betalar rullatorerna?", vocabulary) == \
         "Vem betalar rullatorerna? (hjälpmedel)"
+
+
+def test_a_compound_ending_in_an_everyday_word_finds_its_concept_when_asked_to():
+    vocabulary = {"rullator": "hjälpmedel", "medicin": "läkemedel"}
+    assert concept_of("inomhusrullatorerna", vocabulary) is None
+    assert concept_of("inomhusrullatorerna", vocabulary, heads=True) == "hjälpmedel"
+    assert concept_of("Hjärtmedicinen", vocabulary, heads=True) == "läkemedel"
+    # the word must end in the everyday word, and a part too short to stand alone is no head
+    assert concept_of("medicinskåpet", vocabulary, heads=True) is None
+    assert concept_of("xmedicin", vocabulary, heads=True) is None
+    assert with_concepts("Vem betalar hjärtmedicinen?", vocabulary, heads=True) == \
+        "Vem betalar hjärtmedicinen? (läkemedel)"
+    assert with_concepts("Vem betalar hjärtmedicinen?", vocabulary) == \
+        "Vem betalar hjärtmedicinen?"

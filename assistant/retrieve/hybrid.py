@@ -144,7 +144,8 @@ class HybridSearch:
         search embeds it, spelling out only the abbreviations that fewer than half the
         passages name (`glossary.distinctive`)."""
         glossary = self.dense_glossary if dense else self.glossary
-        return with_concepts(expand(self.speller.repair(question), glossary), self.concepts)
+        return with_concepts(expand(self.speller.repair(question), glossary), self.concepts,
+                             self.settings.compound_heads)
 
     def lexical_form(self, query: str) -> str:
         """The question as BM25 and the word-based signals read it: with a word's dictionary

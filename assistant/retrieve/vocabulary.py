@@ -17,6 +17,10 @@ from assistant.retrieve.morphology import dictionary_forms
 from assistant.retrieve.spelling import WORD
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
+# A compound's last part counts (`concept_of(heads=True)`) when it has this many letters and
+# something of this many stands before it: shorter parts end too many unrelated words.
+HEAD_LETTERS = 5
+PREFIX_LETTERS = 3
 
 
 @lru_cache(maxsize=2)
@@ -28,10 +32,23 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> dict[str, str]:
     return {str(e["word"]).lower(): str(e["concept"]) for e in entries}
 
 
-def concept_of(word: str, vocabulary: dict[str, str]) -> str | None:
+def concept_of(word: str, vocabulary: dict[str, str], heads: bool = False) -> str | None:
     """The concept of an everyday word as written or in another inflection: the word or one
-    of its dictionary forms is an entry, or shares a dictionary form with one."""
-    lower = word.lower()
+    of its dictionary forms is an entry, or shares a dictionary form with one. With `heads`,
+    also of a compound whose last part is such a word (a Swedish compound is a kind of its
+    last part: "blodtrycksmedicinerna" is "mediciner"), the longest such part of at least
+    HEAD_LETTERS letters after at least PREFIX_LETTERS."""
+    concept = _concept(word.lower(), vocabulary)
+    if concept or not heads:
+        return concept
+    for start in range(PREFIX_LETTERS, len(word) - HEAD_LETTERS + 1):
+        concept = _concept(word.lower()[start:], vocabulary)
+        if concept:
+            return concept
+    return None
+
+
+def _concept(lower: str, vocabulary: dict[str, str]) -> str | None:
     if lower in vocabulary:
         return vocabulary[lower]
     forms = set(dictionary_forms(lower))
@@ -43,13 +60,13 @@ def concept_of(word: str, vocabulary: dict[str, str]) -> str | None:
     return None
 
 
-def with_concepts(question: str, vocabulary: dict[str, str]) -> str:
-    """The question with the concepts of its everyday words added (each once, and only
-    when the question does not already say them)."""
+def with_concepts(question: str, vocabulary: dict[str, str], heads: bool = False) -> str:
+    """The question with the concepts of its everyday words (`heads`: and compounds ending
+    in one) added, each once and only when the question does not already say them."""
     lower = question.lower()
     concepts: list[str] = []
     for word in WORD.findall(question):
-        concept = concept_of(word, vocabulary)
+        concept = concept_of(word, vocabulary, heads)
         if concept and concept.lower() not in lower and concept not in concepts:
             concepts.append(concept)
     return f"{question} ({', '.join(concepts)})" if concepts else question
