@@ -54,15 +54,9 @@ from assistant.service import Assistant
 # "quantity_missing" was added; "matched" was dropped (without it both the 5-fold and the
 # sets-held-out-whole figures are better: 0.893 / 0.033 and 0.870 / 0.030 against
 # 0.889 / 0.035, 0.815 / 0.028).
-# Session 10 (helper "decline5", docs/answer-quality.md): "quantity_unsupported" replaced
-# "quantity_missing" (1 minus the share of the question one quantity-giving sentence holds,
-# instead of "no sentence on a topical word gives one"; the kind asked read from the turn's
-# own words). Fifteen sets (OOS declined / answerable declined): out of fold 0.690 / 0.042 ->
-# 0.806 / 0.040 (fold seeds 0-4: 0.705 / 0.040 -> 0.808 / 0.041), sets held out whole 0.713 /
-# 0.042 -> 0.798 / 0.044.
 FEATURES = ("sentence_similarity", "level", "peak", "coverage", "unknown", "unknown_rare",
             "unknown_name",
-            "quantity_unsupported")
+            "quantity_missing")
 FOLDS = 5
 ANSWERABLE_DECLINED = 0.04
 # Share of no-gold questions allowed above the "sure" threshold. A trade-off, not a fit: at

@@ -18,9 +18,9 @@ from assistant.answer.compose import abstention_text, answer_text, scope_name
 from assistant.answer.cues import Cues, in_english, read_cues
 from assistant.answer.decide import (
     HIGH,
+    TOPICAL_SHARE,
     decision_signals,
     load_model,
-    quantity_unsupported,
     sentence_evidence,
 )
 from assistant.answer.keyfact import asked_unit, key_fact
@@ -30,7 +30,7 @@ from assistant.index.chunking import Sentence
 from assistant.index.store import Index
 from assistant.ingest.clean import BULLET, collapse
 from assistant.ingest.manifest import DocumentInfo
-from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
+from assistant.retrieve.hybrid import MATCH_HITS, Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
@@ -154,10 +154,9 @@ class Answerer:
         earlier turn's unknown word, "UVI", says nothing about what this turn asks)."""
         top = hits[:self.settings.evidence_hits]
         found = {**self.search.signals(query, top, own),
-                 **sentence_evidence(self.index.sentence_vectors, vector, self._admitted(scope)),
-                 "quantity_unsupported": quantity_unsupported(
-                     own or query, self._corpus_words(query), self._sentences(top))}
-        return decision_signals(query, found, self.decision.baseline if shift else None)
+                 **sentence_evidence(self.index.sentence_vectors, vector, self._admitted(scope))}
+        return decision_signals(query, found, self._topical_sentences(query, top[:MATCH_HITS]),
+                                self.decision.baseline if shift else None)
 
     def _admitted(self, scope: Scope) -> np.ndarray | None:
         """Which sentences the scope admits (None: all), kept per scope."""
@@ -172,15 +171,14 @@ class Answerer:
             self._admitted_by_scope[scope] = admitted
         return admitted
 
-    def _corpus_words(self, query: str) -> set[str]:
-        """The question's tokens (as the lexical search reads it) that the corpus uses."""
+    def _topical_sentences(self, query: str, hits: list[Hit]) -> list[str]:
+        """The sentences of the hits' sections that hold one of the question's topical words
+        (a word fewer than TOPICAL_SHARE of the sections use)."""
         share = self.search.section_share
-        return {w for w in tokens(self.search.lexical_form(query)) if share.get(w, 0.0) > 0}
-
-    def _sentences(self, hits: list[Hit]) -> list[tuple[str, frozenset[str]]]:
-        """The sentences of the hits' sections, each with its tokens."""
-        return [(self.index.sentences[i].text, self.sentence_words[i]) for hit in hits
-                for i in self.by_section.get(hit.section.id, [])]
+        words = {w for w in tokens(self.search.lexical_form(query))
+                 if share.get(w, 0.0) < TOPICAL_SHARE}
+        return [self.index.sentences[i].text for hit in hits
+                for i in self.by_section.get(hit.section.id, []) if self.sentence_words[i] & words]
 
     def _short_answer(self, chosen, question: str) -> tuple[str | None, tuple[int, int] | None]:
         """The one verbatim sentence that answers: the best sentence of the first citation,
