@@ -153,7 +153,7 @@ class Settings:
     # of its own and opens with a pronoun before any word it could point to
     # (conversation.pointing; 0: alone). 1.0 chosen in 4 of 5 folds and for 14 of 15 sets
     # left out by `scripts/tune.py --folds 5 --by-set --chat-order --choose hit3` over the
-    # fifteen sets (0 / 0.5 / 1.0; docs/notes/followup4.md).
+    # fifteen sets (0 / 0.5 / 1.0; docs/answer-quality.md, session 10).
     pointing_weight: float = 1.0
     # Whether a follow-up is answered when its own words, searched alone, show evidence
     # enough (the larger of the two evidences decides whether to decline).
