@@ -475,7 +475,7 @@ def test_a_long_question_leading_with_a_pronoun_leans_on_its_context(pointing):
 @pytest.mark.parametrize("question", [
     # the pronoun follows a word it can point to
     "Vilken uppsägningstid har avtalet för kommunerna och vad händer när den har löpt ut helt?",
-    "Är någon av de fyra avtalsparterna överordnad de andra, eller väger de alla lika tungt?",
+    "Gäller riktlinjerna för alla kommuner i länet, eller måste de antas av varje nämnd för sig?",
     # the "det" of a cleft, and of a formal subject, points at nothing
     "vem är det som beslutar om avtalet ska förlängas när perioden har gått ut?",
     "finns det några regler om vilka yrkesgrupper som får delegera insatser i hemmet?",

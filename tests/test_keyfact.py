@@ -24,7 +24,7 @@ def test_the_responsible_party_is_the_fact_of_a_who_question():
 
 def test_a_period_in_words_is_found():
     sentence = "Avtalet kan sägas upp med nio månaders uppsägningstid."
-    assert fact(sentence, "Hur lång tid har man på sig?") == "nio månaders uppsägningstid"
+    assert fact(sentence, "Hur lång tid har parterna på sig?") == "nio månaders uppsägningstid"
 
 
 def test_dates_and_amounts_are_facts():
