@@ -106,16 +106,15 @@ def main() -> int:
     return 0
 
 
-def correct(verdict: Verdict) -> float:
-    """One question's score when choosing a variant: the right section first for an
-    answerable question, a decline for one without gold."""
-    return float(verdict.hit(1) if verdict.answerable else verdict.abstained)
+def correct(verdict: Verdict, k: int = 1) -> float:
+    """One question's score when choosing a variant: a right section among the first `k`
+    citations (1: first) for an answerable question, a decline for one without gold."""
+    return float(verdict.hit(k) if verdict.answerable else verdict.abstained)
 
 
 def in_top3(verdict: Verdict) -> float:
-    """One question's score when choosing by the top three: a right section among the first
-    three citations for an answerable question, a decline for one without gold."""
-    return float(verdict.hit(3) if verdict.answerable else verdict.abstained)
+    """`correct` by the top three (`--choose hit3`)."""
+    return correct(verdict, 3)
 
 
 def facts_correct(verdict: Verdict) -> float:

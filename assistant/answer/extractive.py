@@ -94,9 +94,10 @@ class Answerer:
                                               if s.agreement}))
         self._admitted_by_scope: dict[Scope, np.ndarray] = {}
         self.rank_vectors = ranking_vectors(index, settings.window_weight)
-        self.hub_penalty = settings.hub_weight * hubness(
-            self.rank_vectors, [x.section_id for x in index.sentences], settings.hub_k) \
-            if settings.hub_weight else np.zeros(len(index.sentences), dtype=np.float32)
+        self.hub_penalty = (
+            settings.hub_weight * hubness(self.rank_vectors,
+                                          [x.section_id for x in index.sentences], settings.hub_k)
+            if settings.hub_weight else np.zeros(len(index.sentences), dtype=np.float32))
 
     def answer(self, question: str, query: Query, scope: Scope) -> Answer:
         """The full question decides whether to answer (and how sure the answer is); its

@@ -38,11 +38,12 @@ def concept_of(word: str, vocabulary: dict[str, str], heads: bool = False) -> st
     also of a compound whose last part is such a word (a Swedish compound is a kind of its
     last part: "blodtrycksmedicinerna" is "mediciner"), the longest such part of at least
     HEAD_LETTERS letters after at least PREFIX_LETTERS."""
-    concept = _concept(word.lower(), vocabulary)
+    lower = word.lower()
+    concept = _concept(lower, vocabulary)
     if concept or not heads:
         return concept
-    for start in range(PREFIX_LETTERS, len(word) - HEAD_LETTERS + 1):
-        concept = _concept(word.lower()[start:], vocabulary)
+    for start in range(PREFIX_LETTERS, len(lower) - HEAD_LETTERS + 1):
+        concept = _concept(lower[start:], vocabulary)
         if concept:
             return concept
     return None
