@@ -160,6 +160,10 @@ class Settings:
     alone_evidence: bool = True
     # The top sections whose evidence decides whether to decline (as calibrated).
     evidence_hits: int = 6
+    # quantity_missing looks for the quantity in the top sections' sentences holding a
+    # topical word of the question; with this, also a compound's known parts, and the
+    # rarest words when none is rare enough (a small corpus: every word in a fifth of it).
+    topical_parts: bool = True
 
     # Serving a region (issue 13). Generated answers: an OpenAI-compatible server's base URL
     # (".../v1"), model name and optional key; unset = extractive answers only. A generated

@@ -249,6 +249,30 @@ def test_the_answerer_looks_for_the_quantity_in_the_sentences_on_the_topic(fake_
         "quantity_missing"] == 0.0
 
 
+SMALL_SECTIONS = [
+    fake_section("pris", "Avgiften för förvaring på bårhuset räknas upp årligen. Kommunen "
+                 "betalar avgiften.", title="Avgift"),
+    fake_section("transport", "Kommunen beställer transport till bårhuset.", title="Transport"),
+    fake_section("ansvar", "Kommunen ansvarar för förvaringen tills transporten sker.",
+                 title="Ansvar"),
+]
+
+
+def test_in_a_small_corpus_the_rarest_words_name_the_topic(tmp_path):
+    # three sections: every word is used by a third of them, none by under a fifth; the
+    # question's compound "bårhusavgiften" is read as its parts
+    embed = HashEmbedder()
+    config = dataclasses.replace(Settings(), index_dir=tmp_path / "index",
+                                 data_dir=tmp_path / "data", decision_file=decision_file(tmp_path),
+                                 domain_vocabulary=False, llm_url=None, chroma_url=None)
+    small = Assistant(memory_index(SMALL_SECTIONS, embed), config, embed_query=embed)
+    question = "Hur ofta räknas bårhusavgiften upp?"
+    assert evidence(small, question)["quantity_missing"] == 0.0
+    off = Assistant(memory_index(SMALL_SECTIONS, embed),
+                    dataclasses.replace(config, topical_parts=False), embed_query=embed)
+    assert evidence(off, question)["quantity_missing"] == 1.0
+
+
 def test_the_best_sentence_is_looked_for_where_the_scope_allows(fake_assistant):
     query = fake_assistant.query("Vem betalar hörapparater till barn?")
     hits = fake_assistant.search.search(query.text, query.vector, limit=5)

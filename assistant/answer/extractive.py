@@ -178,6 +178,13 @@ class Answerer:
         share = self.search.section_share
         words = {w for w in tokens(self.search.lexical_form(query))
                  if share.get(w, 0.0) < TOPICAL_SHARE}
+        if self.settings.topical_parts:
+            known = {w: share[w] for w in self.search.vocabulary.search_tokens(
+                tokens(self.search.lexical_form(query))) if share.get(w)}
+            # a compound's known parts ("bårhus|avgifterna"); in a small corpus every word
+            # may be used by a fifth of its sections: then its rarest words name the topic
+            rare = {w for w, used in known.items() if used < TOPICAL_SHARE}
+            words |= rare or {w for w, used in known.items() if used == min(known.values())}
         return [self.index.sentences[i].text for hit in hits
                 for i in self.by_section.get(hit.section.id, []) if self.sentence_words[i] & words]
 
