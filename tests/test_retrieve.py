@@ -83,6 +83,15 @@ def test_staff_shorthand_is_spelled_out():
     assert "vårdcentral" in expand("Vilken vc ansvarar?", build_glossary([]))
 
 
+def test_shorthand_the_documents_write_themselves_is_left_as_it_is():
+    # a document that says "säbo" finds its sections by the word; one that never does is
+    # searched with what the word stands for
+    assert "särskilt boende" in expand("Vem tar hand om tänderna på säbo?", build_glossary(
+        ["Läkare på särskilt boende."]))
+    assert expand("Vem tar hand om tänderna på säbo?", build_glossary(
+        ["Läkare på säbo och särskilt boende."])) == "Vem tar hand om tänderna på säbo?"
+
+
 def test_words_the_documents_never_use_are_unknown_topics(assistant):
     search = assistant.search
     assert search.unknown_topics("Hur många semesterdagar har man?") == ["semesterdagar"]

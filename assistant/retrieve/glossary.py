@@ -21,14 +21,20 @@ STAFF_SHORTHAND = {
     "vc": "vårdcentral", "ssk": "sjuksköterska", "usk": "undersköterska",
     "dsk": "distriktssköterska", "pat": "patient", "vg": "Västra Götaland",
     "rehab": "rehabilitering", "hab": "habilitering", "korttids": "korttidsboende",
+    "säbo": "särskilt boende",
 }
+SHORTHAND_WORD = re.compile(r"\b(?:" + "|".join(STAFF_SHORTHAND) + r")\b")
 
 
 def build_glossary(texts: Iterable[str]) -> dict[str, str]:
     """Abbreviation (lower case) → its first spelled-out form in the corpus (or, for staff
-    shorthand the corpus never defines, its usual meaning)."""
+    shorthand the corpus never uses, its usual meaning: where the documents write "säbo"
+    themselves the word finds its sections as it is)."""
     glossary: dict[str, str] = {}
+    shorthand = dict(STAFF_SHORTHAND)
     for text in texts:
+        for word in SHORTHAND_WORD.findall(text.lower()):
+            shorthand.pop(word, None)
         for match in ABBREVIATION.finditer(text):
             abbreviation = match.group(1)
             if sum(ch.isupper() for ch in abbreviation) < 2:
@@ -36,7 +42,7 @@ def build_glossary(texts: Iterable[str]) -> dict[str, str]:
             long_form = _long_form(text[: match.start()], abbreviation)
             if long_form:
                 glossary.setdefault(abbreviation.lower(), long_form)
-    return STAFF_SHORTHAND | glossary
+    return shorthand | glossary
 
 
 def _long_form(before: str, abbreviation: str) -> str | None:
