@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.retrieve.spelling import Speller
 
 TEXT = ("Hälso- och sjukvårdsavtalet gäller för patienten som är utskrivningsklar. "
@@ -54,3 +56,26 @@ def test_a_tie_between_two_corpus_words_is_broken_the_same_way_under_every_hash_
         seen.add(subprocess.run([sys.executable, "-c", script], env=env, check=True,
                                 capture_output=True, text=True).stdout.strip())
     assert seen == {"['kvark'] bastun"}
+
+
+def _general_repair_available() -> bool:
+    from assistant.retrieve.morphology import available
+    from assistant.retrieve.word_frequency import default_table
+
+    return available() and default_table() is not None
+
+
+@pytest.mark.skipif(not _general_repair_available(),
+                    reason="needs hunspell-sv and the set-up's word frequency table")
+def test_a_typo_of_an_everyday_word_the_documents_never_use_is_repaired():
+    repaired = speller().repair("Vi hopppas att pappan får hjälp, han bor på äldrebonendet")
+    assert "hoppas" in repaired and "äldreboende" in repaired
+
+
+@pytest.mark.skipif(not _general_repair_available(),
+                    reason="needs hunspell-sv and the set-up's word frequency table")
+def test_real_words_shorthand_and_compounds_are_not_repaired_to_everyday_words():
+    question = "Vem betalar kanylerna för noro på säboplats?"
+    # "kanylerna" is Swedish (Hunspell knows it), "noro" too short to tell and "säboplats"
+    # would lose its first letter ("boplats")
+    assert speller().repair(question) == question

@@ -50,6 +50,18 @@ def available() -> bool:
     return _hunspell() is not None
 
 
+def misspelled(word: str) -> bool:
+    """Whether Hunspell knows no such Swedish word (in any inflection or compound); False
+    without the dictionary (nothing is then called a typo)."""
+    speller = _hunspell()
+    if speller is None:
+        return False
+    try:
+        return not speller.spell(word)
+    except (UnicodeError, ValueError):
+        return False
+
+
 @lru_cache(maxsize=8192)
 def dictionary_forms(word: str) -> tuple[str, ...]:
     """The dictionary forms (lower case) of a Swedish word other than the word itself:

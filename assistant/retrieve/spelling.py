@@ -17,7 +17,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from assistant.retrieve.lexical import FOLD, stemmer
-from assistant.retrieve.word_frequency import zipf
+from assistant.retrieve.morphology import misspelled
+from assistant.retrieve.word_frequency import common_words, zipf
 
 WORD = re.compile(r"[A-Za-zÅÄÖåäöÉéÜü]+")
 MIN_LENGTH = 4  # shorter words are too ambiguous to correct
@@ -25,6 +26,7 @@ FUZZY_MIN_LENGTH = 5
 LONG_WORD = 9
 SWEDISH_WORD = 1.5  # wordfreq Zipf frequency: about once in 30 million words
 MORE_COMMON = 1.0  # a restored spelling must be ten times as common as the typed one
+COMMON_WORD = 3.0  # a typo is repaired to an everyday word at least this common (≈ 1 in 10⁶)
 
 
 class Speller:
@@ -47,7 +49,8 @@ class Speller:
         if restored and (typed < SWEDISH_WORD or frequency(restored) >= typed + MORE_COMMON):
             known = restored  # "vard" → "vård", but "bara" stays "bara", not "bära"
         elif typed < SWEDISH_WORD:
-            known = self._nearest(lower)
+            known = self._nearest(lower) or (common_nearest(lower) if misspelled(lower)
+                                             else None)
         else:
             known = None
         if known is None:
@@ -67,6 +70,29 @@ class Speller:
             return None
         nearest = min(matches, key=lambda m: (m[1], m[0]))[0]  # ties: not by hash order
         return None if _stem(nearest) == _stem(word) else nearest  # another form of the word
+
+
+def common_nearest(word: str) -> str | None:
+    """The commonest everyday Swedish word (wordfreq Zipf ≥ COMMON_WORD) one edit away, two
+    for long words: a typo of a word the documents need not use ("hopppas" → "hoppas",
+    "äldrebonendet" → "äldreboende"), which would otherwise read as an unknown topic. Asked
+    only of words Hunspell does not know (`misspelled`): "kanylerna" is no typo of
+    "kanalerna"."""
+    if len(word) < FUZZY_MIN_LENGTH:  # "säbo", "noro": too short to tell
+        return None
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    common = common_words(COMMON_WORD)
+    limit = 2 if len(word) >= LONG_WORD else 1
+    # a typo seldom hits the first letter; a compound of a word the documents use does not
+    # make another word by losing it ("säboplats" is no "boplats")
+    matches = [m for m in process.extract(word, common.keys(), scorer=OSA.distance,
+                                          score_cutoff=limit, limit=None)
+               if m[0][:1] == word[:1]]
+    if not matches:
+        return None
+    return max(matches, key=lambda m: (-m[1], common[m[0]], m[0]))[0]
 
 
 def _stem(word: str) -> str:

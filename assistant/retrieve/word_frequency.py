@@ -65,6 +65,21 @@ class FrequencyTable:
         return row[0] if row else 0.0
 
 
+    def common(self, min_zipf: float) -> dict[str, float]:
+        """Every plain word at least this common, with its frequency."""
+        with self._lock:
+            return dict(self._db.execute("SELECT word, zipf FROM zipf WHERE zipf >= ?",
+                                         (min_zipf,)).fetchall())
+
+
+@lru_cache(maxsize=2)
+def common_words(min_zipf: float) -> dict[str, float]:
+    """Swedish words at least `min_zipf` common (read once: ~0.1 s for the 30,000 words of
+    Zipf 3); empty when the set-up's table is missing."""
+    table = default_table()
+    return table.common(min_zipf) if table is not None else {}
+
+
 def table_path() -> Path:
     """Where set-up writes the table: beside the converted model's folder."""
     from assistant.config import Settings
