@@ -155,6 +155,16 @@ class Settings:
     # left out by `scripts/tune.py --folds 5 --by-set --chat-order --choose hit3` over the
     # fifteen sets (0 / 0.5 / 1.0; docs/answer-quality.md, session 10).
     pointing_weight: float = 1.0
+    # A question naming a party ("vi och vc bråkar om …": the parties are read from the
+    # headings, "Kommunens ansvar", hybrid.py `parties`) is ranked by its embedding mixed with
+    # this much of the embedding of its words without the party (0: off), so that naming the
+    # other party does not draw the section named after it. scripts/tune.py --folds 5
+    # --by-set --chat-order over the fifteen sets (0 / 0.2 / 0.35 / 0.5 / 0.65 / 0.8): 0.5
+    # chosen in 3 of 5 folds (0.35 in 2) and for 12 of 15 sets left out (0 never); out of
+    # fold hit@1 0.692 → 0.700, hit@3 0.834 → 0.837. Applied to a follow-up's reading after
+    # its context too (chosen in 4 of 5 folds): 1,054 answerable, hit@1 728 → 741, hit@3
+    # 880 → 884 against 0 (docs/answer-quality.md, session 11).
+    party_weight: float = 0.5
     # Whether a follow-up is answered when its own words, searched alone, show evidence
     # enough (the larger of the two evidences decides whether to decline).
     alone_evidence: bool = True

@@ -225,6 +225,14 @@ class Assistant:
             alone = self._embedded(asked)
             if self.settings.alone_evidence:
                 query = dataclasses.replace(query, alone=alone)
+        if self.settings.party_weight > 0:
+            dense = self.search.expand(reading.text, dense=True)
+            neutral = self.search.without_parties(dense)
+            if neutral != dense and neutral.strip():
+                query = dataclasses.replace(query, focus=mixed(
+                    query.ranking_vector, self.embed_query(neutral), self.settings.party_weight))
+                if not reading.follow_up:
+                    alone = query
         if not soft:
             return query  # ranked as read: alone, or with its context only
         with_context = query if reading.follow_up else self._embedded(reading.context)

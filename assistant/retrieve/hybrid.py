@@ -42,6 +42,11 @@ QUESTION_SPLIT = re.compile(r"(?<=[.!?])\s+")
 LEXICAL_FORMS_KEPT = 256  # questions whose lexical form is kept (lexical_form)
 
 
+# A heading naming a party by what it must do ("Kommunens ansvar", "Vårdcentralens särskilda
+# ansvar", "Bårhusens ansvar"): the word in the genitive names a party of the agreement.
+PARTY_HEADING = re.compile(r"^(?:[\d.]+\s+|[a-z]\.\s+)?(\w+?)s\s+(?:\w+\s+)?(?:ansvar|åtaganden?)$")
+
+
 def asking_part(text: str) -> str:
     """The sentences that ask (end in "?") of a text that also tells ("Brukaren fick UVI i
     natt. Vem …?"); the whole text when every sentence asks or none does."""
@@ -130,6 +135,10 @@ class HybridSearch:
                                          settings.alone_weight, settings.topic_weight,
                                          settings.cued_weight, settings.pointing_weight)
         self.domain = load_vocabulary() if settings.domain_vocabulary else {}
+        # the parties the agreement assigns duties to, read from its headings (PARTY_HEADING)
+        self.parties = frozenset(t for s in index.sections
+                                 for m in [PARTY_HEADING.match(s.title.strip())] if m
+                                 for t in tokens(m.group(1)))
         self._lexical_forms: dict[str, str] = {}
         # The concepts searched with an everyday word: only for words the documents do not
         # use themselves (unless `concepts_for_corpus_words`): "hemsjukvård" is the text's
@@ -146,6 +155,14 @@ class HybridSearch:
         glossary = self.dense_glossary if dense else self.glossary
         return with_concepts(expand(self.speller.repair(question), glossary), self.concepts,
                              self.settings.compound_heads)
+
+    def without_parties(self, text: str) -> str:
+        """The text without the words naming a party (`parties`): as typed, inflected
+        ("vårdcentralen"), or an abbreviation the glossary spells out as one ("vc")."""
+        def party(word: str) -> bool:
+            spelled = self.glossary.get(word.lower(), "")
+            return bool(self.parties.intersection(tokens(f"{word} {spelled}")))
+        return " ".join(w for w in text.split() if not party(w.strip("(),.?!:;")))
 
     def lexical_form(self, query: str) -> str:
         """The question as BM25 and the word-based signals read it: with a word's dictionary
