@@ -176,11 +176,11 @@ class Answerer:
         """The sentences of the hits' sections that hold one of the question's topical words
         (a word fewer than TOPICAL_SHARE of the sections use)."""
         share = self.search.section_share
-        words = {w for w in tokens(self.search.lexical_form(query))
-                 if share.get(w, 0.0) < TOPICAL_SHARE}
+        asked = tokens(self.search.lexical_form(query))
+        words = {w for w in asked if share.get(w, 0.0) < TOPICAL_SHARE}
         if self.settings.topical_parts:
-            known = {w: share[w] for w in self.search.vocabulary.search_tokens(
-                tokens(self.search.lexical_form(query))) if share.get(w)}
+            known = {w: share[w] for w in self.search.vocabulary.search_tokens(asked)
+                     if share.get(w)}
             # a compound's known parts ("bårhus|avgifterna"); in a small corpus every word
             # may be used by a fifth of its sections: then its rarest words name the topic
             rare = {w for w, used in known.items() if used < TOPICAL_SHARE}

@@ -7,7 +7,9 @@ corpus never uses is replaced by the corpus word it most likely meant: the same 
 å/ä/ö restored when that spelling is much more common in Swedish ("vard" → "vård", but
 "bara" stays), else, unless it is an ordinary Swedish word (wordfreq's list: "löser" is not
 a typo of "löper"), the nearest corpus word one edit away (two for long words; a swap of two
-letters is one edit).
+letters is one edit). A word neither the corpus nor Hunspell knows, with no corpus word that
+near, is a typo of an everyday word the documents need not use ("hopppas" → "hoppas"):
+`common_nearest`.
 """
 
 from __future__ import annotations

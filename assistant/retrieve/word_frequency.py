@@ -64,7 +64,6 @@ class FrequencyTable:
                                    (word.lower(),)).fetchone()
         return row[0] if row else 0.0
 
-
     def common(self, min_zipf: float) -> dict[str, float]:
         """Every plain word at least this common, with its frequency."""
         with self._lock:
