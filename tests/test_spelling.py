@@ -65,6 +65,9 @@ def _general_repair_available() -> bool:
     return available() and default_table() is not None
 
 
+# slow tier: the word frequency table is made by the set-up's model step, which the fast tier
+# runs beside on a fresh clone
+@pytest.mark.slow
 @pytest.mark.skipif(not _general_repair_available(),
                     reason="needs hunspell-sv and the set-up's word frequency table")
 def test_a_typo_of_an_everyday_word_the_documents_never_use_is_repaired():
@@ -72,6 +75,7 @@ def test_a_typo_of_an_everyday_word_the_documents_never_use_is_repaired():
     assert "hoppas" in repaired and "äldreboende" in repaired
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _general_repair_available(),
                     reason="needs hunspell-sv and the set-up's word frequency table")
 def test_real_words_shorthand_and_compounds_are_not_repaired_to_everyday_words():
