@@ -183,8 +183,9 @@ class Answerer:
                      if share.get(w)}
             # a compound's known parts ("bårhus|avgifterna"); in a small corpus every word
             # may be used by a fifth of its sections: then its rarest words name the topic
-            rare = {w for w, used in known.items() if used < TOPICAL_SHARE}
-            words |= rare or {w for w, used in known.items() if used == min(known.values())}
+            rarest = min(known.values(), default=0.0)
+            words |= {w for w, used in known.items() if used < TOPICAL_SHARE} \
+                or {w for w, used in known.items() if used == rarest}
         return [self.index.sentences[i].text for hit in hits
                 for i in self.by_section.get(hit.section.id, []) if self.sentence_words[i] & words]
 
