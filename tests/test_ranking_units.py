@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 from assistant.answer.decide import load_model
-from assistant.answer.extractive import hubness, ranking_vectors
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
+from assistant.index import hubness as stored_hubness
 from assistant.index.chunking import sentences
+from assistant.index.hubness import hubness, ranking_vectors
 from assistant.index.store import window_texts
 from assistant.retrieve.hybrid import Hit, HybridSearch, Scope
 from assistant.service import Assistant
@@ -439,12 +440,12 @@ def test_window_texts_keep_to_their_section_under_its_headings():
 
 
 def test_the_ranking_reads_the_window_by_its_weight(index):
-    mixed = ranking_vectors(index, 0.3)
+    mixed = ranking_vectors(index.sentence_vectors, index.window_vectors, 0.3)
     expected = 0.7 * index.sentence_vectors + 0.3 * index.window_vectors
     assert np.allclose(mixed, expected, atol=1e-6)
-    assert ranking_vectors(index, 0.0) is index.sentence_vectors
-    without = dataclasses.replace(index, window_vectors=None)
-    assert ranking_vectors(without, 0.3) is without.sentence_vectors
+    assert ranking_vectors(index.sentence_vectors, index.window_vectors, 0.0) \
+        is index.sentence_vectors
+    assert ranking_vectors(index.sentence_vectors, None, 0.3) is index.sentence_vectors
 
 
 def _unit(*rows: list[float]) -> np.ndarray:
@@ -486,3 +487,27 @@ def test_each_sentence_score_is_lowered_by_its_hubness_times_the_weight(index, c
     assert before and before.keys() == after.keys()
     for i, score in before.items():
         assert after[i] == pytest.approx(score - 0.5 * hubs[i], abs=1e-5)
+
+
+def test_the_answerer_reads_the_hubness_a_build_stored(index, config, embed):
+    stored = np.linspace(-0.1, 0.1, len(index.sentences)).astype(np.float32)
+    assistant = Assistant(dataclasses.replace(index, hubness=stored),
+                          dataclasses.replace(config, hub_weight=0.5), embed_query=embed)
+    assert np.allclose(assistant.answerer.hub_penalty, 0.5 * stored)
+
+
+def test_stored_hubness_is_read_only_for_the_settings_it_was_computed_for(tmp_path, index):
+    config = Settings(window_weight=0.3, hub_k=2)
+    sections = [x.section_id for x in index.sentences]
+    stored_hubness.write(tmp_path, index.sentence_vectors, index.window_vectors, sections, config)
+    manifest = {"hubness": stored_hubness.computed_for(config)}
+    count = len(index.sentences)
+    expected = hubness(ranking_vectors(index.sentence_vectors, index.window_vectors, 0.3),
+                       sections, 2)
+    assert np.allclose(stored_hubness.read(tmp_path, manifest, config, count), expected)
+    assert stored_hubness.read(tmp_path, manifest, Settings(window_weight=0.3, hub_k=3),
+                               count) is None
+    assert stored_hubness.read(tmp_path, manifest, Settings(window_weight=0.5, hub_k=2),
+                               count) is None
+    assert stored_hubness.read(tmp_path, {}, config, count) is None  # an older build
+    assert stored_hubness.read(tmp_path, manifest, config, count + 1) is None

@@ -27,6 +27,7 @@ from assistant.answer.keyfact import asked_unit, key_fact
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
 from assistant.index.chunking import Sentence
+from assistant.index.hubness import hubness, ranking_vectors
 from assistant.index.store import Index
 from assistant.ingest.clean import BULLET, collapse
 from assistant.ingest.manifest import DocumentInfo
@@ -93,11 +94,13 @@ class Answerer:
         self.agreement_titles = tuple(sorted({s.agreement for s in index.sections
                                               if s.agreement}))
         self._admitted_by_scope: dict[Scope, np.ndarray] = {}
-        self.rank_vectors = ranking_vectors(index, settings.window_weight)
-        self.hub_penalty = (
-            settings.hub_weight * hubness(self.rank_vectors,
-                                          [x.section_id for x in index.sentences], settings.hub_k)
-            if settings.hub_weight else np.zeros(len(index.sentences), dtype=np.float32))
+        self.rank_vectors = ranking_vectors(index.sentence_vectors, index.window_vectors,
+                                            settings.window_weight)
+        hubs = np.zeros(len(index.sentences), dtype=np.float32)
+        if settings.hub_weight:  # stored by the build; computed here for other settings
+            hubs = index.hubness if index.hubness is not None else hubness(
+                self.rank_vectors, [x.section_id for x in index.sentences], settings.hub_k)
+        self.hub_penalty = settings.hub_weight * hubs
 
     def answer(self, question: str, query: Query, scope: Scope) -> Answer:
         """The full question decides whether to answer (and how sure the answer is); its
@@ -379,33 +382,6 @@ def _declined(question: str, hits: list[Hit], scope: Scope | None = None,
               probability: float | None = None) -> Answer:
     text = abstention_text(hits[:3], in_english(question), scope_name(scope))
     return Answer(question, text, abstained=True, evidence=probability)
-
-
-def ranking_vectors(index: Index, window_weight: float) -> np.ndarray:
-    """The sentence vectors the answerer ranks by: each sentence's own vector mixed with its
-    window's (`window_weight` of it). Declining reads the sentences' own vectors."""
-    if index.window_vectors is None or not window_weight:
-        return index.sentence_vectors
-    return ((1 - window_weight) * index.sentence_vectors
-            + window_weight * index.window_vectors).astype(np.float32)
-
-
-def hubness(vectors: np.ndarray, sections: list[str], k: int, block: int = 1024) -> np.ndarray:
-    """How near each sentence stands to the rest of the corpus: the mean cosine to its `k`
-    nearest sentences of other sections, less the corpus's mean of that (the local scaling
-    of CSLS, Conneau et al. 2018): a sentence near everything is near every question too.
-    Computed in blocks of rows, so memory stays at `block` × n."""
-    n = len(vectors)
-    if n <= k:
-        return np.zeros(n, dtype=np.float32)
-    ids = np.unique(np.asarray(sections), return_inverse=True)[1]
-    nearest = np.empty(n, dtype=np.float32)
-    for start in range(0, n, block):
-        rows = slice(start, min(start + block, n))
-        similarity = vectors[rows] @ vectors.T
-        similarity[ids[rows, None] == ids[None, :]] = -1.0
-        nearest[rows] = np.partition(similarity, n - k, axis=1)[:, -k:].mean(axis=1)
-    return nearest - nearest.mean()
 
 
 def _idf(documents: list[frozenset[str]]) -> dict[str, float]:

@@ -30,6 +30,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import UserError
+from assistant.index import hubness
 from assistant.index.chunking import Sentence, chunk_section, sentences
 from assistant.index.embed import Embedding, default_embedding
 from assistant.ingest.manifest import DocumentInfo, corpus_file, load_manifest
@@ -64,10 +65,12 @@ class Index:
     # Each sentence embedded with its neighbours in its section, under its headings
     # (`window_texts`); None for a build without them.
     window_vectors: np.ndarray | None = None
+    # Each sentence's hubness (index/hubness.py), when stored for the current settings.
+    hubness: np.ndarray | None = None
 
 
 # Code whose output is stored in the index: a change to it makes the index stale.
-INDEXED_CODE = ("ingest", "index/chunking.py", "retrieve/lexical.py")
+INDEXED_CODE = ("ingest", "index/chunking.py", "index/hubness.py", "retrieve/lexical.py")
 # How sentence vectors are made (`_sentence_vectors`); with the embedding backend's name it is
 # part of the fingerprint, so a change to either rebuilds the index.
 SENTENCE_VECTORS = "mean-of-plain-and-headed-1+window-1"
@@ -228,6 +231,8 @@ def _build(settings: Settings, progress: bool) -> Path:
         _write_bm25(target, texts)
         np.save(target / "sentences.npy", sentence_vectors.astype(np.float32))
         np.save(target / "windows.npy", window_vectors.astype(np.float32))
+        hubness.write(target, sentence_vectors, window_vectors,
+                      [x.section_id for x in quotable], settings)
         _write_json(target / "sentences.json", [asdict(x) for x in quotable])
         _write_json(target / "sections.json", [asdict(s) for s in all_sections])
         _write_json(target / "chunks.json", [asdict(c) for c in chunks])
@@ -237,7 +242,7 @@ def _build(settings: Settings, progress: bool) -> Path:
             "fingerprint": fingerprint(settings), "version": INDEX_VERSION,
             "sections": len(all_sections), "chunks": len(chunks), "sentences": len(quotable),
             "seconds": round(time.perf_counter() - started, 1), "skipped": problems,
-            "embedding": embedding.as_dict(),
+            "embedding": embedding.as_dict(), "hubness": hubness.computed_for(settings),
             "phases": {name: round(seconds, 1) for name, seconds in phases.items()},
             # distinct texts, how many the model embedded (the rest: the embedding store)
             "embedded": {"texts": embedded.get("texts", 0), "new": embedded.get("embedded", 0)},
@@ -523,14 +528,16 @@ def open_index(settings: Settings, in_memory: bool = False) -> Index:
     sections = [_section(row) for row in _read_json(path / "sections.json")]
     chunks = [Chunk(**row) for row in _read_json(path / "chunks.json")]
     vectors = _chunk_vectors(path, len(chunks)) if in_memory else None
+    quotable = [Sentence(**row) for row in _read_json(path / "sentences.json")]
     return Index(
         path=path,
         documents=[DocumentInfo(**row) for row in _read_json(path / "documents.json")],
         sections=sections,
         chunks=chunks,
-        sentences=[Sentence(**row) for row in _read_json(path / "sentences.json")],
+        sentences=quotable,
         sentence_vectors=np.load(path / "sentences.npy"),
         window_vectors=np.load(path / "windows.npy") if (path / "windows.npy").exists() else None,
+        hubness=hubness.read(path, _read_json(path / "manifest.json"), settings, len(quotable)),
         bm25=SavedBM25(path / "bm25"),
         collection=(LazyCollection(lambda: _open_collection(settings, path)) if vectors is not None
                     else _open_collection(settings, path)),
