@@ -218,21 +218,14 @@ class Assistant:
         earlier = [strip_instructions(h) for h in
                    check_history(history, self.settings.max_question_chars)]
         reading = self.search.read(asked, earlier)
-        query = self._embedded(reading.text, asked=asked if reading.follow_up else None)
+        query = self._embedded(reading.text, asked=asked if reading.follow_up else None,
+                               without_parties=True)
         soft = reading.context is not None and reading.weight != float(reading.follow_up)
         alone = query
         if reading.follow_up and (soft or self.settings.alone_evidence):
             alone = self._embedded(asked)
             if self.settings.alone_evidence:
                 query = dataclasses.replace(query, alone=alone)
-        if self.settings.party_weight > 0:
-            dense = self.search.expand(reading.text, dense=True)
-            neutral = self.search.without_parties(dense)
-            if neutral != dense and neutral.strip():
-                query = dataclasses.replace(query, focus=mixed(
-                    query.ranking_vector, self.embed_query(neutral), self.settings.party_weight))
-                if not reading.follow_up:
-                    alone = query
         if not soft:
             return query  # ranked as read: alone, or with its context only
         with_context = query if reading.follow_up else self._embedded(reading.context)
@@ -245,13 +238,21 @@ class Assistant:
             query = dataclasses.replace(query, alone=with_context)
         return query
 
-    def _embedded(self, text: str, asked: str | None = None) -> Query:
-        """`asked`: a follow-up's own words (`text` also holds the earlier turns')."""
+    def _embedded(self, text: str, asked: str | None = None,
+                  without_parties: bool = False) -> Query:
+        """`asked`: a follow-up's own words (`text` also holds the earlier turns').
+        `without_parties`: ranked also by the text without the parties it names, mixed by
+        `party_weight` (a party named is the other side of the question, not its topic)."""
         expanded = self.search.expand(text)
         dense = self.search.expand(text, dense=True)
         focus = without_agreement_name(dense)
-        return Query(expanded, self.embed_query(dense),
-                     focus=self.embed_query(focus) if focus != dense else None,
+        vector = self.embed_query(dense)
+        ranking = self.embed_query(focus) if focus != dense else vector
+        neutral = self.search.without_parties(dense) \
+            if without_parties and self.settings.party_weight else dense
+        if neutral != dense and neutral.strip():
+            ranking = mixed(ranking, self.embed_query(neutral), self.settings.party_weight)
+        return Query(expanded, vector, focus=ranking if ranking is not vector else None,
                      follow_up=asked is not None,
                      asked=self.search.expand(asked) if asked is not None else None)
 
