@@ -1,6 +1,6 @@
 """Sentence hubness: how near each sentence stands to the rest of the corpus. The answerer
 lowers a sentence's cosine by it (answer/extractive.py); it is quadratic in the number of
-sentences (about 3 s at 20,000 on two cores), so a build computes it once and stores it
+sentences (about 2 s at 20,000 on two cores), so a build computes it once and stores it
 beside the sentence vectors, with the settings it was computed for."""
 
 from __future__ import annotations
