@@ -93,8 +93,9 @@ class Settings:
     # 0.3 (docs/answer-quality.md, session 10).
     window_weight: float = 0.3
     # A sentence near everything is near every question: its cosine is lowered by this much
-    # of its hubness (answer/extractive.py `hubness`: mean cosine to its `hub_k` nearest
-    # sentences of other sections, centred; CSLS's k = 10, not tuned). 0.25 chosen in 5 of
+    # of its hubness (index/hubness.py: mean cosine to its `hub_k` nearest sentences of
+    # other sections, centred; CSLS's k = 10, not tuned; stored by the index build for the
+    # build's window_weight and hub_k, computed at load for others). 0.25 chosen in 5 of
     # 5 folds and for 15 of 15 sets left out by scripts/tune.py --folds 5 --by-set
     # --chat-order (0 / 0.25 / 0.5); docs/answer-quality.md, session 10.
     hub_weight: float = 0.25
