@@ -118,6 +118,10 @@ class Settings:
     # (scripts/calibrate_threshold.py writes assistant/answer/decision.json: coefficients and
     # the two thresholds, decline / low confidence). Another file can be given here.
     decision_file: Path | None = None
+    # Question vectors are moved by the adapter fitted on the question sets
+    # (retrieve/adapter.py, scripts/fit_adapter.py): None = the shipped file, "off" = none,
+    # or a file's path (AVTAL_QUERY_ADAPTER).
+    query_adapter: str | None = field(default_factory=lambda: _env("AVTAL_QUERY_ADAPTER"))
     # Everyday care words get the agreement's concept added (retrieve/vocabulary.yaml).
     domain_vocabulary: bool = True
     # Question words also searched in their Hunspell dictionary form ("läkemedlen" →

@@ -26,6 +26,7 @@ from assistant.index import store
 from assistant.ingest.manifest import DocumentInfo
 from assistant.ingest.scopes import agreement_keys, scope_choices
 from assistant.privacy import redact_personnummer
+from assistant.retrieve.adapter import usable
 from assistant.retrieve.conversation import mixed
 from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.hybrid import HybridSearch, Scope
@@ -67,7 +68,7 @@ def _generator(settings: Settings) -> Generator | None:
 class Assistant:
     def __init__(self, index: store.Index, settings: Settings, retriever: str = "hybrid",
                  embed_query: Callable[[str], np.ndarray] | None = None):
-        from assistant.index.embed import query_embedder
+        from assistant.index.embed import DIMENSION, MODEL_NAME, query_embedder
 
         self.settings = settings
         self.index = index
@@ -75,6 +76,11 @@ class Assistant:
         # unit tests pass a fake embedder with an in-memory index (tests/fakes.py).
         self.embed_query = embed_query or query_embedder(store.embedding_of(index.path),
                                                          settings.model_dir)
+        # What to cite is ranked with the question moved by the adapter fitted on the question
+        # sets (retrieve/adapter.py); whether to answer is read from it as embedded.
+        self.adapter = None if embed_query else usable(
+            settings.query_adapter, MODEL_NAME, DIMENSION,
+            {versions.series_of(d) for d in index.documents})
         self.search = HybridSearch(index, settings, retriever)
         self.answerer = Answerer(index, self.search, settings)
         self._sections = {s.id: s for s in index.sections}
@@ -252,9 +258,16 @@ class Assistant:
             if without_parties and self.settings.party_weight else dense
         if neutral != dense and neutral.strip():
             ranking = mixed(ranking, self.embed_query(neutral), self.settings.party_weight)
+        if self.adapter is not None:
+            ranking = self.adapter.apply(ranking)
         return Query(expanded, vector, focus=ranking if ranking is not vector else None,
                      follow_up=asked is not None,
                      asked=self.search.expand(asked) if asked is not None else None)
+
+    def ranking_vector(self, text: str) -> np.ndarray:
+        """The question's vector for ranking (through the adapter, when there is one)."""
+        vector = self.embed_query(text)
+        return vector if self.adapter is None else self.adapter.apply(vector)
 
     def retrieved(self, question: str, scope: str = "alla", history: list[str] | None = None,
                   k: int = 10) -> list[str]:
@@ -270,7 +283,7 @@ class Assistant:
         """The same search as a LangChain retriever, for chains and notebooks."""
         from assistant.retrieve.langchain_retriever import AgreementRetriever
 
-        return AgreementRetriever(search_engine=self.search, embed_query=self.embed_query,
+        return AgreementRetriever(search_engine=self.search, embed_query=self.ranking_vector,
                                   scope=self.parse_scope(scope), k=k)
 
     def scopes(self) -> list[tuple[str, str]]:
