@@ -261,7 +261,7 @@ class Assistant:
         if self.adapter is not None:
             ranking = self.adapter.apply(ranking)
         return Query(expanded, vector, focus=ranking if ranking is not vector else None,
-                     follow_up=asked is not None,
+                     adapted=self.adapter is not None, follow_up=asked is not None,
                      asked=self.search.expand(asked) if asked is not None else None)
 
     def ranking_vector(self, text: str) -> np.ndarray:

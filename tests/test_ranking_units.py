@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.decide import load_model
+from assistant.answer.extractive import relevance
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
 from assistant.index import hubness as stored_hubness
@@ -511,3 +512,31 @@ def test_stored_hubness_is_read_only_for_the_settings_it_was_computed_for(tmp_pa
                                count) is None
     assert stored_hubness.read(tmp_path, {}, config, count) is None  # an older build
     assert stored_hubness.read(tmp_path, manifest, config, count + 1) is None
+
+
+def test_relevance_shown_reads_the_distance_to_the_answer_not_the_ratio():
+    """The "relevans N %" of a further source: the same gap shows the same share whether
+    scores are plain cosines near 0.85 or adapted ones near 0 (a ratio would read 98 % and
+    -100 %); always within 0–1."""
+    assert relevance(0.86, 0.83, 0.06) == pytest.approx(relevance(0.03, 0.0, 0.06)) == 0.75
+    assert relevance(0.86, 0.80, 0.06) == pytest.approx(0.5)
+    assert relevance(0.05, -0.5, 0.06) == 0.0
+    assert relevance(0.05, 0.09, 0.06) == 1.0
+    assert relevance(0.5, 0.1, 0.0) == 1.0
+
+
+def test_margins_are_read_wider_for_a_question_ranked_through_the_adapter(config, index,
+                                                                        embed):
+    """An adapted question's scores spread wider, so the same margins take in more: with
+    margins too narrow to reach a second sentence, the adapted reading still widens the quote
+    and adds sources, the plain one does not."""
+    narrow = dataclasses.replace(config, extend_margin=1e-6, citation_margin=1e-6,
+                                 adapted_margin_scale=1e6)
+    tiny = Assistant(index, narrow, embed_query=embed)
+    question = "Vem betalar sondmat till den som bor på särskilt boende?"
+    query = tiny.query(question)
+    plain = tiny.answerer.answer(question, query, EVERYWHERE)
+    wide = tiny.answerer.answer(question, dataclasses.replace(query, adapted=True), EVERYWHERE)
+    assert len(plain.citations) == 1 and plain.citations[0].quote.count(".") == 1
+    assert plain.citations[0].section_id == wide.citations[0].section_id == "b-sondmat"
+    assert len(wide.citations) > 1 or wide.citations[0].quote.count(".") > 1

@@ -52,6 +52,9 @@ class Query:
     text: str
     vector: np.ndarray  # the full question: decides whether the documents answer it
     focus: np.ndarray | None = None  # without the agreement's own name (cues.py)
+    # ranked with the question moved by the adapter (retrieve/adapter.py): its sentence
+    # scores spread wider, so the margins between them are read `adapted_margin_scale` wider
+    adapted: bool = False
     follow_up: bool = False  # earlier turns of the conversation were used (conversation.py)
     # A follow-up's own words (expanded); `text` also holds the earlier turns' topic words
     asked: str | None = None
@@ -120,16 +123,18 @@ class Answerer:
         # A follow-up's own words ("och om hen är 20 då?") do not say where its answer stands
         own_words = "" if query.follow_up and not settings.section_words_in_follow_ups \
             else question
+        spread = settings.adapted_margin_scale if query.adapted else 1.0
         chosen = self._citations(self._rank_sections(hits, query.text, query.ranking_vector,
-                                                     own_words))
+                                                     own_words), spread)
         if not chosen:
             return _declined(question, hits, scope, probability)
         sure = confidence == HIGH
         citations = [citation for citation, _, _ in chosen]
-        short, span = self._short_answer(chosen[0], question)
+        short, span = self._short_answer(chosen[0], question, spread)
         top = chosen[0][1]
-        relevance = [score / top if top > 0 else 1.0 for _, score, _ in chosen]
-        text = answer_text(citations, self.documents, short, relevance, sure, english)
+        shares = [relevance(top, score, spread * settings.citation_margin)
+                  for _, score, _ in chosen]
+        text = answer_text(citations, self.documents, short, shares, sure, english)
         return Answer(question, text, abstained=False, citations=citations,
                       short_answer=short, confidence=confidence,
                       key_fact=short[span[0]:span[1]] if short and span else None,
@@ -192,7 +197,8 @@ class Answerer:
         return [self.index.sentences[i].text for hit in hits
                 for i in self.by_section.get(hit.section.id, []) if self.sentence_words[i] & words]
 
-    def _short_answer(self, chosen, question: str) -> tuple[str | None, tuple[int, int] | None]:
+    def _short_answer(self, chosen, question: str,
+                      spread: float = 1.0) -> tuple[str | None, tuple[int, int] | None]:
         """The one verbatim sentence that answers: the best sentence of the first citation,
         or a sentence of its quote scoring almost as well that holds the fact the question
         asks for (keyfact.py); with the key fact's span in it."""
@@ -200,7 +206,7 @@ class Answerer:
         best = candidates[0].score
         options: list[tuple[str, tuple[int, int] | None]] = []
         for candidate in candidates:
-            if candidate.score < best - self.settings.extend_margin:
+            if candidate.score < best - spread * self.settings.extend_margin:
                 break
             sentence = self._verbatim(candidate.sentence)
             if sentence and collapse(sentence) in collapse(citation.quote):
@@ -315,7 +321,8 @@ class Answerer:
                                     float(similarity) + self.settings.lexical_weight * overlap, i))
         return sorted(result, key=lambda c: c.score, reverse=True)
 
-    def _citations(self, ranked) -> list[tuple[Citation, float, list[Candidate]]]:
+    def _citations(self, ranked,
+                   spread: float = 1.0) -> list[tuple[Citation, float, list[Candidate]]]:
         """The best sections while they score near the best one and carry evidence of their
         own (a best sentence not already quoted), with their scores and sentences."""
         chosen: list[tuple[Citation, float, list[Candidate]]] = []
@@ -325,18 +332,19 @@ class Answerer:
         for score, section, candidates in ranked:
             if len(chosen) >= self.settings.max_citations:
                 break
-            if chosen and score < top - self.settings.citation_margin:
+            if chosen and score < top - spread * self.settings.citation_margin:
                 break
             if chosen and any(collapse(candidates[0].sentence.text) in collapse(c.quote)
                               for c, _, _ in chosen):
                 continue
-            citation = self._cite(section, candidates)
+            citation = self._cite(section, candidates, spread)
             if citation:
                 chosen.append((citation, score, candidates))
         return chosen
 
-    def _cite(self, section: Section, candidates: list[Candidate]) -> Citation | None:
-        first, last = self._window(candidates)
+    def _cite(self, section: Section, candidates: list[Candidate],
+              spread: float = 1.0) -> Citation | None:
+        first, last = self._window(candidates, spread)
         start = self.index.sentences[first].start
         end = self.index.sentences[last].start + len(self.index.sentences[last].text)
         quote = " ".join(BULLET.sub("", section.body[start:end]).split())
@@ -349,7 +357,7 @@ class Answerer:
             section_id=section.id, page_label=section.page_label_at(start),
         )
 
-    def _window(self, candidates: list[Candidate]) -> tuple[int, int]:
+    def _window(self, candidates: list[Candidate], spread: float = 1.0) -> tuple[int, int]:
         """The best sentence, widened to neighbouring sentences of the same section that score
         almost as well, so a quote carries its context; a quote that announces a list ("…
         ansvarar för att:") takes the list's items too, since the items are the answer. Both
@@ -365,7 +373,7 @@ class Answerer:
 
         while last - first + 1 < settings.max_sentences:
             options = [i for i in (first - 1, last + 1)
-                       if fits(i) and scores[i] >= best.score - settings.extend_margin]
+                       if fits(i) and scores[i] >= best.score - spread * settings.extend_margin]
             if not options:
                 break
             pick = max(options, key=lambda i: scores[i])
@@ -376,6 +384,16 @@ class Answerer:
             last += 1
             room -= len(sentences[last].text)
         return first, last
+
+
+def relevance(top: float, score: float, margin: float) -> float:
+    """A further citation's standing beside the answer's own section, 0–1, as shown to the
+    user: 1 when it scores as high, 0.5 at the citation margin. Read from the distance, not
+    the ratio, so it means the same whether cosines are plain or moved by the question
+    adapter (whose scores lie near 0 and spread several times wider)."""
+    if margin <= 0:
+        return 1.0
+    return min(1.0, max(0.0, 1.0 - (top - score) / (2 * margin)))
 
 
 def _declined(question: str, hits: list[Hit], scope: Scope | None = None,
