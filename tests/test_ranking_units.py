@@ -184,6 +184,18 @@ def test_unknown_topics_are_words_neither_the_texts_nor_everyday_swedish_use(sea
     assert search.unknown_topics("Vem betalar hörapparatr?") == []  # a typo of a corpus word
 
 
+def test_a_known_topic_is_a_topic_word_the_texts_use(search, embed):
+    """`known_topic`: the question names something only some sections speak of ("sondmat"),
+    not only everyday words ("betalar", "patienten") or words the texts never use."""
+    def known(question: str) -> float:
+        return search.signals(search.expand(question), ranked(search, embed, question)
+                              )["known_topic"]
+
+    assert known("Vem betalar sondmat för patienten?") == 1.0
+    assert known("Vem betalar paracetamol för patienten?") == 0.0
+    assert known("Vem betalar för patienten?") == 0.0
+
+
 def test_declining_follows_the_evidence(fake_assistant):
     answered = fake_assistant.ask("Vem betalar sondmat till den som bor på särskilt boende?")
     declined = fake_assistant.ask("Hur många semesterdagar ger paracetamol?")

@@ -9,7 +9,8 @@ declines; below `sure_above` it answers but says it is not sure ("låg").
 
 The signals: from the search (retrieve/hybrid.py `signals`) how much the best section stands
 out, the share of the question's words the corpus uses, a topic word or a name the documents
-never use (and whether that word is rare in Swedish in every form, or a common one); from
+never use (and whether that word is rare in Swedish in every form, or a common one), a topic
+word they do use; from
 here, `sentence_evidence` (the best cosine to one sentence, and the question's own level: its
 median cosine to all of them) and `quantity_missing`, set when
 the question asks for an amount, a duration, a count, how often or an age (cues.py) and no
@@ -46,7 +47,7 @@ TOPICAL_SHARE = 0.2
 # Signals read from the question's words (the corpus's vocabulary, Swedish phrasing): not
 # evidence for a question in another language.
 WORD_SIGNALS = frozenset({"coverage", "unknown", "unknown_rare", "matched", "unknown_name",
-                          "quantity_missing"})
+                          "known_topic", "quantity_missing"})
 # Dense similarities: read at the Swedish level for a question in another language.
 DENSE_SIGNALS = frozenset({"similarity", "sentence_similarity"})
 

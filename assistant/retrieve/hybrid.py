@@ -226,7 +226,8 @@ class HybridSearch:
         how far the best section stands out from the others retrieved; the share of the
         question's words the corpus uses (questions about other things use other words);
         whether the question names a topic the documents never use (and whether that
-        word is rare in Swedish, `unknown_rare`); how much of the
+        word is rare in Swedish, `unknown_rare`); whether it names a topic the documents do
+        use (`known_topic`); how much of the
         question (its rare words weighing most) one of the top sections holds; and whether
         it names a proper name (a place, a region, a system) the documents never use. The
         topics and names are read from `own`, a follow-up's own words, when given; the topics
@@ -234,7 +235,8 @@ class HybridSearch:
         condition, "UVI", "stomi", not what is asked about)."""
         sims = sorted((h.similarity for h in hits), reverse=True)
         similarity = sims[0] if sims else 0.0
-        unknown = self.unknown_topics(asking_part(own or query))
+        asking = asking_part(own or query)
+        unknown = self.unknown_topics(asking)
         return {
             "similarity": similarity,
             "peak": similarity - float(np.mean(sims)) if sims else 0.0,
@@ -243,6 +245,8 @@ class HybridSearch:
             "unknown_rare": float(any(self.commonness(word) < RARE_WORD for word in unknown)),
             "matched": self.matched(self.lexical_form(query), hits[:MATCH_HITS]),
             "unknown_name": float(bool(self.unknown_names(own or query))),
+            "known_topic": float(any(self.is_topic(word) and self._known_word(word.lower())
+                                     for word in WORD.findall(asking))),
         }
 
     def matched(self, query: str, hits: list[Hit]) -> float:
