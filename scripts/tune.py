@@ -18,7 +18,8 @@ each variant was chosen) — the figure to report for a tuned constant.
 
 `--by-set` also leaves each question set out in turn (scored with the variant best on the
 other sets: how a set written apart fares), and `--choose facts` makes the folds choose by
-key facts quoted instead of the right section first (for quote settings; `--choose hit3`:
+key facts quoted instead of the right section first (for quote settings; `--choose short`:
+the key facts in the short answer; `--choose hit3`:
 a right section among the first three, for settings that move answers into the top three,
 like the follow-ups' reading). Out-of-fold figures are printed for all sets together and
 per set.
@@ -40,8 +41,8 @@ from assistant.eval.questions import load_questions
 from assistant.eval.runner import run, write_results
 from assistant.service import Assistant
 
-COLUMNS = ("hit1", "hit3", "mrr", "facts", "oos_abstain", "false_abstain", "citation_precision",
-           "unverified_quotes")
+COLUMNS = ("hit1", "hit3", "mrr", "facts", "short_facts", "oos_abstain", "false_abstain",
+           "citation_precision", "unverified_quotes")
 
 
 def variant(text: str, base: dict) -> dict:
@@ -72,9 +73,10 @@ def main() -> int:
                         help="also leave one question set out at a time "
                              "(each set scored with the variant best on the others: how a "
                              "set written apart, like the hidden check, fares)")
-    parser.add_argument("--choose", choices=("hit1", "hit3", "facts"), default="hit1",
+    parser.add_argument("--choose", choices=("hit1", "hit3", "facts", "short"), default="hit1",
                         help="what the folds choose by: the right section first (ranking "
-                             "settings) or the key facts quoted (quote settings)")
+                             "settings), the key facts quoted (quote settings) or held by "
+                             "the short answer (its settings)")
     args = parser.parse_args()
     assistant = Assistant.load()
     base = dataclasses.asdict(assistant.settings)
@@ -98,7 +100,8 @@ def main() -> int:
             verdicts.setdefault(text or "(current)", []).extend(result.verdicts)
             if number == 0:
                 labels += [name] * len(result.verdicts)
-    criterion = {"facts": facts_correct, "hit3": in_top3}.get(args.choose, correct)
+    criterion = {"facts": facts_correct, "hit3": in_top3,
+                 "short": short_correct}.get(args.choose, correct)
     if args.folds > 1:
         cross_validate(verdicts, args.folds, criterion, labels)
     if args.by_set:
@@ -121,6 +124,12 @@ def facts_correct(verdict: Verdict) -> float:
     """One question's score when choosing a quote setting: its key facts all quoted (a
     question without key facts scores as in `correct`)."""
     return correct(verdict) if verdict.facts_ok is None else float(verdict.facts_ok)
+
+
+def short_correct(verdict: Verdict) -> float:
+    """`facts_correct` for the one-sentence short answer (`--choose short`)."""
+    return correct(verdict) if verdict.short_facts_ok is None \
+        else float(verdict.short_facts_ok)
 
 
 def cross_validate(verdicts: dict[str, list[Verdict]], folds: int,

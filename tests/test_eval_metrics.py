@@ -250,6 +250,23 @@ def test_aggregate_scores_hits_facts_and_abstentions(tree):
     assert m["by_type"]["out_of_scope"]["oos_abstain"] == pytest.approx(0.5)
 
 
+def test_short_facts_count_only_the_sentence_the_answer_opens_with(tree):
+    """`short_facts`: the key facts in `short_answer` alone; the quote holding them is not
+    enough, and an answer without a short answer (or declined) holds none."""
+    asked = question(gold=[GOLD_TIME], facts=["arton månaders uppsägningstid"])
+    quoted = cite(tree, "a-avtalstid")
+    opens_with_it = Answer("?", "…", False, [quoted],
+                           short_answer="Om ingen part skriftligen sagt upp avtalet förlängs det "
+                           "med tre år i taget med arton månaders uppsägningstid.")
+    opens_elsewhere = Answer("?", "…", False, [quoted],
+                             short_answer="Avtalet gäller under perioden 2023-01-01 – 2026-12-31.")
+    without = Answer("?", "…", False, [quoted])
+    verdicts = [judge(asked, a, tree) for a in (opens_with_it, opens_elsewhere, without)]
+    assert [v.facts_ok for v in verdicts] == [True, True, True]
+    assert [v.short_facts_ok for v in verdicts] == [True, False, False]
+    assert aggregate(verdicts)["short_facts"] == pytest.approx(1 / 3)
+
+
 def test_aggregate_counts_unverified_quotes(tree):
     bad = Answer("?", "x", False, [cite(tree, "b-9", "Påhittat citat.")])
     m = aggregate([judge(question(gold=[GOLD_B9]), bad, tree)])

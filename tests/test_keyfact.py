@@ -33,6 +33,17 @@ def test_dates_and_amounts_are_facts():
     assert fact("Avgiften är 250 kronor per besök.", "Vad kostar ett besök?") == "250 kronor"
 
 
+def test_how_often_and_which_year_are_facts():
+    assert fact("Tandvården erbjuds årligen till alla med intyg.",
+                "Hur ofta erbjuds tandvård?") == "årligen"
+    assert fact("Rutinen ses över två gånger per år av förvaltningen.",
+                "Hur ofta ses rutinen över?") == "två gånger per år"
+    assert fact("Planen utvärderas 2025 och 2029.", "När utvärderas planen?") == "2025"
+    assert key_fact("Planen utvärderas 2025 och 2029.", "Vad ska utvärderas?") is None
+    # a law's number is not a year
+    assert key_fact("Enligt lagen (2017:30) gäller detta.", "När gäller detta?") is None
+
+
 def test_a_sentence_without_a_fact_has_none():
     assert key_fact("Samverkan ska präglas av tillit.", "Hur ska samverkan vara?") is None
 

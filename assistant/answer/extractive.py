@@ -203,14 +203,21 @@ class Answerer:
         or a sentence of its quote scoring almost as well that holds the fact the question
         asks for (keyfact.py); with the key fact's span in it."""
         citation, _, candidates = chosen
+        settings = self.settings
         best = candidates[0].score
-        options: list[tuple[str, tuple[int, int] | None]] = []
+        own = {w: self.idf.get(w, self.idf_unknown)
+               for w in dict.fromkeys(tokens(self.search.lexical_form(question)))}
+        quote = collapse(citation.quote)
+        scored: list[tuple[float, str]] = []
         for candidate in candidates:
-            if candidate.score < best - spread * self.settings.extend_margin:
+            if candidate.score < best - spread * settings.extend_margin:
                 break
             sentence = self._verbatim(candidate.sentence)
-            if sentence and collapse(sentence) in collapse(citation.quote):
-                options.append((sentence, key_fact(sentence, question)))
+            if sentence and collapse(sentence) in quote:
+                overlap = weighted_share(own, self.sentence_words[candidate.index])
+                scored.append((candidate.score + settings.short_own_weight * overlap, sentence))
+        scored.sort(key=lambda item: item[0], reverse=True)
+        options = [(sentence, key_fact(sentence, question)) for _, sentence in scored]
         with_fact = [(s, span) for s, span in options if span is not None]
         in_unit = [(s, span) for s, span in with_fact
                    if asked_unit(question, s[span[0]:span[1]])]
@@ -249,11 +256,7 @@ class Answerer:
         """IDF-weighted share of `words` that the section (its heading path and body) uses:
         of two sibling sections the one holding all the question's rare words, not only in
         its best sentence."""
-        total = sum(words.values())
-        if not total:
-            return 0.0
-        held = self.search.section_tokens.get(section.id, frozenset())
-        return sum(weight for word, weight in words.items() if word in held) / total
+        return weighted_share(words, self.search.section_tokens.get(section.id, frozenset()))
 
     def _specific_first(self, ranked):
         """The one subsection of the best section that scores within `specific_margin` of
@@ -312,11 +315,9 @@ class Answerer:
             return []
         similarities = self.rank_vectors[indices] @ vector - self.hub_penalty[indices]
         heading = self.heading_words.get(section.id, frozenset())
-        total = sum(words.values()) or 1.0
         result = []
         for i, similarity in zip(indices, similarities, strict=True):
-            present = self.sentence_words[i] | heading
-            overlap = sum(weight for word, weight in words.items() if word in present) / total
+            overlap = weighted_share(words, self.sentence_words[i] | heading)
             result.append(Candidate(self.index.sentences[i],
                                     float(similarity) + self.settings.lexical_weight * overlap, i))
         return sorted(result, key=lambda c: c.score, reverse=True)
@@ -384,6 +385,12 @@ class Answerer:
             last += 1
             room -= len(sentences[last].text)
         return first, last
+
+
+def weighted_share(words: dict[str, float], held: frozenset[str]) -> float:
+    """The share of `words` (each with its weight, e.g. IDF) that `held` holds; 0 for none."""
+    total = sum(words.values())
+    return sum(w for word, w in words.items() if word in held) / total if total else 0.0
 
 
 def relevance(top: float, score: float, margin: float) -> float:

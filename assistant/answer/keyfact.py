@@ -20,7 +20,16 @@ AMOUNT = r"\d[\d\s]*(?:[,.]\d+)?\s*(?:kr\b|kronor|procent|%|tkr|mkr|miljoner|pri
 DURATION = (r"(?:(?:till\s+och\s+med|från\s+och\s+med|upp\s+till|inom|under|minst|högst|"
             r"senast|efter)\s+)?(?:" + NUMBER_WORDS + r")(?:\s*-\s*|\s+)(?:" + UNITS + r")"
             r"(?:s?\s+(?:uppsägningstid|i\s+taget))?")
-NUMERIC = re.compile(f"{DATE}|{AMOUNT}|{DURATION}", re.IGNORECASE)
+# How often: "årligen", "varje månad", "två gånger per år", "varannan vecka".
+PERIOD = r"år(?:et)?|månad(?:en)?|vecka(?:n)?|veckor|dag(?:en)?|dygn(?:et)?|kvartal(?:et)?|termin"
+FREQUENCY = (r"\b(?:årligen|dagligen|veckovis|månadsvis|kvartalsvis|halvårsvis|"
+             r"(?:varje|varannan|vartannat)\s+(?:" + PERIOD + r")|"
+             r"(?:" + NUMBER_WORDS + r")\s+gång(?:er)?\s+(?:per|i|om)\s+(?:" + PERIOD + r"))\b")
+NUMERIC = re.compile(f"{DATE}|{AMOUNT}|{DURATION}|{FREQUENCY}", re.IGNORECASE)
+# A year on its own ("följas upp 2024 och 2028"), not a law's number ("2017:30"): the fact
+# only of a question that asks when.
+YEAR = re.compile(r"(?<![\d:/-])(?:19|20)\d{2}(?![\d:/-])")
+ASKS_WHEN = re.compile(r"\b(?:när|vilket\s+år|vilka\s+år|årtal|sedan\s+när)\b", re.IGNORECASE)
 # Who: the parties and roles the agreements assign responsibility to.
 ACTOR = re.compile(
     r"\b(?:VGR|Västra\s+Götalandsregionen|[Rr]egionens?|[Kk]ommunen(?:s|a|as)?|[Kk]ommunernas?|"
@@ -43,6 +52,9 @@ ASKS_NUMBER = re.compile(
 def key_fact(sentence: str, question: str) -> tuple[int, int] | None:
     """(start, end) of the sentence's key fact for this question, or None."""
     numeric = [m.span() for m in NUMERIC.finditer(sentence)]
+    if ASKS_WHEN.search(question):
+        numeric += [m.span() for m in YEAR.finditer(sentence)
+                    if not any(a <= m.start() < b for a, b in numeric)]
     actors = [m.span() for m in ACTOR.finditer(sentence)]
     if ASKS_WHO.search(question) and actors:
         return _responsible(sentence, actors)

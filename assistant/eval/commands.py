@@ -271,8 +271,9 @@ def _about(args: argparse.Namespace, questions: list[Question]) -> list[str]:
 def _print_summary(out_dir: Path, result: Run, baseline: Run | None) -> None:
     m = result.metrics
     print(
-        f"hit@1 {pct(m['hit1'])}, hit@3 {pct(m['hit3'])}, nyckelfakta {pct(m['facts'])}, "
-        f"avböjer OOS {pct(m['oos_abstain'])}, avböjer fel {pct(m['false_abstain'])}, "
+        f"hit@1 {pct(m['hit1'])}, hit@3 {pct(m['hit3'])}, nyckelfakta {pct(m['facts'])} "
+        f"(i första meningen {pct(m.get('short_facts'))}), avböjer OOS {pct(m['oos_abstain'])}, "
+        f"avböjer fel {pct(m['false_abstain'])}, "
         f"overifierade citat {m['unverified_quotes']}."
     )
     if m.get("recall10") is not None:

@@ -64,6 +64,8 @@ class Verdict:
     gold: list[str]
     cited: list[str]
     facts_missing: list[str] | None
+    # the key facts the one-sentence short answer does not hold (None: no key facts)
+    short_facts_missing: list[str] | None = None
     unverified: list[dict] = field(default_factory=list)
     unresolved_gold: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
@@ -81,6 +83,10 @@ class Verdict:
     @property
     def facts_ok(self) -> bool | None:
         return None if self.facts_missing is None else not self.facts_missing
+
+    @property
+    def short_facts_ok(self) -> bool | None:
+        return None if self.short_facts_missing is None else not self.short_facts_missing
 
     def to_dict(self) -> dict:
         row = asdict(self)
@@ -133,7 +139,7 @@ def judge(
     if retrieved is not None:
         located = [tree.by_id.get(section_id) for section_id in retrieved]
         retrieved_rank = section_rank(located, golds, tree, multi=multi)
-    facts_missing = None
+    facts_missing = short_facts_missing = None
     if question.answerable and question.key_facts:
         texts = [answer.answer] + [c.quote for c in answer.citations]
         # A declined answer states nothing, whatever its pointers quote.
@@ -141,6 +147,11 @@ def judge(
             list(question.key_facts)
             if answer.abstained
             else missing_facts(question.key_facts, texts)
+        )
+        short_facts_missing = (
+            list(question.key_facts)
+            if answer.abstained or not answer.short_answer
+            else missing_facts(question.key_facts, [answer.short_answer])
         )
     cited_gold = sum(
         any(hits_gold(tree.locate(c), g, tree) for g in golds) for c in answer.citations
@@ -167,6 +178,7 @@ def judge(
         gold=[g.label() for g in question.gold],
         cited=[citation_label(c) for c in answer.citations],
         facts_missing=facts_missing,
+        short_facts_missing=short_facts_missing,
         unverified=unverified,
         unresolved_gold=[g.ref.label() for g in golds if not g.section_ids],
         latency_ms=answer.latency_ms,
@@ -204,6 +216,8 @@ def core_metrics(verdicts: Sequence[Verdict]) -> dict:
     for k in K_VALUES:
         shares[f"hit{k}"] = [v.hit(k) for v in answerable]
     shares["facts"] = [bool(v.facts_ok) for v in with_facts]
+    # the key facts in the one sentence the answer opens with (issue 9.5)
+    shares["short_facts"] = [bool(v.short_facts_ok) for v in with_facts]
     shares["oos_abstain"] = [v.abstained for v in goldless]
     shares["false_abstain"] = [v.abstained for v in answerable]
     if any(v.searched for v in answerable):

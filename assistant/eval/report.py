@@ -69,6 +69,7 @@ def headline(result: Run, baseline: Run | None) -> list[Block]:
         *[(f"hit@{k}", f"hit{k}", pct) for k in K_VALUES],
         ("MRR", "mrr", lambda v: "–" if v is None else f"{v:.3f}".replace(".", ",")),
         ("Nyckelfakta i svaret", "facts", pct),
+        ("Nyckelfakta i den första meningen (kort svar)", "short_facts", pct),
         ("Avböjer frågor utanför avtalet", "oos_abstain", pct),
         ("Avböjer felaktigt (besvarbara frågor)", "false_abstain", pct),
         *[(f"Sökningens recall@{k} (före svaret)", f"recall{k}", pct) for k in RECALL_KS],
