@@ -86,13 +86,12 @@ class Settings:
     # spread wider than plain ones. Out of fold (5 folds of whole sets, 1,449 questions,
     # docs/answer-quality.md): 1 → 2 moves hit@3 0.856 → 0.874 and facts 0.756 → 0.797.
     adapted_margin_scale: float = 2.0
-    # The short answer (answer/extractive.py `_short_answer`): a sentence of the first quote,
-    # scored as for quoting plus `short_own_weight` × the IDF-weighted share of the question's
-    # own words the sentence itself holds (not its headings, which all its neighbours share).
-    # scripts/tune.py --folds 5 --by-set --choose short over the nineteen sets (0 / 0.05 / 0.1
-    # / 0.2): 0.05 chosen in 5 of 5 folds and for 19 of 19 sets left out; key facts in the
-    # short answer 0.466 → 0.473 out of fold. Scoring by the sentence's own vector instead of
-    # the window-mixed one, or drawing from the whole quote, changed nothing.
+    # The short answer (answer/extractive.py `_short_answer`): the sentence of the first quote
+    # scoring best as for quoting plus `short_own_weight` × the IDF-weighted share of the
+    # question's own words the sentence itself holds (not its headings, which all its
+    # neighbours share). scripts/tune.py --folds 5 --by-set --choose short over the nineteen
+    # sets (0 / 0.05 / 0.1 / 0.2): 0.05 chosen in 5 of 5 folds and for 19 of 19 sets left out;
+    # key facts in the short answer 0.620 → 0.625 (docs/answer-quality.md, session 14).
     short_own_weight: float = 0.05
     # A quote ending in "…:" also takes the list items that follow; no quote grows past
     # `quote_chars` (a few lines on a phone).

@@ -44,6 +44,15 @@ def test_how_often_and_which_year_are_facts():
     assert key_fact("Enligt lagen (2017:30) gäller detta.", "När gäller detta?") is None
 
 
+def test_a_who_question_is_not_answered_by_a_number():
+    sentence = "Taxan bestäms varje år av regeringen."
+    assert fact(sentence, "Vem bestämmer taxan?") == "regeringen"
+    assert key_fact("Taxan räknas om varje år.", "Vem räknar om taxan?") is None
+    assert fact("Taxan räknas om varje år.", "Hur ofta räknas taxan om?") == "varje år"
+    assert fact("Utsedd vårdcentral har ansvaret på boendet.", "Vem har ansvaret?") == (
+        "vårdcentral")
+
+
 def test_a_sentence_without_a_fact_has_none():
     assert key_fact("Samverkan ska präglas av tillit.", "Hur ska samverkan vara?") is None
 

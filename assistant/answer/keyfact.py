@@ -33,7 +33,7 @@ ASKS_WHEN = re.compile(r"\b(?:när|vilket\s+år|vilka\s+år|årtal|sedan\s+när)
 # Who: the parties and roles the agreements assign responsibility to.
 ACTOR = re.compile(
     r"\b(?:VGR|Västra\s+Götalandsregionen|[Rr]egionens?|[Kk]ommunen(?:s|a|as)?|[Kk]ommunernas?|"
-    r"[Vv]årdcentralen(?:s)?|[Hh]uvudmannen|[Bb]åda\s+huvudmännen|[Pp]arterna|"
+    r"[Vv]årdcentral(?:en|ens)?|[Rr]egeringen|[Hh]uvudmannen|[Bb]åda\s+huvudmännen|[Pp]arterna|"
     r"[Ff]örskrivaren|[Ss]ocialnämnden|[Ss]ocialtjänsten|[Ll]äkaren|[Ss]juksköterskan|"
     r"[Ss]lutenvården|[Pp]atienten)\b"
 )
@@ -56,20 +56,16 @@ def key_fact(sentence: str, question: str) -> tuple[int, int] | None:
         numeric += [m.span() for m in YEAR.finditer(sentence)
                     if not any(a <= m.start() < b for a, b in numeric)]
     actors = [m.span() for m in ACTOR.finditer(sentence)]
-    if ASKS_WHO.search(question) and actors:
+    asks_who = bool(ASKS_WHO.search(question))
+    if asks_who and actors:
         return _responsible(sentence, actors)
-    if numeric and (ASKS_NUMBER.search(question) or not actors):
+    # a number answers a question asking for one, or one asking neither who nor a number
+    # of a sentence naming no party; never "vem …?" ("Vem bestämmer beloppet?" ≠ "årligen")
+    if numeric and (ASKS_NUMBER.search(question) or not (actors or asks_who)):
         return max(numeric, key=lambda span: span[1] - span[0])
     if actors and RESPONSIBLE.search(sentence):
         return _responsible(sentence, actors)
-    return numeric[0] if numeric else None
-
-
-def asked_unit(question: str, fact: str) -> bool:
-    """Whether the fact is in the unit the question asks about ("hur många månader" → a
-    number of months), so a sentence giving that beats one giving a date."""
-    units = re.findall(r"\b(år|månad|vecka|veckor|dag|dygn|timm|kron|procent)", question.lower())
-    return any(unit in fact.lower() for unit in units)
+    return numeric[0] if numeric and not asks_who else None
 
 
 def _responsible(sentence: str, actors: list[tuple[int, int]]) -> tuple[int, int]:
