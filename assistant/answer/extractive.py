@@ -23,7 +23,7 @@ from assistant.answer.decide import (
     load_model,
     sentence_evidence,
 )
-from assistant.answer.keyfact import key_fact
+from assistant.answer.keyfact import asked_unit, key_fact
 from assistant.answer.verify import quote_in_section
 from assistant.config import Settings
 from assistant.index.chunking import Sentence
@@ -200,9 +200,10 @@ class Answerer:
     def _short_answer(self, chosen, question: str,
                       spread: float = 1.0) -> tuple[str | None, tuple[int, int] | None]:
         """The one verbatim sentence that answers: of the first citation's quote, the sentence
-        scoring best, the question's own words weighed in (`short_own_weight`); with its key
-        fact's span (keyfact.py), which is marked, never used to choose: preferring sentences
-        that hold a fact of the asked kind chose worse ones (docs/answer-quality.md)."""
+        scoring best, the question's own words weighed in (`short_own_weight`), unless the
+        question names a unit ("hur många månader") and another gives a fact in it; with its
+        key fact's span (keyfact.py), which is marked. Preferring any sentence holding a fact
+        of the asked kind chose worse ones (docs/answer-quality.md, session 14)."""
         citation, _, candidates = chosen
         settings = self.settings
         best = candidates[0].score
@@ -217,10 +218,11 @@ class Answerer:
             if sentence and collapse(sentence) in quote:
                 overlap = weighted_share(own, self.sentence_words[candidate.index])
                 scored.append((candidate.score + settings.short_own_weight * overlap, sentence))
-        if not scored:
-            return None, None
-        sentence = max(scored, key=lambda item: item[0])[1]
-        return sentence, key_fact(sentence, question)
+        options = [(sentence, key_fact(sentence, question))
+                   for _, sentence in sorted(scored, key=lambda item: item[0], reverse=True)]
+        in_unit = [(s, span) for s, span in options
+                   if span and asked_unit(question, s[span[0]:span[1]])]
+        return (in_unit or options or [(None, None)])[0]
 
     def _verbatim(self, sentence: Sentence) -> str:
         section = self.search.sections[sentence.section_id]

@@ -68,6 +68,13 @@ def key_fact(sentence: str, question: str) -> tuple[int, int] | None:
     return numeric[0] if numeric and not asks_who else None
 
 
+def asked_unit(question: str, fact: str) -> bool:
+    """Whether the fact is in the unit the question asks about ("hur många månader" → a
+    number of months), so a sentence giving that beats one giving a date."""
+    units = re.findall(r"\b(år|månad|vecka|veckor|dag|dygn|timm|kron|procent)", question.lower())
+    return any(unit in fact.lower() for unit in units)
+
+
 def _responsible(sentence: str, actors: list[tuple[int, int]]) -> tuple[int, int]:
     """The actor nearest before a word of responsibility, else the first actor."""
     for start, end in actors:
