@@ -207,8 +207,7 @@ class Answerer:
         citation, _, candidates = chosen
         settings = self.settings
         best = candidates[0].score
-        own = {w: self.idf.get(w, self.idf_unknown)
-               for w in dict.fromkeys(tokens(self.search.lexical_form(question)))}
+        own = self._weights(self.search.lexical_form(question))
         quote = collapse(citation.quote)
         scored: list[tuple[float, str]] = []
         for candidate in candidates:
@@ -234,9 +233,8 @@ class Answerer:
         """Sections ordered by their best sentence, with the retrieval rank as a prior,
         what the question says about where the answer stands (cues.py) and how much of the
         question as asked (`asked`, without earlier turns) the whole section holds."""
-        words = {w: self.idf.get(w, self.idf_unknown)
-                 for w in dict.fromkeys(tokens(self.search.lexical_form(query)))}
-        own = {w: self.idf.get(w, self.idf_unknown) for w in dict.fromkeys(tokens(asked))}
+        words = self._weights(self.search.lexical_form(query))
+        own = self._weights(asked)
         cues = read_cues(query, self.agreement_titles)
         ranked = []
         for rank, hit in enumerate(hits):
@@ -249,6 +247,10 @@ class Answerer:
                 ranked.append((best, hit.section, candidates))
         ranked.sort(key=lambda item: item[0], reverse=True)
         return self._specific_first(ranked)
+
+    def _weights(self, text: str) -> dict[str, float]:
+        """The text's words, each once, with its IDF (a word the corpus never uses: the most)."""
+        return {w: self.idf.get(w, self.idf_unknown) for w in dict.fromkeys(tokens(text))}
 
     def _held(self, section: Section, words: dict[str, float]) -> float:
         """IDF-weighted share of `words` that the section (its heading path and body) uses:
