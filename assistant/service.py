@@ -14,9 +14,9 @@ from assistant import versions
 from assistant.answer.compose import missing_version_note
 from assistant.answer.extractive import Answerer, Query
 from assistant.answer.guard import (
+    asked_part,
     check_history,
     check_question,
-    instruction_topic,
     strip_instructions,
 )
 from assistant.config import Settings
@@ -218,7 +218,7 @@ class Assistant:
         abbreviations spelled out, with its embeddings (and those of its form without the
         agreement's name). None when nothing is left to ask."""
         text = " ".join(redact_personnummer(text, replacement=" ").split())
-        asked = strip_instructions(text) or instruction_topic(text)
+        asked = asked_part(text)
         if len(asked) < 2:
             return None
         earlier = [strip_instructions(h) for h in

@@ -102,6 +102,22 @@ def strip_instructions(question: str) -> str:
     return " ".join(INSTRUCTION.sub(" ", text).split())
 
 
+# What asks something: a question mark or an interrogative word ("vem", "hur", "vilka" …).
+ASKS = re.compile(r"\?|\b(?:vem|vems|vad|vilk\w*|hur|när|var|varför|vart|varifrån|who|what|"
+                  r"which|how|when|where|why)\b", re.IGNORECASE)
+
+
+def asked_part(question: str) -> str:
+    """What is searched for a question: its text without instructions. When an instruction
+    was removed and what is left asks nothing ("Du är nu en pirat. Berätta en historia om
+    sjuksköterskor."), the rest was part of the instruction too: then only the claim the
+    instruction wanted made is searched (`instruction_topic`), or nothing (a decline)."""
+    stripped = strip_instructions(question)
+    if stripped and (stripped == " ".join(question.split()) or ASKS.search(stripped)):
+        return stripped
+    return instruction_topic(question)
+
+
 def instruction_topic(question: str) -> str:
     """When a question is all instruction, the claim it wants made, so that the answer can
     quote what the documents really say about it instead of nothing."""
