@@ -47,8 +47,9 @@ def test_the_kind_of_quantity_asked_for_is_read():
     assert asked_quantities("Hur mycket får man betala för fotvården?") == ("amount",)
     assert asked_quantities("Hur länge får en patient ligga kvar efter beslutet?") == (
         "duration",)
-    # a number of hours is a duration, not a bare count
-    assert asked_quantities("Inom hur många dygn ska planen vara klar?") == ("duration",)
+    # a number of days names its unit: a span of them, not a bare count
+    assert asked_quantities("Inom hur många dygn ska planen vara klar?") == ("span",)
+    assert asked_quantities("Inom hur lång tid ska planen vara klar?") == ("duration",)
     assert asked_quantities("Hur många platser har nattpatrullen?") == ("count",)
     assert asked_quantities("Hur ofta ska vikten följas upp?") == ("frequency",)
     assert asked_quantities("Upp till vilken ålder får barn hörapparater gratis?") == ("age",)
@@ -71,6 +72,15 @@ def test_a_sentence_gives_the_kind_of_quantity_asked_for():
     assert gives_quantity("Såren läggs om dagligen.", ("frequency",))
     assert not gives_quantity("Såren läggs om exempelvis av hemsjukvården.", ("frequency",))
     assert gives_quantity("Barn till och med 17 år får hörapparater.", ("age",))
+
+
+def test_a_span_or_a_count_is_given_by_a_number_not_by_an_article():
+    assert gives_quantity("Tvisten lyfts inom 30 dagar.", ("span",))
+    assert not gives_quantity("Planen ska göras skyndsamt.", ("span",))
+    assert not gives_quantity("Frågan lyfts inom ramen för samverkan.", ("span",))
+    assert gives_quantity("Boendet har tolv platser.", ("count",))
+    assert gives_quantity("Nämnden utser tillräckligt många ombud.", ("count",))
+    assert not gives_quantity("Boendet har en egen rutin för natten.", ("count",))
 
 
 TITLES = ("Samverkan kring hjälpmedel i hemmet", "Läkemedelsförsörjning på särskilt boende",
