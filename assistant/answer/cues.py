@@ -94,9 +94,8 @@ def in_english(question: str) -> bool:
 # question asking for an amount, a time, a count, how often or an age is answered only by a
 # text giving that kind of thing ("Vad kostar ett besök …" is not answered by a section on
 # who pays). A question asking who ("vem betalar …") asks for a party, not an amount.
-_NUMERAL = (r"två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|sextio|"
-            r"nittio|hundra")
-_NUMBER = rf"\d+(?:[,.]\d+)?|en|ett|{_NUMERAL}"
+_NUMBER = (r"\d+(?:[,.]\d+)?|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|"
+           r"tjugo|trettio|sextio|nittio|hundra")
 _TIME_UNIT = r"år|månad\w*|veck\w*|dag\w*|dygn\w*|timm\w*|minut\w*|kalenderdag\w*|vardag\w*"
 ASKS_WHO = re.compile(r"\b(?:vem|vems|vilka|vilken\s+(?:huvudman|part|aktör|vårdgivare))\b",
                       re.IGNORECASE)
@@ -108,7 +107,8 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d[\d\s]*(?:[,.]\d+)?\s*(?:kr\b|kronor|procent|%)|\b(?:belopp|avgift|"
                    r"pris|taxa|ersättning|\w+kostnad)\w*", re.IGNORECASE)),
     "duration": (
-        re.compile(r"\bhur\s+(?:länge|lång\s+tid|snabbt|snart|fort|tidigt)\b", re.IGNORECASE),
+        re.compile(r"\bhur\s+(?:länge|lång\s+tid|snabbt|snart|fort|tidigt)\b|"
+                   r"\binom\s+hur\b(?!\s+många)", re.IGNORECASE),
         re.compile(rf"\b(?:{_NUMBER})\s*-?\s*(?:{_TIME_UNIT})\b|\b(?:skyndsamt|snarast|"
                    r"omgående|omedelbart|direkt|samma\s+dag|utan\s+dröjsmål|så\s+snart|"
                    r"senast|inom|löpande|tills\s+vidare)\b|\d{4}-\d{2}-\d{2}", re.IGNORECASE)),
@@ -118,12 +118,9 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(rf"\bhur\s+många\s+(?:{_TIME_UNIT})\b", re.IGNORECASE),
         re.compile(rf"\b(?:{_NUMBER})\s*-?\s*(?:{_TIME_UNIT})\b|\d{{4}}-\d{{2}}-\d{{2}}",
                    re.IGNORECASE)),
-    # a count is given by a number (not the article "en/ett": "en kommun"), or by a
-    # quantifier ("alla", "tillräckligt många", "minst två")
     "count": (
         re.compile(r"\bhur\s+många\b", re.IGNORECASE),
-        re.compile(rf"\d|\b(?:{_NUMERAL}|alla|samtliga|båda|flera|många|antal\w*|"
-                   r"varje|var\s+och\s+en)\b", re.IGNORECASE)),
+        re.compile(rf"\b(?:{_NUMBER})\b|\b(?:alla|varje|samtliga)\b", re.IGNORECASE)),
     "frequency": (
         re.compile(r"\bhur\s+ofta\b|\bhur\s+många\s+gånger\b", re.IGNORECASE),
         re.compile(r"\b(?:varje|per|gång\w*|årlig\w*|månatlig\w*|regelbund\w*|kontinuerlig\w*|"
@@ -134,19 +131,15 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    r"\båldersgräns\w*", re.IGNORECASE),
         re.compile(rf"\b(?:{_NUMBER})\s*år\b|\bålder\w*|\bbarn\b|\bvuxna\b", re.IGNORECASE)),
 }
-# "inom hur lång tid", "inom hur många dagar": a duration, however it is named
-WITHIN = re.compile(r"\binom\s+hur\b", re.IGNORECASE)
 
 
 def asked_quantities(question: str) -> tuple[str, ...]:
     """The kinds of quantity the question asks for (QUANTITIES), none for a "who" question."""
     if ASKS_WHO.search(question):
         return ()
-    kinds = [kind for kind, (ask, _) in QUANTITIES.items() if ask.search(question)]
-    if WITHIN.search(question) and "span" not in kinds and "duration" not in kinds:
-        kinds.append("duration")
-    # "hur många timmar" asks for a time, not for a bare count
-    return tuple(k for k in kinds if k != "count") if "span" in kinds else tuple(kinds)
+    kinds = tuple(kind for kind, (ask, _) in QUANTITIES.items() if ask.search(question))
+    # "hur många timmar" asks for a number of hours, not a bare count
+    return tuple(k for k in kinds if k != "count") if "span" in kinds else kinds
 
 
 def gives_quantity(sentence: str, kinds: tuple[str, ...]) -> bool:
