@@ -76,6 +76,7 @@ def test_a_sentence_gives_the_kind_of_quantity_asked_for():
 
 def test_a_span_is_given_by_a_number_of_time_units():
     assert gives_quantity("Tvisten lyfts inom 30 dagar.", ("span",))
+    assert gives_quantity("Svar ges inom fem arbetsdagar.", ("span",))
     assert not gives_quantity("Planen ska göras skyndsamt.", ("span",))
     assert not gives_quantity("Frågan lyfts inom ramen för samverkan.", ("span",))
 

@@ -96,7 +96,8 @@ def in_english(question: str) -> bool:
 # who pays). A question asking who ("vem betalar …") asks for a party, not an amount.
 _NUMBER = (r"\d+(?:[,.]\d+)?|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|"
            r"tjugo|trettio|sextio|nittio|hundra")
-_TIME_UNIT = r"år|månad\w*|veck\w*|dag\w*|dygn\w*|timm\w*|minut\w*|kalenderdag\w*|vardag\w*"
+# a unit of time, also as a compound's last part: "arbetsdagar", "vardagar", "arbetstimmar"
+_TIME_UNIT = r"år|(?:\w{3,})?(?:månad|veck|dag|dygn|timm|minut)\w*"
 ASKS_WHO = re.compile(r"\b(?:vem|vems|vilka|vilken\s+(?:huvudman|part|aktör|vårdgivare))\b",
                       re.IGNORECASE)
 QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
