@@ -6,6 +6,7 @@ import pytest
 
 from assistant.answer.cues import (
     asked_quantities,
+    counted,
     gives_quantity,
     in_english,
     named_agreement,
@@ -79,6 +80,30 @@ def test_a_span_is_given_by_a_number_of_time_units():
     assert gives_quantity("Svar ges inom fem arbetsdagar.", ("span",))
     assert not gives_quantity("Planen ska göras skyndsamt.", ("span",))
     assert not gives_quantity("Frågan lyfts inom ramen för samverkan.", ("span",))
+
+
+def test_a_count_names_the_thing_counted():
+    assert counted("Hur många nattpatruller har staden?") == "nattpatruller"
+    assert counted("Hur många finns det i länet?") is None  # a verb, not a thing
+    assert counted("Hur många ssk behövs på natten?") is None  # an abbreviation
+    # "hur många gånger" asks how often, not for a count
+    assert asked_quantities("Hur många gånger per vecka byts förbandet?") == ("frequency",)
+    assert asked_quantities("Hur många ggr om året tvättas gardinerna?") == ("frequency",)
+
+
+def test_a_count_is_given_by_a_number_of_the_thing_counted():
+    assert gives_quantity("Staden har 12 nattpatruller.", ("count",), "nattpatruller")
+    assert gives_quantity("Länet delas in i fyra lokala samverkansområden.", ("count",),
+                          "områden")  # the thing as a compound's last part
+    assert gives_quantity("Varje enhet utser minst en ombudsperson.", ("count",),
+                          "ombudspersoner")
+    assert gives_quantity("Det ska finnas tillräckligt många handledare.", ("count",),
+                          "handledare")
+    # another number, or the article "en", does not count the thing
+    assert not gives_quantity("Staden har 12 bilar.", ("count",), "nattpatruller")
+    assert not gives_quantity("En nattpatrull åker ut vid larm.", ("count",), "nattpatruller")
+    # without a thing any number is a count
+    assert gives_quantity("Staden har 12 bilar.", ("count",))
 
 
 TITLES = ("Samverkan kring hjälpmedel i hemmet", "Läkemedelsförsörjning på särskilt boende",

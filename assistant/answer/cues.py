@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.retrieve.spelling import WORD
+from assistant.retrieve.spelling import WORD, frequency
 
 PART = re.compile(r"\bdel\s+([abc])\b", re.IGNORECASE)
 STRATEGY = re.compile(r"\bfärdplan", re.IGNORECASE)
@@ -123,7 +123,7 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\bhur\s+många\b", re.IGNORECASE),
         re.compile(rf"\b(?:{_NUMBER})\b|\b(?:alla|varje|samtliga)\b", re.IGNORECASE)),
     "frequency": (
-        re.compile(r"\bhur\s+ofta\b|\bhur\s+många\s+gånger\b", re.IGNORECASE),
+        re.compile(r"\bhur\s+ofta\b|\bhur\s+många\s+(?:gånger|ggr)\b", re.IGNORECASE),
         re.compile(r"\b(?:varje|per|gång\w*|årlig\w*|månatlig\w*|regelbund\w*|kontinuerlig\w*|"
                    r"löpande|återkommande|dagligen|(?:tim|dags|vecko|månads|kvartals|halvårs|års)"
                    r"vis)\b", re.IGNORECASE)),
@@ -134,15 +134,47 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 }
 
 
+# "hur många X …" counts X: answered by a number of X ("49 kommuner", "sex delregionala
+# vårdsamverkansområden", "minst en kontaktperson", "tillräckligt många intygsutfärdare"),
+# not by any number in the text. X is the word after "hur många" unless it is one of the
+# commonest words, a verb rather than a thing ("hur många finns det", "hur många får"):
+# wordfreq Zipf ≥ COUNTED_MAX_ZIPF. One of the next three words after the number names X:
+# it starts with X's first letters (STEM: "plats"/"platser", "ledamot"/"ledamöter") or ends
+# in X (a compound: "vårdsamverkansområden"). A bare "en"/"ett" is an article, not a count.
+_COUNTED = re.compile(r"\bhur\s+många\s+(\w+)", re.IGNORECASE)
+COUNTED_MAX_ZIPF = 5.5
+STEM = 4
+_COUNT = re.compile(rf"\b(?:(?:minst|högst|max|maximalt|endast|bara|cirka|ca)\s+(?:en|ett)|"
+                    rf"(?!en\b|ett\b)(?:{_NUMBER})|alla|samtliga|tillräckligt\s+många)"
+                    r"((?:\W+\w+){1,3})", re.IGNORECASE)
+
+
+def counted(question: str) -> str | None:
+    """What a "hur många X" question counts (lower case), None when it names no thing."""
+    match = _COUNTED.search(question)
+    if match is None or len(match.group(1)) < STEM \
+            or frequency(match.group(1).lower()) >= COUNTED_MAX_ZIPF:
+        return None  # no thing, or an abbreviation ("usk") the text writes out
+    return match.group(1).lower()
+
+
 def asked_quantities(question: str) -> tuple[str, ...]:
     """The kinds of quantity the question asks for (QUANTITIES), none for a "who" question."""
     if ASKS_WHO.search(question):
         return ()
     kinds = tuple(kind for kind, (ask, _) in QUANTITIES.items() if ask.search(question))
-    # "hur många timmar" asks for a number of hours, not a bare count
-    return tuple(k for k in kinds if k != "count") if "span" in kinds else kinds
+    # "hur många timmar" asks for a number of hours, "hur många gånger" how often: not a count
+    return tuple(k for k in kinds if k != "count") if {"span", "frequency"} & set(kinds) \
+        else kinds
 
 
-def gives_quantity(sentence: str, kinds: tuple[str, ...]) -> bool:
-    """Whether the sentence gives a quantity of one of these kinds."""
+def gives_quantity(sentence: str, kinds: tuple[str, ...], thing: str | None = None) -> bool:
+    """Whether the sentence gives a quantity of one of these kinds; a count of `thing`
+    (`counted`) when given."""
+    if thing is not None and "count" in kinds:
+        if any(word.startswith(thing[:STEM]) or word.endswith(thing)
+               for match in _COUNT.finditer(sentence)
+               for word in WORD.findall(match.group(1).lower())):
+            return True
+        kinds = tuple(k for k in kinds if k != "count")
     return any(QUANTITIES[kind][1].search(sentence) for kind in kinds)

@@ -13,7 +13,8 @@ never use (and whether that word is rare in Swedish in every form, or a common o
 word they do use; from
 here, `sentence_evidence` (the best cosine to one sentence, and the question's own level: its
 median cosine to all of them) and `quantity_missing`, set when
-the question asks for an amount, a duration, a count, how often or an age (cues.py) and no
+the question asks for an amount, a duration, a count (of the thing it names: cues.py
+`counted`), how often or an age and no
 sentence of the top sections that shares a topical word with the question gives one ("Vad
 kostar …" answered by a section on who pays).
 
@@ -37,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.cues import asked_quantities, gives_quantity, in_english
+from assistant.answer.cues import asked_quantities, counted, gives_quantity, in_english
 
 MODEL_FILE = Path(__file__).with_name("decision.json")
 HIGH, LOW = "hög", "låg"
@@ -112,7 +113,8 @@ def quantity_missing(question: str, sentences: Iterable[str]) -> float:
     kinds = asked_quantities(question)
     if not kinds:
         return 0.0
-    return 0.0 if any(gives_quantity(sentence, kinds) for sentence in sentences) else 1.0
+    thing = counted(question)
+    return 0.0 if any(gives_quantity(sentence, kinds, thing) for sentence in sentences) else 1.0
 
 
 def sentence_evidence(sentence_vectors: np.ndarray, vector: np.ndarray,
