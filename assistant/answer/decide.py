@@ -10,13 +10,11 @@ declines; below `sure_above` it answers but says it is not sure ("låg").
 The signals: from the search (retrieve/hybrid.py `signals`) how much the best section stands
 out, the share of the question's words the corpus uses, a topic word or a name the documents
 never use (and whether that word is rare in Swedish in every form, or a common one), a topic
-word they do use; from
-here, `sentence_evidence` (the best cosine to one sentence, and the question's own level: its
-median cosine to all of them) and `quantity_missing`, set when
-the question asks for an amount, a duration, a count (of the thing it names: cues.py
-`counted`), how often or an age and no
-sentence of the top sections that shares a topical word with the question gives one ("Vad
-kostar …" answered by a section on who pays).
+word they do use; from here, `sentence_evidence` (the best cosine to one sentence, and the
+question's own level: its median cosine to all of them) and `quantity_missing`, set when the
+question asks for an amount, a duration or span, a count (of the thing it names: cues.py
+`counted`), how often or an age and no sentence of the top sections that shares a topical word
+with the question gives one ("Vad kostar …" answered by a section on who pays).
 
 A question in another language than Swedish is judged without the signals that read its
 words (WORD_SIGNALS: they would call every English word unknown): the model reads them as
