@@ -111,7 +111,7 @@ def quantity_missing(question: str, sentences: Iterable[str]) -> float:
     kinds = asked_quantities(question)
     if not kinds:
         return 0.0
-    thing = counted(question)
+    thing = counted(question) if "count" in kinds else None
     return 0.0 if any(gives_quantity(sentence, kinds, thing) for sentence in sentences) else 1.0
 
 
