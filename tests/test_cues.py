@@ -11,6 +11,7 @@ from assistant.answer.cues import (
     in_english,
     named_agreement,
     read_cues,
+    without_asking,
 )
 
 
@@ -54,6 +55,8 @@ def test_the_kind_of_quantity_asked_for_is_read():
     assert asked_quantities("Hur många platser har nattpatrullen?") == ("count",)
     assert asked_quantities("Hur ofta ska vikten följas upp?") == ("frequency",)
     assert asked_quantities("Upp till vilken ålder får barn hörapparater gratis?") == ("age",)
+    assert asked_quantities("Hur lång väntetid är det på korttidsplats?") == ("duration",)
+    assert asked_quantities("Vad tar dietisten betalt för ett hembesök?") == ("amount",)
 
 
 def test_who_and_what_questions_ask_for_no_quantity():
@@ -73,6 +76,18 @@ def test_a_sentence_gives_the_kind_of_quantity_asked_for():
     assert gives_quantity("Såren läggs om dagligen.", ("frequency",))
     assert not gives_quantity("Såren läggs om exempelvis av hemsjukvården.", ("frequency",))
     assert gives_quantity("Barn till och med 17 år får hörapparater.", ("age",))
+
+
+def test_how_often_is_given_by_a_time_not_by_every_thing():
+    assert gives_quantity("Listan stäms av en gång per kvartal.", ("frequency",))
+    assert gives_quantity("Teamet träffas varje vecka.", ("frequency",))
+    assert not gives_quantity("Varje enhet utser en ombudsperson.", ("frequency",))
+    assert not gives_quantity("Ersättningen räknas per kommun.", ("frequency",))
+
+
+def test_numbers_in_words_give_a_span():
+    assert gives_quantity("Beslutet gäller i sjutton månader.", ("span",))
+    assert gives_quantity("Uppsägningstiden är fjorton dagar.", ("duration",))
 
 
 def test_a_span_is_given_by_a_number_of_time_units():
@@ -104,6 +119,18 @@ def test_a_count_is_given_by_a_number_of_the_thing_counted():
     assert not gives_quantity("En nattpatrull åker ut vid larm.", ("count",), "nattpatruller")
     # without a thing any number is a count
     assert gives_quantity("Staden har 12 bilar.", ("count",))
+
+
+def test_the_phrase_asking_for_a_quantity_is_not_the_topic():
+    words = without_asking("Hur många veckor innan ska kallelsen till vårdplaneringen gå ut?")
+    assert "veckor" not in words and "vårdplaneringen" in words
+    words = without_asking("Hur mycket får vi betala för fotvården?")
+    assert "betala" not in words and "fotvården" in words
+    words = without_asking("Vad måste brukaren betala för fotvården?")
+    assert "betala" not in words and "fotvården" in words
+    # a question asking no quantity is left as it is
+    question = "Vem betalar fotvården?"
+    assert without_asking(question) == question
 
 
 TITLES = ("Samverkan kring hjälpmedel i hemmet", "Läkemedelsförsörjning på särskilt boende",

@@ -249,6 +249,21 @@ def test_the_answerer_looks_for_the_quantity_in_the_sentences_on_the_topic(fake_
         "quantity_missing"] == 0.0
 
 
+def test_the_unit_asked_for_does_not_make_a_sentence_topical(fake_assistant):
+    # the dispute section gives "30 dagar", on another topic: the question's own "dagar" is
+    # what it asks for, so it does not bring that sentence in as one on its topic
+    assert evidence(fake_assistant, "Hur många dagar innan lämnas sondmaten ut?")[
+        "quantity_missing"] == 1.0
+    assert evidence(fake_assistant, "Hur många dagar har samrådsgruppen på sig?")[
+        "quantity_missing"] == 0.0
+
+
+def test_a_topic_word_is_found_as_the_start_of_a_longer_word(fake_assistant):
+    # "samråd" stands only inside "samrådsgruppen", in the sentence giving "30 dagar"
+    assert evidence(fake_assistant, "Hur snabbt når en oenighet till samråd?")[
+        "quantity_missing"] == 0.0
+
+
 SMALL_SECTIONS = [
     fake_section("pris", "Avgiften för förvaring på bårhuset räknas upp årligen. Kommunen "
                  "betalar avgiften.", title="Avgift"),

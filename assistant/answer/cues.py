@@ -94,21 +94,25 @@ def in_english(question: str) -> bool:
 # question asking for an amount, a time, a count, how often or an age is answered only by a
 # text giving that kind of thing ("Vad kostar ett besök …" is not answered by a section on
 # who pays). A question asking who ("vem betalar …") asks for a party, not an amount.
-_NUMBER = (r"\d+(?:[,.]\d+)?|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|"
-           r"tjugo|trettio|sextio|nittio|hundra")
+_NUMBER = (r"\d+(?:[,.]\d+)?|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|"
+           r"fjorton|femton|sexton|sjutton|arton|nitton|tjugo|trettio|fyrtio|femtio|sextio|"
+           r"sjuttio|åttio|nittio|hundra|tusen")
 # a unit of time, also as a compound's last part: "arbetsdagar", "vardagar", "arbetstimmar"
 _TIME_UNIT = r"år|(?:\w{3,})?(?:månad|veck|dag|dygn|timm|minut)\w*"
 ASKS_WHO = re.compile(r"\b(?:vem|vems|vilka|vilken\s+(?:huvudman|part|aktör|vårdgivare))\b",
                       re.IGNORECASE)
 QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "amount": (
-        re.compile(r"\b(?:vad|hur\s+mycket)\s+(?:kostar|kostade|blir|tar)\b|\bhur\s+mycket\b|"
+        re.compile(r"\b(?:vad|hur\s+mycket)\s+(?:kostar|kostade|blir|tar)\b|"
+                   r"\bhur\s+mycket\s+(?:\w+\s+){0,2}betala\w*|\bhur\s+mycket\b|"
                    r"\bvad\s+(?:får|ska|måste)\s+(?:\w+\s+){1,3}betala\b|\btjänar\b|"
+                   r"\b(?:får|få|ta|tar)\s+(?:\w+\s+){0,2}betalt\b|"
                    r"\blön(?:en|er|erna)?\b|\w*(?:avgift|taxa)\w*|\bpris\w*", re.IGNORECASE),
         re.compile(r"\d[\d\s]*(?:[,.]\d+)?\s*(?:kr\b|kronor|procent|%)|\b(?:belopp|avgift|"
                    r"pris|taxa|ersättning|\w+kostnad)\w*", re.IGNORECASE)),
     "duration": (
         re.compile(r"\bhur\s+(?:länge|lång\s+tid|snabbt|snart|fort|tidigt)\b|"
+                   r"\bhur\s+lång\s+(?:är\s+)?\w*tid\w*|"
                    r"\binom\s+hur\b(?!\s+många)", re.IGNORECASE),
         re.compile(rf"\b(?:{_NUMBER})\s*-?\s*(?:{_TIME_UNIT})\b|\b(?:skyndsamt|snarast|"
                    r"omgående|omedelbart|direkt|samma\s+dag|utan\s+dröjsmål|så\s+snart|"
@@ -124,9 +128,11 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(rf"\b(?:{_NUMBER})\b|\b(?:alla|varje|samtliga)\b", re.IGNORECASE)),
     "frequency": (
         re.compile(r"\bhur\s+ofta\b|\bhur\s+många\s+(?:gånger|ggr)\b", re.IGNORECASE),
-        re.compile(r"\b(?:varje|per|gång\w*|årlig\w*|månatlig\w*|regelbund\w*|kontinuerlig\w*|"
-                   r"löpande|återkommande|dagligen|(?:tim|dags|vecko|månads|kvartals|halvårs|års)"
-                   r"vis)\b", re.IGNORECASE)),
+        # "varje"/"per" only before a time ("varje vecka", "per år"), not "per kommun"
+        re.compile(rf"\b(?:varje|per)\s+(?:{_TIME_UNIT}|(?:kvartal|halvår|termin|natt|kväll|"
+                   r"morgon|vardag|helg)\w*)\b|\b(?:gång\w*|årlig\w*|månatlig\w*|regelbund\w*|"
+                   r"kontinuerlig\w*|löpande|återkommande|dagligen|"
+                   r"(?:tim|dags|vecko|månads|kvartals|halvårs|års)vis)\b", re.IGNORECASE)),
     "age": (
         re.compile(r"\b(?:vilken|vilka|upp\s+till\s+vilken)\s+ålder\w*|\bhur\s+gammal\b|"
                    r"\båldersgräns\w*", re.IGNORECASE),
@@ -166,6 +172,15 @@ def asked_quantities(question: str) -> tuple[str, ...]:
     # "hur många timmar" asks for a number of hours, "hur många gånger" how often: not a count
     return tuple(k for k in kinds if k != "count") if {"span", "frequency"} & set(kinds) \
         else kinds
+
+
+def without_asking(question: str) -> str:
+    """The question without the phrases that ask for a quantity ("hur många dagar", "vad får
+    pat betala"): what is asked, not what it is about. A sentence giving "3,0 kalenderdagar"
+    is not on the topic of "Hur många dagar innan skickas kallelsen?" for its "dagar"."""
+    for kind in asked_quantities(question):
+        question = QUANTITIES[kind][0].sub(" ", question)
+    return question
 
 
 def gives_quantity(sentence: str, kinds: tuple[str, ...], thing: str | None = None) -> bool:

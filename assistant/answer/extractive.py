@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.compose import abstention_text, answer_text, scope_name
-from assistant.answer.cues import Cues, in_english, read_cues
+from assistant.answer.cues import Cues, in_english, read_cues, without_asking
 from assistant.answer.decide import (
     HIGH,
     TOPICAL_SHARE,
@@ -34,6 +34,8 @@ from assistant.ingest.manifest import DocumentInfo
 from assistant.retrieve.hybrid import MATCH_HITS, Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
+
+PREFIX = 5  # letters a topical word needs to be found as the start of a sentence's word
 
 # The agreement and the strategy are the binding texts; the memo, protocols and context
 # documents only report on them (Settings.secondary_penalty), and a part's front matter
@@ -182,9 +184,10 @@ class Answerer:
 
     def _topical_sentences(self, query: str, hits: list[Hit]) -> list[str]:
         """The sentences of the hits' sections that hold one of the question's topical words
-        (a word fewer than TOPICAL_SHARE of the sections use)."""
+        (a word fewer than TOPICAL_SHARE of the sections use), not of the phrase asking for a
+        quantity (cues.without_asking)."""
         share = self.search.section_share
-        asked = tokens(self.search.lexical_form(query))
+        asked = tokens(self.search.lexical_form(without_asking(query)))
         words = {w for w in asked if share.get(w, 0.0) < TOPICAL_SHARE}
         if self.settings.topical_parts:
             known = {w: share[w] for w in self.search.vocabulary.search_tokens(asked)
@@ -194,8 +197,13 @@ class Answerer:
             rarest = min(known.values(), default=0.0)
             words |= {w for w, used in known.items() if used < TOPICAL_SHARE} \
                 or {w for w, used in known.items() if used == rarest}
+        # a word stands in a sentence also as the start of a longer form or a compound
+        # ("placer" in "placeringen", "uppsägning" in "uppsägningstid")
+        stems = tuple(w for w in words if len(w) >= PREFIX)
         return [self.index.sentences[i].text for hit in hits
-                for i in self.by_section.get(hit.section.id, []) if self.sentence_words[i] & words]
+                for i in self.by_section.get(hit.section.id, [])
+                if self.sentence_words[i] & words
+                or any(t.startswith(stems) for t in self.sentence_words[i])]
 
     def _short_answer(self, chosen, question: str,
                       spread: float = 1.0) -> tuple[str | None, tuple[int, int] | None]:
