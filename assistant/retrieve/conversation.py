@@ -54,11 +54,6 @@ ANAPHORA = frozenset({
 # (wordfreq Zipf ≥ 6: "ska", "inte", "vara", "måste", "bara" follow pronouns).
 ARTICLES = frozenset({"den", "det", "de", "denna", "detta", "dessa", "dom"})
 FUNCTION_WORD = 6.0
-# wordfreq's Zipf for a number of four digits or more: a year at most ("2022": 4.5), others
-# far lower ("1234": 1.9). The set-up's frequency table holds no numbers (wordfreq itself
-# costs ~0.9 s to import), so a number is judged by this bound instead of looked up: the
-# same judgement for an `antecedent_zipf` above it (5.0 as shipped); none below it.
-NUMBER_ZIPF_MAX = 4.5
 # The formal subject "det" points at nothing: "finns det …", "när det gäller …", "står
 # det något om …".
 EXPLETIVE = re.compile(r"\b(?:finns|fanns|funnits|står|stod)\s+det\b|"
@@ -227,9 +222,8 @@ def pronoun_first(question: str, topic: Sequence[str] = (),
 
 def _antecedent(word: str, zipf: float) -> bool:
     """A word a later pronoun may point to: not a pronoun, not one of the commoner words."""
-    if zipf <= 0 or len(word) < 4 or word in ANAPHORA:
-        return False
-    return NUMBER_ZIPF_MAX < zipf if word.isdigit() else frequency(word) < zipf
+    return (zipf > 0 and len(word) >= 4 and word not in ANAPHORA
+            and frequency(word) < zipf)
 
 
 def _article(word: str, following: list[str]) -> bool:
