@@ -128,6 +128,10 @@ def test_the_phrase_asking_for_a_quantity_is_not_the_topic():
     assert "betala" not in words and "fotvården" in words
     words = without_asking("Vad måste brukaren betala för fotvården?")
     assert "betala" not in words and "fotvården" in words
+    # a named time ("…tiden") is asked for and is the topic too: only "hur lång" goes
+    words = without_asking("Hur lång är handläggningstiden?")
+    assert asked_quantities("Hur lång är handläggningstiden?") == ("duration",)
+    assert "handläggningstiden" in words and "lång" not in words
     # a question asking no quantity is left as it is
     question = "Vem betalar fotvården?"
     assert without_asking(question) == question

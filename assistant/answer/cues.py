@@ -112,7 +112,7 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    r"pris|taxa|ersättning|\w+kostnad)\w*", re.IGNORECASE)),
     "duration": (
         re.compile(r"\bhur\s+(?:länge|lång\s+tid|snabbt|snart|fort|tidigt)\b|"
-                   r"\bhur\s+lång\s+(?:är\s+)?\w*tid\w*|"
+                   r"\bhur\s+lång(?=\s+(?:är\s+)?\w*tid)|"  # the "…tid" itself is the topic
                    r"\binom\s+hur\b(?!\s+många)", re.IGNORECASE),
         re.compile(rf"\b(?:{_NUMBER})\s*-?\s*(?:{_TIME_UNIT})\b|\b(?:skyndsamt|snarast|"
                    r"omgående|omedelbart|direkt|samma\s+dag|utan\s+dröjsmål|så\s+snart|"
