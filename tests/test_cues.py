@@ -132,6 +132,7 @@ def test_the_phrase_asking_for_a_quantity_is_not_the_topic():
     words = without_asking("Hur lång är handläggningstiden?")
     assert asked_quantities("Hur lång är handläggningstiden?") == ("duration",)
     assert "handläggningstiden" in words and "lång" not in words
+    assert "sondavgiften" in without_asking("Vad är sondavgiften i år?")
     # a question asking no quantity is left as it is
     question = "Vem betalar fotvården?"
     assert without_asking(question) == question

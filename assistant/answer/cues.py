@@ -177,9 +177,11 @@ def asked_quantities(question: str) -> tuple[str, ...]:
 def without_asking(question: str) -> str:
     """The question without the phrases that ask for a quantity ("hur många dagar", "vad får
     pat betala"): what is asked, not what it is about. A sentence giving "3,0 kalenderdagar"
-    is not on the topic of "Hur många dagar innan skickas kallelsen?" for its "dagar"."""
+    is not on the topic of "Hur många dagar innan skickas kallelsen?" for its "dagar". A single
+    word naming the quantity ("egenavgiften", "åldersgränsen") is its topic too and stays."""
     for kind in asked_quantities(question):
-        question = QUANTITIES[kind][0].sub(" ", question)
+        question = QUANTITIES[kind][0].sub(
+            lambda m: " " if len(m.group(0).split()) > 1 else m.group(0), question)
     return question
 
 
