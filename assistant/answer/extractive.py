@@ -35,7 +35,8 @@ from assistant.retrieve.hybrid import MATCH_HITS, Hit, HybridSearch, Scope
 from assistant.retrieve.lexical import tokens
 from assistant.types import Answer, Citation, Section
 
-PREFIX = 5  # letters a topical word needs to be found as the start of a sentence's word
+PREFIX = 5  # letters a topical word needs to be found as the start of a sentence's word (the
+# head length of `Vocabulary.heads`; not shared, since retrieve/lexical.py is indexed code)
 
 # The agreement and the strategy are the binding texts; the memo, protocols and context
 # documents only report on them (Settings.secondary_penalty), and a part's front matter
