@@ -83,3 +83,12 @@ def test_real_words_shorthand_and_compounds_are_not_repaired_to_everyday_words()
     # "kanylerna" is Swedish (Hunspell knows it), "noro" too short to tell and "säboplats"
     # would lose its first letter ("boplats")
     assert speller().repair(question) == question
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _general_repair_available(),
+                    reason="needs hunspell-sv and the set-up's word frequency table")
+def test_an_everyday_word_typed_without_swedish_letters_is_restored_though_the_documents_lack_it():
+    # neither "varför" nor "behålla" is in TEXT; "bara" stays (itself the commoner word)
+    repaired = speller().repair("Varfor ska vi behalla bara hemsjukvarden?")
+    assert repaired == "Varför ska vi behålla bara hemsjukvården?"

@@ -5,8 +5,9 @@ question as typed, and "halso och sjukvardsavtalet" or "utskrvningsklar" embed f
 text's own words. Staff often type without Swedish letters or in a hurry, so each word the
 corpus never uses is replaced by the corpus word it most likely meant: the same word with
 å/ä/ö restored when that spelling is much more common in Swedish ("vard" → "vård", but
-"bara" stays), else, unless it is an ordinary Swedish word (wordfreq's list: "löser" is not
-a typo of "löper"), the nearest corpus word one edit away (two for long words; a swap of two
+"bara" stays; an everyday word the documents do not use too, "varfor" → "varför"),
+else, unless it is an ordinary Swedish word (wordfreq's list: "löser" is not a typo of
+"löper"), the nearest corpus word one edit away (two for long words; a swap of two
 letters is one edit). A word neither the corpus nor Hunspell knows, with no corpus word that
 near, is a typo of an everyday word the documents need not use ("hopppas" → "hoppas"):
 `common_nearest`.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from assistant.retrieve.lexical import FOLD, stemmer
 from assistant.retrieve.morphology import misspelled
@@ -47,7 +49,7 @@ class Speller:
         if lower in self.words or len(lower) < MIN_LENGTH or (word.isupper() and len(word) > 1):
             return word
         typed = frequency(lower)
-        restored = self.by_fold.get(lower.translate(FOLD))
+        restored = self.by_fold.get(lower.translate(FOLD)) or common_restored(lower)
         if restored and (typed < SWEDISH_WORD or frequency(restored) >= typed + MORE_COMMON):
             known = restored  # "vard" → "vård", but "bara" stays "bara", not "bära"
         elif typed < SWEDISH_WORD:
@@ -72,6 +74,24 @@ class Speller:
             return None
         nearest = min(matches, key=lambda m: (m[1], m[0]))[0]  # ties: not by hash order
         return None if _stem(nearest) == _stem(word) else nearest  # another form of the word
+
+
+def common_restored(word: str) -> str | None:
+    """The everyday Swedish word (wordfreq Zipf ≥ COMMON_WORD) that a word typed without
+    å/ä/ö spells, the commonest when several do ("varfor" → "varför", "behalla" →
+    "behålla"): the documents need not use it, and unrestored it reads as an unknown word."""
+    if word.translate(FOLD) != word:
+        return None  # typed with Swedish letters
+    restored = _common_by_fold().get(word)
+    return restored if restored != word else None
+
+
+@lru_cache(maxsize=1)
+def _common_by_fold() -> dict[str, str]:
+    by_fold: dict[str, str] = {}
+    for word, _ in sorted(common_words(COMMON_WORD).items(), key=lambda item: -item[1]):
+        by_fold.setdefault(word.translate(FOLD), word)
+    return by_fold
 
 
 def common_nearest(word: str) -> str | None:
