@@ -112,6 +112,21 @@ def opens_compound(stem: str, words: set[str]) -> bool:
     return False
 
 
+def closes_compound(stem: str, words: set[str]) -> bool:
+    """Does the corpus use the word as the last part of a compound whose first part is a
+    corpus word too ("anteckning" in "mötes|anteckningar", "protokolls|anteckning")? As with
+    `opens_compound`, a question about "anteckningar" asks about something the documents
+    cover, though they never write the word alone."""
+    if len(stem) < MIN_COMPOUND_HEAD:
+        return False
+    for word in words:
+        if len(word) > len(stem) + 2 and word.endswith(stem):
+            head = word[:-len(stem)]
+            if head in words or (head.endswith("s") and head[:-1] in words):
+                return True
+    return False
+
+
 class HybridSearch:
     """Searches one opened index; cheap to call, everything heavy is loaded once."""
 
@@ -327,7 +342,8 @@ class HybridSearch:
         for form in self._forms(word):
             stems = correct(tokens(form), self.vocabulary.words)
             if not stems or all(s in self.vocabulary or self.vocabulary.parts(s)
-                                or opens_compound(s, self.vocabulary.words) for s in stems):
+                                or opens_compound(s, self.vocabulary.words)
+                                or closes_compound(s, self.vocabulary.words) for s in stems):
                 return True
         return self.settings.morphology and self._inflected_in_corpus(word)
 
