@@ -79,10 +79,14 @@ def test_injected_instructions_change_nothing(assistant):
     assert only.abstained
 
 
-def test_context_document_answer_says_where_it_comes_from(assistant):
-    answer = assistant.ask("Från vilket datum är det tänkt att nästa avtal ska gälla?")
-    if answer.citations and answer.citations[0].document.startswith("presentation"):
-        assert "sammanhangsdokument" in answer.answer
+def test_context_document_notice_only_when_the_answer_comes_from_one(assistant):
+    context = assistant.ask("När ska arbetsgruppen för det kommande avtalet lämna sin första "
+                            "delrapport?")
+    assert context.citations[0].document.startswith("presentation")
+    assert "sammanhangsdokument" in context.answer
+    agreement = assistant.ask("Hur lång är uppsägningstiden?")
+    assert agreement.citations[0].document.startswith("hos-avtal")
+    assert "sammanhangsdokument" not in agreement.answer
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 5000])
