@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.cues import (
+    asked_in_turn,
     asked_quantities,
     counted,
     gives_quantity,
@@ -63,6 +64,31 @@ def test_who_and_what_questions_ask_for_no_quantity():
     assert asked_quantities("Vem betalar hörapparatens batterier?") == ()
     assert asked_quantities("Vem står för kostnaden för sondmaten?") == ()
     assert asked_quantities("Vad gäller för fotvård på korttidsboende?") == ()
+
+
+def test_a_way_to_reach_someone_is_asked_for_and_given():
+    assert asked_quantities("Vilket telefonnummer har jouren i helgen?") == ("contact",)
+    assert asked_quantities("vilket nummer ringer jag då?") == ("contact",)
+    assert asked_quantities("Vart skickar man det, har ni en mejladress?") == ("contact",)
+    # a number that is not a way to reach anyone
+    assert asked_quantities("Vilket nummer har paragrafen om hjälpmedel?") == ()
+    assert gives_quantity("Ring växeln på 031-123 45 67 dygnet runt.", ("contact",))
+    assert gives_quantity("Frågor skickas till kansli@exempel.se.", ("contact",))
+    assert gives_quantity("Mer finns på www.exempel.se.", ("contact",))
+    assert not gives_quantity("Kontakta den kommunala sjuksköterskan.", ("contact",))
+    assert not gives_quantity("Avtalet gäller 2024-2027.", ("contact",))
+
+
+def test_a_follow_up_asks_what_its_own_words_ask():
+    earlier = "Vem ansvarar för fotvården på boendet?"
+    # its own words ask an amount, though the turn before asked who
+    assert asked_in_turn(f"{earlier} hur mycket kostar den?", "hur mycket kostar den?") == (
+        "amount",)
+    # its own words ask who, though the turn before asked an amount
+    assert asked_in_turn("Vad kostar fotvården? och vem betalar?", "och vem betalar?") == ()
+    # its own words ask nothing: it asks what the turn before asked
+    assert asked_in_turn("Vad kostar fotvården? och för barn då?", "och för barn då?") == (
+        "amount",)
 
 
 def test_a_sentence_gives_the_kind_of_quantity_asked_for():

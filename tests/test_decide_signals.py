@@ -131,6 +131,14 @@ def test_a_quantity_asked_for_and_not_given_is_missing():
     assert quantity_missing("Hur ofta byts batterierna?", []) == 1.0
 
 
+def test_a_follow_up_asking_a_phone_number_after_who_is_missing_one():
+    texts = ["Den kommunala sjuksköterskan kontaktas vid försämring."]
+    earlier = "Vem kontaktar man på natten om en brukare blir sämre?"
+    own = "och vilket nummer ringer man?"
+    assert quantity_missing(f"{earlier} {own}", texts, own) == 1.0
+    assert quantity_missing(f"{earlier} {own}", texts + ["Ring 0771-11 22 33."], own) == 0.0
+
+
 def test_a_question_in_english_is_judged_without_the_signals_that_read_its_words():
     found = {"sentence_similarity": 0.80, "level": 0.75, "peak": 0.02, "coverage": 0.2,
              "unknown": 1.0, "unknown_name": 0.0}

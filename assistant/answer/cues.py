@@ -137,6 +137,15 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\b(?:vilken|vilka|upp\s+till\s+vilken)\s+ålder\w*|\bhur\s+gammal\b|"
                    r"\båldersgräns\w*", re.IGNORECASE),
         re.compile(rf"\b(?:{_NUMBER})\s*år\b|\bålder\w*|\bbarn\b|\bvuxna\b", re.IGNORECASE)),
+    # a way to reach someone (a telephone number, an e-mail or web address) is answered only
+    # by a text that gives one: "vilket nummer ringer vi …" is not answered by who to call
+    "contact": (
+        re.compile(r"\btelefonnummer\w*|\btfn\b|(?:mejl|mail|e-post|epost)adress\w*|\bwebbadress\w*|"
+                   r"\b(?:nummer|numret)\b(?=.*\b(?:ring\w*|nå|når|sms\w*)\b)|"
+                   r"\b(?:ring\w*|nå|når)\b(?=.*\b(?:nummer|numret)\b)", re.IGNORECASE),
+        re.compile(r"\b0\d{1,3}[-–\s]?\d{2,3}(?:[\s-]?\d{2}){1,3}\b|\b(?:1177|112)\b|"
+                   r"[\w.+-]+@[\w-]+\.\w+|https?://|\bwww\.|\b[\w-]+\.(?:se|nu|com|org)\b",
+                   re.IGNORECASE)),
 }
 
 
@@ -172,6 +181,16 @@ def asked_quantities(question: str) -> tuple[str, ...]:
     # "hur många timmar" asks for a number of hours, "hur många gånger" how often: not a count
     return tuple(k for k in kinds if k != "count") if {"span", "frequency"} & set(kinds) \
         else kinds
+
+
+def asked_in_turn(question: str, own: str | None = None) -> tuple[str, ...]:
+    """The kinds of quantity a turn asks for: read from a follow-up's `own` words when they
+    ask for something (a kind, or who), else from `question`, which holds the earlier turns
+    too (an elliptic "och för barn då?" asks what the turn before it asked, but "hur mycket
+    kostar den?" after "Vem …?" asks an amount)."""
+    if own and (ASKS_WHO.search(own) or asked_quantities(own)):
+        return asked_quantities(own)
+    return asked_quantities(question)
 
 
 def without_asking(question: str) -> str:

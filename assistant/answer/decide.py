@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.cues import asked_quantities, counted, gives_quantity, in_english
+from assistant.answer.cues import asked_in_turn, counted, gives_quantity, in_english
 
 MODEL_FILE = Path(__file__).with_name("decision.json")
 HIGH, LOW = "hög", "låg"
@@ -104,14 +104,14 @@ def load_model(path: Path = MODEL_FILE) -> DecisionModel:
     return DecisionModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def quantity_missing(question: str, sentences: Iterable[str]) -> float:
+def quantity_missing(question: str, sentences: Iterable[str], own: str | None = None) -> float:
     """1.0 when the question asks for a kind of quantity (an amount, a duration, a count, how
-    often, an age) and none of `sentences` (the top sections' sentences on its topic) gives
-    one of that kind, else 0.0."""
-    kinds = asked_quantities(question)
+    often, an age, a way to reach someone; a follow-up's: cues.asked_in_turn) and none of
+    `sentences` (the top sections' sentences on its topic) gives one of that kind, else 0.0."""
+    kinds = asked_in_turn(question, own)
     if not kinds:
         return 0.0
-    thing = counted(question) if "count" in kinds else None
+    thing = counted(own if own and counted(own) else question) if "count" in kinds else None
     return 0.0 if any(gives_quantity(sentence, kinds, thing) for sentence in sentences) else 1.0
 
 
@@ -133,12 +133,12 @@ def sentence_evidence(sentence_vectors: np.ndarray, vector: np.ndarray,
 
 
 def decision_signals(question: str, found: dict[str, float], sentences: Iterable[str],
-                     baseline: float | None = None) -> dict[str, float]:
+                     baseline: float | None = None, own: str | None = None) -> dict[str, float]:
     """The signals the model reads for a question: `found` (the search's and
     sentence_evidence) and quantity_missing over `sentences`. For a question not in Swedish:
     without WORD_SIGNALS, and with its dense similarities read at the Swedish questions'
     level (`baseline`) instead of its own, when given."""
-    signals = {**found, "quantity_missing": quantity_missing(question, sentences)}
+    signals = {**found, "quantity_missing": quantity_missing(question, sentences, own)}
     if not in_english(question):
         return signals
     kept = {name: value for name, value in signals.items() if name not in WORD_SIGNALS}

@@ -168,7 +168,7 @@ class Answerer:
         found = {**self.search.signals(query, top, own),
                  **sentence_evidence(self.index.sentence_vectors, vector, self._admitted(scope))}
         return decision_signals(query, found, self._topical_sentences(query, top[:MATCH_HITS]),
-                                self.decision.baseline if shift else None)
+                                self.decision.baseline if shift else None, own)
 
     def _admitted(self, scope: Scope) -> np.ndarray | None:
         """Which sentences the scope admits (None: all), kept per scope."""
