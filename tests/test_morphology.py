@@ -101,6 +101,13 @@ def test_an_everyday_word_finds_its_concept_in_any_inflection():
         "Vem betalar rullatorerna? (hjälpmedel)"
 
 
+def test_an_inflection_of_a_compound_entrys_first_part_finds_no_concept():
+    # the dictionary stems "personlyft" to "person" too; "personerna" is not a lift
+    vocabulary = {"personlyft": "hjälpmedel"}
+    assert concept_of("personerna", vocabulary) is None
+    assert concept_of("personlyften", vocabulary) == "hjälpmedel"
+
+
 def test_a_compound_ending_in_an_everyday_word_finds_its_concept_when_asked_to():
     vocabulary = {"rullator": "hjälpmedel", "medicin": "läkemedel"}
     assert concept_of("inomhusrullatorerna", vocabulary) is None

@@ -52,13 +52,21 @@ def concept_of(word: str, vocabulary: dict[str, str], heads: bool = False) -> st
 def _concept(lower: str, vocabulary: dict[str, str]) -> str | None:
     if lower in vocabulary:
         return vocabulary[lower]
-    forms = set(dictionary_forms(lower))
+    forms = _forms(lower)
     if not forms:
         return None
     for entry, concept in vocabulary.items():
-        if entry in forms or forms & set(dictionary_forms(entry)):
+        if entry in forms or forms & _forms(entry):
             return concept
     return None
+
+
+def _forms(word: str) -> set[str]:
+    """The word's dictionary forms, less a compound's first part standing alone: Hunspell
+    stems "patientlyft" to "patient" too, which would make every patient a lift."""
+    forms = set(dictionary_forms(word))
+    first_parts = {form.split()[0] for form in forms if " " in form}
+    return forms - first_parts
 
 
 def with_concepts(question: str, vocabulary: dict[str, str], heads: bool = False) -> str:
