@@ -79,10 +79,9 @@ class Assistant:
         # What to cite is ranked with the question moved by the adapter fitted on the question
         # sets (retrieve/adapter.py); whether to answer is read from it as embedded.
         self.adapter = None if embed_query else usable(
-            settings.query_adapter, MODEL_NAME, DIMENSION,
-            {versions.series_of(d) for d in index.documents})
+            settings.query_adapter, MODEL_NAME, DIMENSION, _series(index))
         self.search = HybridSearch(index, settings, retriever)
-        self.answerer = Answerer(index, self.search, settings)
+        self.answerer = Answerer(index, self.search, settings, _series(index))
         self._sections = {s.id: s for s in index.sections}
         self.retriever_name = retriever
         self.index_state: store.IndexState | None = None
@@ -136,7 +135,7 @@ class Assistant:
             index = store.open_index(self.settings,
                                      in_memory=self.index.chunk_vectors is not None)
             search = HybridSearch(index, self.settings, self.retriever_name)
-            answerer = Answerer(index, search, self.settings)
+            answerer = Answerer(index, search, self.settings, _series(index))
             self.index, self.search, self.answerer = index, search, answerer
             self._sections = {s.id: s for s in index.sections}
             self.index_state = store.state(self.settings)
@@ -350,3 +349,9 @@ class Assistant:
         if self.index_notice:
             text += f" {self.index_notice}"
         return text
+
+
+def _series(index: store.Index) -> set[str]:
+    """The document series the index holds (a new version of a document is the same series):
+    the question adapter and the refitted decision model are used only for theirs."""
+    return {versions.series_of(d) for d in index.documents}

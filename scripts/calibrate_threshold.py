@@ -23,8 +23,12 @@ are chosen on the training folds only:
 It prints the out-of-fold figures (every fold scored by a model and thresholds fitted
 without it) and the sets-held-out-whole figures (each set scored by a model fitted on the
 other sets: the estimate for questions written apart), then fits on all fitting sets and
-writes assistant/answer/decision.json with the figures in it. Sets given with --report are
-only scored, never fitted on. With no sets named it fits on every set in eval/:
+writes assistant/answer/decision_series.json with the figures in it and the document series
+of the index it was fitted on: the assistant uses it only when one of those series is
+indexed, else the general model in decision.json (session 14's fit, which measured best on
+documents nobody fitted on; `--out assistant/answer/decision.json` refits that one). Sets
+given with --report are only scored, never fitted on. With no sets named it fits on every
+set in eval/:
 
     .venv/bin/python scripts/calibrate_threshold.py
 """
@@ -41,8 +45,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from assistant import versions
 from assistant.answer.cues import in_english
-from assistant.answer.decide import MODEL_FILE, DecisionModel, at_level
+from assistant.answer.decide import SERIES_MODEL_FILE, DecisionModel, at_level
 from assistant.eval.questions import load_questions
 from assistant.service import Assistant
 
@@ -203,7 +208,7 @@ def main() -> int:
     parser.add_argument("--report", action="append", type=Path, default=[],
                         help="a set only scored (e.g. eval/holdout.yaml), never fitted on")
     parser.add_argument("--folds", type=int, default=FOLDS)
-    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--out", type=Path, default=SERIES_MODEL_FILE)
     parser.add_argument("--cache", type=Path, help="keep the signals here (.npz) between runs")
     parser.add_argument("--setting", action="append", default=[],
                         help='a settings override to measure, e.g. "morphology=false"')
@@ -227,7 +232,9 @@ def main() -> int:
     cv = out_of_fold(x, y, args.folds)
     print(f"out of fold ({args.folds} folds, {cv['n']} questions): "
           + ", ".join(f"{k} {v:.3f}" for k, v in cv.items() if isinstance(v, float)))
-    model = dataclasses.replace(fit(x, y), baseline=baseline)
+    # fitted on questions about these documents: used only where they are indexed
+    series = tuple(sorted({versions.series_of(d) for d in assistant.index.documents}))
+    model = dataclasses.replace(fit(x, y), baseline=baseline, series=series)
     data = model.to_dict()
     data["fitted_on"] = [str(p) for p in args.sets]
     data["out_of_fold"] = cv

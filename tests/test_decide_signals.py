@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import math
 from pathlib import Path
 
@@ -14,10 +15,12 @@ import pytest
 from assistant.answer.compose import SWEDISH_PLEASE
 from assistant.answer.decide import (
     MODEL_FILE,
+    SERIES_MODEL_FILE,
     WORD_SIGNALS,
     DecisionModel,
     decision_signals,
     load_model,
+    model_for,
     quantity_missing,
     sentence_evidence,
 )
@@ -114,8 +117,26 @@ def test_the_decline_threshold_declines_as_many_no_gold_as_the_answerable_bound_
     assert model.sure_above >= model.decline_below
 
 
-def test_the_shipped_model_reads_every_signal_the_script_fits():
+def test_a_model_fitted_on_some_documents_is_used_only_where_they_are_indexed(tmp_path):
+    general = load_model(MODEL_FILE)
+    fitted = dataclasses.replace(general, decline_below=0.5, series=("avtalet",))
+    (tmp_path / "fitted.json").write_text(json.dumps(fitted.to_dict()), encoding="utf-8")
+    chosen = {name: model_for(series, MODEL_FILE, tmp_path / "fitted.json")
+              for name, series in (("same", {"avtalet", "riktlinjen"}), ("other", {"rutinen"}),
+                                   ("none", set()))}
+    assert chosen["same"].decline_below == 0.5 and chosen["same"].series == ("avtalet",)
+    assert chosen["other"] == general and chosen["none"] == general
+    assert model_for({"avtalet"}, MODEL_FILE, tmp_path / "missing.json") == general
+    # a model that records no series is no model for particular documents
+    unscoped = dataclasses.replace(fitted, series=None)
+    (tmp_path / "unscoped.json").write_text(json.dumps(unscoped.to_dict()), encoding="utf-8")
+    assert model_for({"avtalet"}, MODEL_FILE, tmp_path / "unscoped.json") == general
+
+
+def test_the_shipped_models_read_every_signal_the_script_fits():
     assert load_model(MODEL_FILE).features == calibration().FEATURES
+    assert load_model(SERIES_MODEL_FILE).features == calibration().FEATURES
+    assert load_model(SERIES_MODEL_FILE).series  # fitted on some documents, used with them
 
 
 # --- the answer-type signal and questions not in Swedish (answer/decide.py) ----------------

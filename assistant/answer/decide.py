@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +39,9 @@ import numpy as np
 from assistant.answer.cues import asked_in_turn, counted, gives_quantity, in_english
 
 MODEL_FILE = Path(__file__).with_name("decision.json")
+# A model refitted on the questions about particular documents (scripts/calibrate_threshold.py
+# records their series): used only when the index holds one of them, like the question adapter.
+SERIES_MODEL_FILE = Path(__file__).with_name("decision_series.json")
 HIGH, LOW = "hög", "låg"
 # quantity_missing looks for the quantity in sentences sharing a topical word with the question:
 # one that fewer than this share of the sections use (0.2 / 0.35 / 0.5 compared: 0.2 best).
@@ -64,6 +67,8 @@ class DecisionModel:
     sure_above: float
     # the fitting questions' mean median cosine to the corpus's sentences (Swedish questions)
     baseline: float | None = None
+    # the document series whose questions it was fitted on; None: any documents
+    series: tuple[str, ...] | None = None
 
     def probability(self, signals: dict[str, float]) -> float:
         """Probability that the documents answer a question with these signals; a signal
@@ -88,20 +93,36 @@ class DecisionModel:
         return {"features": list(self.features), "mean": list(self.mean),
                 "scale": list(self.scale), "coef": list(self.coef),
                 "intercept": self.intercept, "decline_below": self.decline_below,
-                "sure_above": self.sure_above, "baseline": self.baseline}
+                "sure_above": self.sure_above, "baseline": self.baseline,
+                **({"series": list(self.series)} if self.series is not None else {})}
 
     @classmethod
     def from_dict(cls, data: dict) -> DecisionModel:
         return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
                    tuple(data["coef"]), float(data["intercept"]),
                    float(data["decline_below"]), float(data["sure_above"]),
-                   data.get("baseline"))
+                   data.get("baseline"),
+                   tuple(data["series"]) if data.get("series") is not None else None)
 
 
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_FILE) -> DecisionModel:
     """The fitted model shipped with the code (or another file, e.g. while calibrating)."""
     return DecisionModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def model_for(series: Collection[str], general: Path = MODEL_FILE,
+              fitted: Path = SERIES_MODEL_FILE) -> DecisionModel:
+    """The model refitted on questions about these documents (`fitted`) when the index holds
+    one of the series it was fitted on, else the `general` one. A model fitted on one corpus's
+    questions sets its threshold where that corpus's questions lie: on the seven fixture
+    documents the refit on the 23 sets declined 16 answerable questions of 162 against 9
+    (docs/answer-quality.md, session 20)."""
+    if fitted.exists():
+        model = load_model(fitted)
+        if model.series is not None and set(model.series) & set(series):
+            return model
+    return load_model(general)
 
 
 def quantity_missing(question: str, sentences: Iterable[str], own: str | None = None) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ from assistant.answer.decide import (
     TOPICAL_SHARE,
     decision_signals,
     load_model,
+    model_for,
     sentence_evidence,
 )
 from assistant.answer.keyfact import asked_unit, key_fact
@@ -85,7 +87,8 @@ class Candidate:
 class Answerer:
     """Decides whether the documents answer, then which sentences and sections to cite."""
 
-    def __init__(self, index: Index, search: HybridSearch, settings: Settings):
+    def __init__(self, index: Index, search: HybridSearch, settings: Settings,
+                 series: Collection[str] = ()):
         self.index, self.search, self.settings = index, search, settings
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in index.documents}
         self.by_section: dict[str, list[int]] = defaultdict(list)
@@ -95,8 +98,9 @@ class Answerer:
         self.heading_words = {s.id: frozenset(tokens(s.heading_path)) for s in index.sections}
         self.idf = _idf(self.sentence_words)
         self.idf_unknown = max(self.idf.values(), default=1.0)  # a word the corpus never uses
+        # `series`: the indexed documents' series, which choose the decision model
         self.decision = load_model(settings.decision_file) if settings.decision_file \
-            else load_model()
+            else model_for(series)
         self.agreement_titles = tuple(sorted({s.agreement for s in index.sections
                                               if s.agreement}))
         self._admitted_by_scope: dict[Scope, np.ndarray] = {}
