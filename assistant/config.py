@@ -127,8 +127,9 @@ class Settings:
     section_words_in_follow_ups: bool = False
     # Declining: the search's evidence signals (retrieve/hybrid.py `signals`) are combined
     # by a logistic regression fitted with k-fold cross-validation on the question sets
-    # (scripts/calibrate_threshold.py writes assistant/answer/decision.json: coefficients and
-    # the two thresholds, decline / low confidence). Another file can be given here.
+    # (scripts/calibrate_threshold.py writes assistant/answer/decision_series.json, used with
+    # the documents it was fitted on, else decision.json: coefficients and the two thresholds,
+    # decline / low confidence). Another file can be given here (then used everywhere).
     decision_file: Path | None = None
     # Question vectors are moved by the adapter fitted on the question sets
     # (retrieve/adapter.py, scripts/fit_adapter.py): None = the shipped file, "off" = none,

@@ -2,8 +2,10 @@
 
 The evidence signals (decision.json lists those the model reads) are combined by a logistic
 regression fitted with k-fold cross-validation on the question sets
-(scripts/calibrate_threshold.py writes `decision.json` beside this file, with the
-out-of-fold and sets-held-out-whole figures it was chosen on). The probability that the
+(scripts/calibrate_threshold.py writes the model beside this file, with the out-of-fold and
+sets-held-out-whole figures it was chosen on: `decision_series.json`, used only when the
+documents whose questions it was fitted on are indexed, `model_for`; `decision.json` for any
+other index). The probability that the
 documents answer is then read against two thresholds: below `decline_below` the assistant
 declines; below `sure_above` it answers but says it is not sure ("låg").
 
