@@ -78,10 +78,11 @@ class Assistant:
                                                          settings.model_dir)
         # What to cite is ranked with the question moved by the adapter fitted on the question
         # sets (retrieve/adapter.py); whether to answer is read from it as embedded.
+        series = versions.series_in(index.documents)
         self.adapter = None if embed_query else usable(
-            settings.query_adapter, MODEL_NAME, DIMENSION, _series(index))
+            settings.query_adapter, MODEL_NAME, DIMENSION, series)
         self.search = HybridSearch(index, settings, retriever)
-        self.answerer = Answerer(index, self.search, settings, _series(index))
+        self.answerer = Answerer(index, self.search, settings, series)
         self._sections = {s.id: s for s in index.sections}
         self.retriever_name = retriever
         self.index_state: store.IndexState | None = None
@@ -135,7 +136,8 @@ class Assistant:
             index = store.open_index(self.settings,
                                      in_memory=self.index.chunk_vectors is not None)
             search = HybridSearch(index, self.settings, self.retriever_name)
-            answerer = Answerer(index, search, self.settings, _series(index))
+            answerer = Answerer(index, search, self.settings,
+                                versions.series_in(index.documents))
             self.index, self.search, self.answerer = index, search, answerer
             self._sections = {s.id: s for s in index.sections}
             self.index_state = store.state(self.settings)
@@ -349,9 +351,3 @@ class Assistant:
         if self.index_notice:
             text += f" {self.index_notice}"
         return text
-
-
-def _series(index: store.Index) -> set[str]:
-    """The document series the index holds (a new version of a document is the same series):
-    the question adapter and the refitted decision model are used only for theirs."""
-    return {versions.series_of(d) for d in index.documents}

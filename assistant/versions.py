@@ -51,6 +51,12 @@ def series_of(doc: DocumentInfo) -> str:
     return " ".join(_NOISE.sub(" ", title).split())
 
 
+def series_in(documents: Iterable[DocumentInfo]) -> set[str]:
+    """The series of these documents (an index's): what the question adapter and the refitted
+    decision model record, and are used only for."""
+    return {series_of(doc) for doc in documents}
+
+
 def day_of(value: str | None, end: bool = False) -> datetime.date | None:
     """A manifest date: "YYYY-MM-DD", or "YYYY" (its first day, or its last when `end`)."""
     if not value:

@@ -233,7 +233,7 @@ def main() -> int:
     print(f"out of fold ({args.folds} folds, {cv['n']} questions): "
           + ", ".join(f"{k} {v:.3f}" for k, v in cv.items() if isinstance(v, float)))
     # fitted on questions about these documents: used only where they are indexed
-    series = tuple(sorted({versions.series_of(d) for d in assistant.index.documents}))
+    series = tuple(sorted(versions.series_in(assistant.index.documents)))
     model = dataclasses.replace(fit(x, y), baseline=baseline, series=series)
     data = model.to_dict()
     data["fitted_on"] = [str(p) for p in args.sets]

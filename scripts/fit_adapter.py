@@ -36,7 +36,7 @@ from assistant.index.hubness import ranking_vectors
 from assistant.ingest.clean import collapse
 from assistant.retrieve import adapter
 from assistant.service import Assistant
-from assistant.versions import series_of
+from assistant.versions import series_in
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from calibrate_threshold import FITTING_SETS  # noqa: E402
@@ -76,7 +76,7 @@ def fitted(assistant: Assistant, paths: list[Path], penalty: float,
     questions, positives = pairs(assistant, paths)
     vectors = np.array([assistant.embed_query(q) for q in questions])
     delta = adapter.fit(vectors, positives, matrix, penalty)
-    meta = {"model": MODEL_NAME, "series": sorted({series_of(d) for d in assistant.documents}),
+    meta = {"model": MODEL_NAME, "series": sorted(series_in(assistant.documents)),
             "penalty": penalty, "pairs": len(questions),
             "fitted_on": [str(p) for p in paths], "steps": adapter.STEPS,
             "learning_rate": adapter.LEARNING_RATE, "temperature": adapter.TEMPERATURE}

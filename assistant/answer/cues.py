@@ -188,8 +188,10 @@ def asked_in_turn(question: str, own: str | None = None) -> tuple[str, ...]:
     ask for something (a kind, or who), else from `question`, which holds the earlier turns
     too (an elliptic "och för barn då?" asks what the turn before it asked, but "hur mycket
     kostar den?" after "Vem …?" asks an amount)."""
-    if own and (ASKS_WHO.search(own) or asked_quantities(own)):
-        return asked_quantities(own)
+    if own:
+        kinds = asked_quantities(own)
+        if kinds or ASKS_WHO.search(own):
+            return kinds
     return asked_quantities(question)
 
 

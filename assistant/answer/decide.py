@@ -134,7 +134,7 @@ def quantity_missing(question: str, sentences: Iterable[str], own: str | None = 
     kinds = asked_in_turn(question, own)
     if not kinds:
         return 0.0
-    thing = counted(own if own and counted(own) else question) if "count" in kinds else None
+    thing = ((own and counted(own)) or counted(question)) if "count" in kinds else None
     return 0.0 if any(gives_quantity(sentence, kinds, thing) for sentence in sentences) else 1.0
 
 
