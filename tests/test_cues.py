@@ -111,6 +111,16 @@ def test_how_often_is_given_by_a_time_not_by_every_thing():
     assert not gives_quantity("Ersättningen räknas per kommun.", ("frequency",))
 
 
+def test_a_dated_period_says_how_long_something_holds():
+    assert gives_quantity("Planen gäller från 1 mars 2025 till 28 februari 2027.", ("duration",))
+    assert gives_quantity("Riktlinjen gäller för perioden 2024–2027.", ("duration",))
+    assert gives_quantity("Ordningen gäller till och med 2028.", ("duration",))
+    assert gives_quantity("Ordningen gäller t.o.m. juni 2028.", ("duration",))
+    assert not gives_quantity("Planen antogs av nämnden i mars.", ("duration",))
+    # a date answers how long, not how many days
+    assert not gives_quantity("Planen gäller från 1 mars 2025.", ("span",))
+
+
 def test_numbers_in_words_give_a_span():
     assert gives_quantity("Beslutet gäller i sjutton månader.", ("span",))
     assert gives_quantity("Uppsägningstiden är fjorton dagar.", ("duration",))

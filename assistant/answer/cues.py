@@ -97,6 +97,8 @@ def in_english(question: str) -> bool:
 _NUMBER = (r"\d+(?:[,.]\d+)?|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|"
            r"fjorton|femton|sexton|sjutton|arton|nitton|tjugo|trettio|fyrtio|femtio|sextio|"
            r"sjuttio|åttio|nittio|hundra|tusen")
+_MONTH = (r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
+          r"december)")
 # a unit of time, also as a compound's last part: "arbetsdagar", "vardagar", "arbetstimmar"
 _TIME_UNIT = r"år|(?:\w{3,})?(?:månad|veck|dag|dygn|timm|minut)\w*"
 ASKS_WHO = re.compile(r"\b(?:vem|vems|vilka|vilken\s+(?:huvudman|part|aktör|vårdgivare))\b",
@@ -116,7 +118,12 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    r"\binom\s+hur\b(?!\s+många)", re.IGNORECASE),
         re.compile(rf"\b(?:{_NUMBER})\s*-?\s*(?:{_TIME_UNIT})\b|\b(?:skyndsamt|snarast|"
                    r"omgående|omedelbart|direkt|samma\s+dag|utan\s+dröjsmål|så\s+snart|"
-                   r"senast|inom|löpande|tills\s+vidare)\b|\d{4}-\d{2}-\d{2}", re.IGNORECASE)),
+                   r"senast|inom|löpande|tills\s+vidare)\b|\d{4}-\d{2}-\d{2}|"
+                   # how long something is valid: a dated period ("från 1 januari 2023 till
+                   # 31 december 2026", "2023–2026", "till och med 2026", "t.o.m. 2026")
+                   rf"\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b|\b\d{{4}}\s*[-–]\s*\d{{2,4}}\b|"
+                   r"\b(?:till\s+och\s+med|t\.\s?o\.\s?m\.?)\s+(?:\w+\s+)?\d{4}\b",
+                   re.IGNORECASE)),
     # "hur många dagar/timmar …" names its unit: only a number of such units answers it, not
     # "skyndsamt" or "inom ramen för"
     "span": (
