@@ -26,7 +26,7 @@ from assistant.index import store
 from assistant.ingest.manifest import DocumentInfo
 from assistant.ingest.scopes import agreement_keys, scope_choices
 from assistant.privacy import redact_personnummer
-from assistant.retrieve.adapter import usable
+from assistant.retrieve.adapter import QueryAdapter, usable
 from assistant.retrieve.conversation import mixed
 from assistant.retrieve.focus import without_agreement_name
 from assistant.retrieve.hybrid import HybridSearch, Scope
@@ -68,7 +68,7 @@ def _generator(settings: Settings) -> Generator | None:
 class Assistant:
     def __init__(self, index: store.Index, settings: Settings, retriever: str = "hybrid",
                  embed_query: Callable[[str], np.ndarray] | None = None):
-        from assistant.index.embed import DIMENSION, MODEL_NAME, query_embedder
+        from assistant.index.embed import query_embedder
 
         self.settings = settings
         self.index = index
@@ -78,9 +78,10 @@ class Assistant:
                                                          settings.model_dir)
         # What to cite is ranked with the question moved by the adapter fitted on the question
         # sets (retrieve/adapter.py); whether to answer is read from it as embedded.
+        # (a fake embedder's vectors are not e5's: no adapter then)
+        self._adapts = embed_query is None
         series = versions.series_in(index.documents)
-        self.adapter = None if embed_query else usable(
-            settings.query_adapter, MODEL_NAME, DIMENSION, series)
+        self.adapter = self._adapter_for(series)
         self.search = HybridSearch(index, settings, retriever)
         self.answerer = Answerer(index, self.search, settings, series)
         self._sections = {s.id: s for s in index.sections}
@@ -90,6 +91,13 @@ class Assistant:
         self._checked = time.monotonic()
         # A model server (AVTAL_LLM_URL) rewrites answered questions; None = extractive only.
         self.generator = _generator(settings)
+
+    def _adapter_for(self, series: set[str]) -> QueryAdapter | None:
+        """The question adapter fitted for these document series, if any (adapter.usable)."""
+        from assistant.index.embed import DIMENSION, MODEL_NAME
+
+        return usable(self.settings.query_adapter, MODEL_NAME, DIMENSION, series) \
+            if self._adapts else None
 
     @classmethod
     def load(cls, settings: Settings | None = None, retriever: str = "hybrid",
@@ -136,9 +144,11 @@ class Assistant:
             index = store.open_index(self.settings,
                                      in_memory=self.index.chunk_vectors is not None)
             search = HybridSearch(index, self.settings, self.retriever_name)
-            answerer = Answerer(index, search, self.settings,
-                                versions.series_in(index.documents))
+            # the new documents choose the decline model and the adapter anew
+            series = versions.series_in(index.documents)
+            answerer = Answerer(index, search, self.settings, series)
             self.index, self.search, self.answerer = index, search, answerer
+            self.adapter = self._adapter_for(series)
             self._sections = {s.id: s for s in index.sections}
             self.index_state = store.state(self.settings)
         log.info("answering from the new index %s", path.name)

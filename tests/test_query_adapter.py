@@ -123,3 +123,33 @@ def test_the_adapter_moves_what_is_cited_not_whether_to_answer(tmp_path):
     assert np.allclose(moved.query(question).ranking_vector,
                        moved.adapter.apply(plain.query(question).ranking_vector))
     assert moved.ask(question).evidence == pytest.approx(plain.ask(question).evidence)
+
+
+def test_an_index_swapped_in_chooses_the_adapter_for_its_own_documents(tmp_path, monkeypatch):
+    """Assistant.refresh: a background build of other documents gets no adapter fitted for
+    the first ones, and a later swap back gets it again."""
+    import dataclasses
+
+    from assistant import service
+    from assistant.config import settings
+    from tests.fakes import HashEmbedder, decision_file, memory_index, section
+
+    embed = HashEmbedder()
+    ours = memory_index([section("a", "Kommunen ansvarar för hemsjukvården.", document="avtal")],
+                        embed, path=tmp_path / "ours")
+    other = memory_index([section("b", "Rutinen gäller för ambulansen.", document="rutin")],
+                         embed, path=tmp_path / "other")
+    fitted = object()
+    monkeypatch.setattr(service, "usable",
+                        lambda choice, model, dim, series: fitted if "avtal" in series else None)
+    config = dataclasses.replace(settings(), decision_file=decision_file(tmp_path))
+    assistant = service.Assistant(ours, config, embed_query=embed)
+    assert assistant.adapter is None  # a fake embedder's vectors: never adapted
+    assistant._adapts = True  # as with the real model
+    swapped_in = [other, ours]
+    monkeypatch.setattr(service.store, "current_build", lambda _: swapped_in[0].path)
+    monkeypatch.setattr(service.store, "open_index", lambda *_, **__: swapped_in[0])
+    monkeypatch.setattr(service.store, "state", lambda _: None)
+    assert assistant.refresh() and assistant.index is other and assistant.adapter is None
+    swapped_in.pop(0)
+    assert assistant.refresh() and assistant.index is ours and assistant.adapter is fitted
