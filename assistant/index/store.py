@@ -33,6 +33,7 @@ from assistant.errors import UserError
 from assistant.index import hubness
 from assistant.index.chunking import Sentence, chunk_section, sentences
 from assistant.index.embed import Embedding, default_embedding
+from assistant.index.vectors import collection_configuration
 from assistant.ingest.manifest import DocumentInfo, corpus_file, load_manifest
 from assistant.ingest.pages import read_pages, thousands
 from assistant.ingest.structure import load_corpus
@@ -40,7 +41,7 @@ from assistant.types import Chunk, Section
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "6"
+INDEX_VERSION = "7"  # 7: exact Chroma search (vectors.collection_configuration)
 COLLECTION = "chunks"
 POINTER = "CURRENT"
 FAILED = "FAILED.json"
@@ -337,7 +338,7 @@ def _write_chroma(target: Path, chunks: list[Chunk], by_id: dict[str, Section],
         if settings.chroma_url:
             return
     collection = _chroma_client(target).create_collection(
-        COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        COLLECTION, embedding_function=None, configuration=collection_configuration(len(chunks))
     )
     step = 1000
     for i in range(0, len(chunks), step):

@@ -29,6 +29,21 @@ PREFIX = "avtal-"
 VECTORS_FILE = "chunk_vectors.npy"
 ROWS_FILE = "vectors.json"
 STEP = 1000
+# HNSW search is approximate, and Chroma writes a collection's graph to disk only from
+# `sync_threshold` (1000) vectors on: below it every process that opens the collection inserts
+# the vectors anew on several threads, so two processes could find different nearest chunks
+# for one question (measured on the shipped corpus, 328 chunks: 2 of 5 processes differed, and
+# with them the cited section). Searching with ef_search of at least the collection's size
+# visits every chunk: exact, hence the same in every process. Up to EXACT_UP_TO vectors; a
+# larger collection's graph is on disk, the same for every process.
+DEFAULT_EF = 100
+EXACT_UP_TO = 5000
+
+
+def collection_configuration(count: int) -> dict:
+    """Chroma's configuration for a collection of `count` chunk vectors (cosine)."""
+    return {"hnsw": {"space": "cosine",
+                     "ef_search": max(DEFAULT_EF, min(count, EXACT_UP_TO))}}
 
 
 class VectorStore(Protocol):
@@ -62,8 +77,9 @@ class EmbeddedChroma:
 
     def write(self, name: str, ids: list[str], vectors: np.ndarray, documents: list[str],
               metadatas: list[dict]) -> None:
-        _add(self.client.create_collection(name, embedding_function=None,
-                                           metadata={"hnsw:space": "cosine"}),
+        _add(self.client.create_collection(
+                 name, embedding_function=None,
+                 configuration=collection_configuration(len(ids))),
              ids, vectors, documents, metadatas)
 
     def open(self, name: str) -> Any:
@@ -95,8 +111,9 @@ class ChromaServer:
     def write(self, name: str, ids: list[str], vectors: np.ndarray, documents: list[str],
               metadatas: list[dict]) -> None:
         # get_or_create + upsert: two processes publishing the same build do no harm.
-        _add(self.client.get_or_create_collection(name, embedding_function=None,
-                                                  metadata={"hnsw:space": "cosine"}),
+        _add(self.client.get_or_create_collection(
+                 name, embedding_function=None,
+                 configuration=collection_configuration(len(ids))),
              ids, vectors, documents, metadatas, upsert=True)
 
     def open(self, name: str) -> Any:
