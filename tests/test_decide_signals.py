@@ -226,6 +226,8 @@ QUANTITY_SECTIONS = [
                  title="Sondmat"),
     fake_section("syfte", "Överenskommelsen ska ge brukaren en trygg vård i hemmet.",
                  title="Syfte"),
+    fake_section("snitt", "Vårddygnen följs upp av kommunen. Genomsnittet summeras varje "
+                 "månad.", title="Uppföljning"),
 ]
 
 
@@ -290,6 +292,12 @@ def test_the_unit_asked_for_does_not_make_a_sentence_topical(fake_assistant):
 def test_a_topic_word_is_found_as_the_start_of_a_longer_word(fake_assistant):
     # "samråd" stands only inside "samrådsgruppen", in the sentence giving "30 dagar"
     assert evidence(fake_assistant, "Hur snabbt når en oenighet till samråd?")[
+        "quantity_missing"] == 0.0
+
+
+def test_a_topic_word_is_found_as_the_last_part_of_a_compound(fake_assistant):
+    # "snitt" stands only inside "Genomsnittet", in the sentence giving "varje månad"
+    assert evidence(fake_assistant, "Hur ofta tas snittet för vårddygnen fram?")[
         "quantity_missing"] == 0.0
 
 

@@ -203,12 +203,14 @@ class Answerer:
             words |= {w for w, used in known.items() if used < TOPICAL_SHARE} \
                 or {w for w, used in known.items() if used == rarest}
         # a word stands in a sentence also as the start of a longer form or a compound
-        # ("placer" in "placeringen", "uppsägning" in "uppsägningstid")
+        # ("placer" in "placeringen", "uppsägning" in "uppsägningstid") or as a compound's
+        # last part ("snitt" in "genomsnittet")
         stems = tuple(w for w in words if len(w) >= PREFIX)
         return [self.index.sentences[i].text for hit in hits
                 for i in self.by_section.get(hit.section.id, [])
                 if self.sentence_words[i] & words
-                or any(t.startswith(stems) for t in self.sentence_words[i])]
+                or any(t.startswith(stems) or t.endswith(stems)
+                       for t in self.sentence_words[i])]
 
     def _short_answer(self, chosen, question: str,
                       spread: float = 1.0) -> tuple[str | None, tuple[int, int] | None]:
