@@ -424,9 +424,11 @@ def test_a_section_holding_the_questions_rarer_words_wins_a_near_tie(config, emb
     assert first(0.05) == "h-kanyl"
 
 
-def test_a_follow_ups_own_words_do_not_weigh_the_whole_section(fake_assistant, monkeypatch):
-    """The section word share reads the question as asked; for a follow-up ("och om det
-    är på natten då?") those words do not say where the answer stands, so none are given."""
+def test_a_follow_ups_own_words_weigh_the_whole_section_unless_switched_off(fake_assistant,
+                                                                             monkeypatch):
+    """The section word share reads the question as asked: for a follow-up ("och om det är
+    på helgen då?") its own words, without the earlier turn's (section_words_in_follow_ups;
+    off, none are given)."""
     seen: list[str] = []
     answerer = fake_assistant.answerer
     original = answerer._rank_sections
@@ -436,10 +438,13 @@ def test_a_follow_ups_own_words_do_not_weigh_the_whole_section(fake_assistant, m
         return original(hits, query, vector, asked)
 
     monkeypatch.setattr(answerer, "_rank_sections", spy)
-    fake_assistant.ask("Vem planerar nattpatrullens besök?")
-    fake_assistant.ask("och om det är på helgen då?",
-                       history=["Vem planerar nattpatrullens besök?"])
-    assert seen == ["Vem planerar nattpatrullens besök?", ""]
+    first, follow_up = "Vem planerar nattpatrullens besök?", "och om det är på helgen då?"
+    fake_assistant.ask(first)
+    fake_assistant.ask(follow_up, history=[first])
+    monkeypatch.setattr(answerer, "settings", dataclasses.replace(
+        answerer.settings, section_words_in_follow_ups=False))
+    fake_assistant.ask(follow_up, history=[first])
+    assert seen == [first, follow_up, ""]
 
 
 def test_window_texts_keep_to_their_section_under_its_headings():

@@ -127,7 +127,8 @@ class Answerer:
             return _declined(question, hits, scope, probability)
         if query.focus is not None:
             hits = self.search.search(query.text, query.focus, scope, limit=limit)
-        # A follow-up's own words ("och om hen är 20 då?") do not say where its answer stands
+        # The question's own words weigh in the sections' ranking (`section_lexical_weight`);
+        # a follow-up's too, unless `section_words_in_follow_ups` is off
         own_words = "" if query.follow_up and not settings.section_words_in_follow_ups \
             else question
         spread = settings.adapted_margin_scale if query.adapted else 1.0
