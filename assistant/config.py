@@ -125,7 +125,7 @@ class Settings:
     section_lexical_weight: float = 0.05
     # Whether a follow-up's own words count too ("och vi sjuksköterskor då?": its topic lies
     # in the earlier turns, what it asks of it in its own words). Session 21, scripts/tune.py
-    # --folds 5 over the twelve conversation sets (603 answerable turns): chosen in 5 of 5
+    # --folds 5 over the eleven conversation sets (603 answerable turns): chosen in 5 of 5
     # folds; out of fold hit@1 0.799 -> 0.806, hit@3 0.906 -> 0.905.
     section_words_in_follow_ups: bool = True
     # Declining: the search's evidence signals (retrieve/hybrid.py `signals`) are combined
