@@ -31,9 +31,9 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.index import hubness
+from assistant.index import vectors as stores
 from assistant.index.chunking import Sentence, chunk_section, sentences
 from assistant.index.embed import Embedding, default_embedding
-from assistant.index.vectors import collection_configuration
 from assistant.ingest.manifest import DocumentInfo, corpus_file, load_manifest
 from assistant.ingest.pages import read_pages, thousands
 from assistant.ingest.structure import load_corpus
@@ -42,7 +42,6 @@ from assistant.types import Chunk, Section
 log = logging.getLogger(__name__)
 
 INDEX_VERSION = "7"  # 7: exact Chroma search (vectors.collection_configuration)
-COLLECTION = "chunks"
 POINTER = "CURRENT"
 FAILED = "FAILED.json"
 LOCK = ".build.lock"
@@ -317,37 +316,13 @@ def _write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def _chroma_client(path: Path):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    return chromadb.PersistentClient(
-        path=str(path / "chroma"),
-        settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-    )
-
-
 def _write_chroma(target: Path, chunks: list[Chunk], by_id: dict[str, Section],
-                  texts: list[str], vectors: np.ndarray, settings: Settings | None = None) -> None:
-    metadatas = [_chunk_metadata(by_id[c.section_id]) for c in chunks]
-    if settings is not None:  # the chunk vectors, kept with the build; on a Chroma server
-        from assistant.index import vectors as stores  # with AVTAL_CHROMA_URL (vectors.py)
-
-        stores.write_build(settings.chroma_url, target, [c.id for c in chunks], vectors, texts,
-                           metadatas, live=current_build(settings), embedded=False)
-        if settings.chroma_url:
-            return
-    collection = _chroma_client(target).create_collection(
-        COLLECTION, embedding_function=None, configuration=collection_configuration(len(chunks))
-    )
-    step = 1000
-    for i in range(0, len(chunks), step):
-        collection.add(
-            ids=[c.id for c in chunks[i:i + step]],
-            embeddings=vectors[i:i + step].tolist(),
-            documents=texts[i:i + step],
-            metadatas=metadatas[i:i + step],
-        )
+                  texts: list[str], vectors: np.ndarray, settings: Settings) -> None:
+    """The chunk vectors, kept with the build, written to the build's own Chroma files or,
+    with AVTAL_CHROMA_URL, to the Chroma server (vectors.py)."""
+    stores.write_build(settings.chroma_url, target, [c.id for c in chunks], vectors, texts,
+                       [_chunk_metadata(by_id[c.section_id]) for c in chunks],
+                       live=current_build(settings))
 
 
 def _chunk_metadata(section: Section) -> dict:
@@ -581,11 +556,8 @@ def _open_collection(settings: Settings, path: Path):
     from a private copy of the build's embedded store (answering never writes to the index
     folder, which may be read-only)."""
     if settings.chroma_url:
-        from assistant.index import vectors as stores
-
         return stores.open_collection(settings.chroma_url, path)
-    return _chroma_client(_private_copy(path)).get_collection(COLLECTION,
-                                                              embedding_function=None)
+    return stores.EmbeddedChroma(_private_copy(path)).open(stores.EMBEDDED_COLLECTION)
 
 
 def _private_copy(path: Path) -> Path:
