@@ -123,6 +123,15 @@ class Settings:
     # A section's score also gains this × the IDF-weighted share of the question's own words
     # (as asked, without earlier turns) that the whole section uses (0: off).
     section_lexical_weight: float = 0.05
+    # … and this × the IDF-weighted share of the question's words (with a follow-up's
+    # earlier topic) that its heading path holds: a heading names what its section is about.
+    # Chosen with every set answered by a question adapter fitted without it (the shipped
+    # adapter knows the fitting questions' answers; a new question's cosines are not so
+    # sure): scripts/tune.py --adapter-folds 5 --folds 5 --by-set --chat-order over the 23
+    # sets (0 / 0.02 / 0.04 / 0.08): 0.08 chosen in 5 of 5 folds and for 23 of 23 sets left
+    # out; hit@1 0.742 -> 0.752, hit@3 0.885 -> 0.881, facts 0.816 -> 0.815 (1,524
+    # answerable; docs/answer-quality.md, session 22).
+    heading_weight: float = 0.08
     # Whether a follow-up's own words count too ("och vi sjuksköterskor då?": its topic lies
     # in the earlier turns, what it asks of it in its own words). Session 21, scripts/tune.py
     # --folds 5 over the eleven conversation sets (603 answerable turns): chosen in 5 of 5

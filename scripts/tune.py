@@ -77,11 +77,18 @@ def main() -> int:
                         help="what the folds choose by: the right section first (ranking "
                              "settings), the key facts quoted (quote settings) or held by "
                              "the short answer (its settings)")
+    parser.add_argument("--adapter-folds", type=int, default=0,
+                        help="answer each set with a question adapter fitted without it "
+                             "(the sets split into this many folds of whole sets, as "
+                             "scripts/fit_adapter.py does)")
     args = parser.parse_args()
     assistant = Assistant.load()
     base = dataclasses.asdict(assistant.settings)
     tree = SectionTree(assistant.sections, {d.id: d.file for d in assistant.documents})
-    sets = {p.name: load_questions(p) for p in args.questions or [Path("eval/questions.yaml")]}
+    paths = args.questions or [Path("eval/questions.yaml")]
+    sets = {p.name: load_questions(p) for p in paths}
+    adapters = adapters_without(assistant, paths, args.adapter_folds) \
+        if args.adapter_folds > 1 and assistant.adapter is not None else {}
     print(f"{'variant':40s} {'set':16s} " + " ".join(f"{c[:8]:>8s}" for c in COLUMNS))
     verdicts: dict[str, list[Verdict]] = {}
     labels: list[str] = []  # the question set of each verdict, in order
@@ -89,6 +96,8 @@ def main() -> int:
         settings = dataclasses.replace(assistant.settings, **variant(text, base))
         candidate = Assistant(assistant.index, settings)
         for name, questions in sets.items():
+            if adapters:
+                candidate.adapter = adapters[name]
             chat = args.chat_order and not any(q.history for q in questions)
             result = run(text or "(current)", candidate, questions, tree, progress=False,
                          chat_order=chat)
@@ -107,6 +116,23 @@ def main() -> int:
     if args.by_set:
         cross_validate(verdicts, args.folds, criterion, labels, by_set=True)
     return 0
+
+
+def adapters_without(assistant: Assistant, paths: list[Path], folds: int) -> dict:
+    """For each set (by file name), a question adapter fitted with the shipped penalty on
+    the sets of the other folds (folds of whole sets, `paths[k::folds]`). The shipped adapter
+    was fitted on these very questions: ranking settings chosen with it are chosen where the
+    adapter already knows the answer, not where a new question stands."""
+    from fit_adapter import fitted, sentence_matrix
+
+    penalty = assistant.adapter.meta["penalty"]
+    matrix = sentence_matrix(assistant)
+    adapters = {}
+    for k in range(folds):
+        fold = paths[k::folds]
+        found = fitted(assistant, [p for p in paths if p not in fold], penalty, matrix)
+        adapters.update({p.name: found for p in fold})
+    return adapters
 
 
 def correct(verdict: Verdict, k: int = 1) -> float:

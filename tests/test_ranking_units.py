@@ -424,6 +424,32 @@ def test_a_section_holding_the_questions_rarer_words_wins_a_near_tie(config, emb
     assert first(0.05) == "h-kanyl"
 
 
+def test_a_section_whose_heading_names_the_question_wins_a_tie_in_its_body(config, embed):
+    """Two sections hold the same sentence; the one whose heading names the question's
+    topic comes first once `heading_weight` weighs the heading path's share of the
+    question's words, though the search ranked the other first (the word shares of the
+    sentence and the whole section, which also read headings, are off, and the search's
+    order weighs more than the sentences' cosines, which read the headings too)."""
+    shared = "Personalen dokumenterar varje insats i journalen samma dag."
+    titled = section("h-lakemedel", shared, title="Läkemedelsgenomgång", part="B",
+                     number="B.9")
+    other = section("h-rutin", shared, title="Dokumentation", part="B", number="B.8")
+    index = memory_index([titled, other], embed)
+    question = "Hur dokumenteras en läkemedelsgenomgång?"
+    searched = [Hit(other, 0.03, 0.5, "h-rutin#0"), Hit(titled, 0.02, 0.5, "h-lakemedel#0")]
+
+    def first(weight: float) -> str:
+        tiny = Assistant(index, dataclasses.replace(
+            config, heading_weight=weight, lexical_weight=0.0, section_lexical_weight=0.0,
+            rank_weight=1.0),
+            embed_query=embed)
+        ranked = tiny.answerer._rank_sections(searched, question, embed(question), question)
+        return ranked[0][1].id
+
+    assert first(0.0) == "h-rutin"
+    assert first(1.0) == "h-lakemedel"
+
+
 def test_a_follow_ups_own_words_weigh_the_whole_section_unless_switched_off(fake_assistant,
                                                                              monkeypatch):
     """The section word share reads the question as asked: for a follow-up ("och om det är

@@ -259,7 +259,10 @@ class Answerer:
                 best = (candidates[0].score + self.settings.rank_weight / (rank + 1)
                         + self._standing(hit.section, cues)
                         + self.settings.section_lexical_weight
-                        * self._held(hit.section, own))
+                        * self._held(hit.section, own)
+                        + self.settings.heading_weight
+                        * weighted_share(words, self.heading_words.get(hit.section.id,
+                                                                       frozenset())))
                 ranked.append((best, hit.section, candidates))
         ranked.sort(key=lambda item: item[0], reverse=True)
         return self._specific_first(ranked)
