@@ -368,6 +368,32 @@ def test_tuning_can_leave_each_question_set_out(capsys):
     assert "sets left out" in out and "b.yaml" in out
 
 
+def test_tuning_answers_each_set_with_an_adapter_fitted_without_it(monkeypatch):
+    # --adapter-folds: the sets fall into folds of whole sets; each set's adapter is fitted
+    # on the other folds' sets only, with the shipped adapter's penalty.
+    import sys
+    import types
+    from pathlib import Path
+
+    from scripts.tune import adapters_without
+
+    trained: list[tuple[list[str], float]] = []
+
+    def fitted(assistant, paths, penalty, matrix):
+        trained.append(([p.name for p in paths], penalty))
+        return len(trained) - 1
+
+    fake = types.SimpleNamespace(fitted=fitted, sentence_matrix=lambda assistant: None)
+    monkeypatch.setitem(sys.modules, "fit_adapter", fake)
+    shipped = types.SimpleNamespace(adapter=types.SimpleNamespace(meta={"penalty": 0.003}))
+    paths = [Path(f"s{i}.yaml") for i in range(5)]
+    adapters = adapters_without(shipped, paths, 2)
+    assert trained == [(["s1.yaml", "s3.yaml"], 0.003),
+                       (["s0.yaml", "s2.yaml", "s4.yaml"], 0.003)]
+    assert all(name not in trained[found][0] for name, found in adapters.items())
+    assert set(adapters) == {p.name for p in paths}
+
+
 def test_a_subsection_close_to_its_parent_is_cited_first(config, embed):
     """The lowest heading that holds the evidence is the citation: the one subsection
     scoring within `specific_margin` of its parent goes first (the parent stays cited after
