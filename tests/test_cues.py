@@ -58,6 +58,21 @@ def test_the_kind_of_quantity_asked_for_is_read():
     assert asked_quantities("Upp till vilken ålder får barn hörapparater gratis?") == ("age",)
     assert asked_quantities("Hur lång väntetid är det på korttidsplats?") == ("duration",)
     assert asked_quantities("Vad tar dietisten betalt för ett hembesök?") == ("amount",)
+    # a modal verb before "kosta" asks an amount all the same
+    assert asked_quantities("Vad ska en natt på korttids kosta brukaren?") == ("amount",)
+
+
+def test_a_figure_in_a_named_unit_is_asked_for_and_given():
+    assert asked_quantities("Hur många procent av fotvården står regionen för?") == ("figure",)
+    assert asked_quantities("Vad kostar en hörapparat i kronor?") == ("figure",)
+    assert asked_quantities("Har någon den exakta summan för ett hembesök?") == ("figure",)
+    assert gives_quantity("Regionen står för 40 % och kommunen för resten.", ("figure",))
+    assert gives_quantity("Kommunen betalar en fjärdedel av kostnaden.", ("figure",))
+    assert gives_quantity("Egenavgiften är 1 200 kr per år.", ("figure",))
+    # naming the payment is an amount's answer, not a figure's
+    assert gives_quantity("Kommunen betalar ersättning enligt fastställt belopp.", ("amount",))
+    assert not gives_quantity("Kommunen betalar ersättning enligt fastställt belopp.",
+                              ("figure",))
 
 
 def test_who_and_what_questions_ask_for_no_quantity():

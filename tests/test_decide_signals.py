@@ -152,6 +152,16 @@ def test_a_quantity_asked_for_and_not_given_is_missing():
     assert quantity_missing("Hur ofta byts batterierna?", []) == 1.0
 
 
+def test_a_percentage_given_with_its_sign_answers_how_many_percent():
+    texts = ["Vid oklar fördelning delar parterna kostnaden (40% region, 60% kommun)."]
+    assert quantity_missing("Hur många procent av kostnaden tar regionen?", texts) == 0.0
+    assert quantity_missing("Hur många procent av kostnaden tar regionen?",
+                            ["Parterna delar kostnaden."]) == 1.0
+    # asked in kronor: a sentence naming the payment without a figure does not answer
+    assert quantity_missing("Vad kostar ett vårddygn i kronor?",
+                            ["Kommunen betalar ersättning per vårddygn."]) == 1.0
+
+
 def test_a_follow_up_asking_a_phone_number_after_who_is_missing_one():
     texts = ["Den kommunala sjuksköterskan kontaktas vid försämring."]
     earlier = "Vem kontaktar man på natten om en brukare blir sämre?"

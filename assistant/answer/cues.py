@@ -105,7 +105,9 @@ ASKS_WHO = re.compile(r"\b(?:vem|vems|vilka|vilken\s+(?:huvudman|part|aktör|vå
                       re.IGNORECASE)
 QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "amount": (
+        # "vad kostar …", and with a modal verb before it: "vad får ett vårddygn kosta"
         re.compile(r"\b(?:vad|hur\s+mycket)\s+(?:kostar|kostade|blir|tar)\b|"
+                   r"\b(?:vad|hur\s+mycket)\s+(?:\w+\s+){1,5}kosta\b|"
                    r"\bhur\s+mycket\s+(?:\w+\s+){0,2}betala\w*|\bhur\s+mycket\b|"
                    r"\bvad\s+(?:får|ska|måste)\s+(?:\w+\s+){1,3}betala\b|\btjänar\b|"
                    r"\b(?:får|få|ta|tar)\s+(?:\w+\s+){0,2}betalt\b|"
@@ -144,6 +146,15 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\b(?:vilken|vilka|upp\s+till\s+vilken)\s+ålder\w*|\bhur\s+gammal\b|"
                    r"\båldersgräns\w*", re.IGNORECASE),
         re.compile(rf"\b(?:{_NUMBER})\s*år\b|\bålder\w*|\bbarn\b|\bvuxna\b", re.IGNORECASE)),
+    # a figure in the unit the question names ("i kronor", "hur många procent", "den exakta
+    # summan"): only a number in that kind of unit, or a fraction, answers it, not a sentence
+    # that names the payment ("ersättning", "kostnaden") without giving it
+    "figure": (
+        re.compile(r"\bhur\s+många\s+(?:kronor|procent)\b|\bi\s+(?:kronor|procent)\b|"
+                   r"\bexakt\w*\s+(?:siffr|belopp|summ)\w*", re.IGNORECASE),
+        re.compile(r"\d[\d\s]*(?:[,.]\d+)?\s*(?:kr\b|kronor|procent|%)|"
+                   r"\b(?:en|ett|två|tre)\s+(?:halv|tredjedel|fjärdedel|femtedel)\w*|"
+                   r"\bhälft\w*", re.IGNORECASE)),
     # a way to reach someone (a telephone number, an e-mail or web address) is answered only
     # by a text that gives one: "vilket nummer ringer vi …" is not answered by who to call
     "contact": (
@@ -185,7 +196,11 @@ def asked_quantities(question: str) -> tuple[str, ...]:
     if ASKS_WHO.search(question):
         return ()
     kinds = tuple(kind for kind, (ask, _) in QUANTITIES.items() if ask.search(question))
-    # "hur många timmar" asks for a number of hours, "hur många gånger" how often: not a count
+    # "hur många timmar" asks for a number of hours, "hur många gånger" how often: not a count;
+    # a figure asked for ("hur många procent", "vad kostar det i kronor") is neither a count
+    # nor answered by a sentence that only names the amount
+    if "figure" in kinds:
+        return tuple(k for k in kinds if k not in ("count", "amount"))
     return tuple(k for k in kinds if k != "count") if {"span", "frequency"} & set(kinds) \
         else kinds
 
