@@ -18,6 +18,15 @@ question asks for an amount, a duration or span, a count (of the thing it names:
 `counted`), how often or an age and no sentence of the top sections that shares a topical word
 with the question gives one ("Vad kostar …" answered by a section on who pays).
 
+The model fitted on one document series' questions (decision_series.json) also reads
+`in_scope`: a logistic regression over the question's embedding, fitted on the same
+questions, telling those the documents answer from those they do not ("hur söker jag jobb
+…", "vilken salva …" lie apart from the agreement's questions however many of its words they
+share). Out of fold it took out-of-scope declined from 0.83 to 0.93 at the same 0.04 of
+answerable questions declined (docs/answer-quality.md, session 23). It is learnt for that
+corpus, like the question adapter: refit it (scripts/calibrate_threshold.py) when the
+documents change.
+
 A question in another language than Swedish is judged without the signals that read its
 words (WORD_SIGNALS: they would call every English word unknown): the model reads them as
 their mean, i.e. as no evidence either way. Its dense similarity is read at the Swedish
@@ -49,9 +58,9 @@ HIGH, LOW = "hög", "låg"
 # one that fewer than this share of the sections use (0.2 / 0.35 / 0.5 compared: 0.2 best).
 TOPICAL_SHARE = 0.2
 # Signals read from the question's words (the corpus's vocabulary, Swedish phrasing): not
-# evidence for a question in another language.
+# evidence for a question in another language; nor is `in_scope`, learnt from Swedish ones.
 WORD_SIGNALS = frozenset({"coverage", "unknown", "unknown_rare", "matched", "unknown_name",
-                          "known_topic", "quantity_missing"})
+                          "known_topic", "quantity_missing", "in_scope"})
 # Dense similarities: read at the Swedish level for a question in another language.
 DENSE_SIGNALS = frozenset({"similarity", "sentence_similarity"})
 
@@ -71,6 +80,18 @@ class DecisionModel:
     baseline: float | None = None
     # the document series whose questions it was fitted on; None: any documents
     series: tuple[str, ...] | None = None
+    # `in_scope`, for a model fitted on one series' questions: a logistic regression over the
+    # question's embedding (weights, bias) telling the questions those documents answer from
+    # those they do not (scripts/calibrate_threshold.py); None: no such signal
+    scope: tuple[tuple[float, ...], float] | None = None
+
+    def in_scope(self, vector: np.ndarray) -> float | None:
+        """The `in_scope` signal for a question's embedding (its log-odds), None without one."""
+        if self.scope is None:
+            return None
+        weights, bias = self.scope
+        return float(np.dot(np.asarray(weights, dtype=np.float64),
+                            np.asarray(vector, dtype=np.float64)) + bias)
 
     def probability(self, signals: dict[str, float]) -> float:
         """Probability that the documents answer a question with these signals; a signal
@@ -96,7 +117,9 @@ class DecisionModel:
                 "scale": list(self.scale), "coef": list(self.coef),
                 "intercept": self.intercept, "decline_below": self.decline_below,
                 "sure_above": self.sure_above, "baseline": self.baseline,
-                **({"series": list(self.series)} if self.series is not None else {})}
+                **({"series": list(self.series)} if self.series is not None else {}),
+                **({"scope": {"weights": list(self.scope[0]), "bias": self.scope[1]}}
+                   if self.scope is not None else {})}
 
     @classmethod
     def from_dict(cls, data: dict) -> DecisionModel:
@@ -104,7 +127,9 @@ class DecisionModel:
                    tuple(data["coef"]), float(data["intercept"]),
                    float(data["decline_below"]), float(data["sure_above"]),
                    data.get("baseline"),
-                   tuple(data["series"]) if data.get("series") is not None else None)
+                   tuple(data["series"]) if data.get("series") is not None else None,
+                   (tuple(data["scope"]["weights"]), float(data["scope"]["bias"]))
+                   if data.get("scope") else None)
 
 
 @lru_cache(maxsize=4)
