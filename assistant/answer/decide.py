@@ -19,13 +19,13 @@ question asks for an amount, a duration or span, a count (of the thing it names:
 with the question gives one ("Vad kostar …" answered by a section on who pays).
 
 The model fitted on one document series' questions (decision_series.json) also reads
-`in_scope`: a logistic regression over the question's embedding, fitted on the same
-questions, telling those the documents answer from those they do not ("hur söker jag jobb
-…", "vilken salva …" lie apart from the agreement's questions however many of its words they
-share). Out of fold it took out-of-scope declined from 0.83 to 0.93 at the same 0.04 of
-answerable questions declined (docs/answer-quality.md, session 23). It is learnt for that
-corpus, like the question adapter: refit it (scripts/calibrate_threshold.py) when the
-documents change.
+`in_scope`: how much nearer the question lies to the questions about those documents that
+they answer than to those they do not (`ScopeExamples`: the mean cosine of the k nearest of
+each; "hur söker jag jobb …", "vilken salva …" lie near other questions the documents do not
+answer however many of the documents' words they share). Out of fold it took out-of-scope
+declined from 0.83 to 0.92 at the same 0.04 of answerable questions declined
+(docs/answer-quality.md, session 23). It is learnt for that corpus, like the question
+adapter: refit it (scripts/calibrate_threshold.py) when the documents change.
 
 A question in another language than Swedish is judged without the signals that read its
 words (WORD_SIGNALS: they would call every English word unknown): the model reads them as
@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,6 +65,38 @@ WORD_SIGNALS = frozenset({"coverage", "unknown", "unknown_rare", "matched", "unk
 DENSE_SIGNALS = frozenset({"similarity", "sentence_similarity"})
 
 
+@dataclass(frozen=True, eq=False)
+class ScopeExamples:
+    """Question embeddings (rows, unit length) the documents answer and do not answer."""
+
+    answerable: np.ndarray
+    other: np.ndarray
+    k: int
+
+    def score(self, vector: np.ndarray) -> float:
+        """Mean cosine of the k nearest answerable questions minus that of the k nearest
+        others: above 0 the question lies among those the documents answer."""
+        vector = np.asarray(vector, dtype=np.float32)
+        return nearest(self.answerable, vector, self.k) - nearest(self.other, vector, self.k)
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(path, answerable=self.answerable.astype(np.float16),
+                            other=self.other.astype(np.float16), k=self.k)
+
+    @classmethod
+    def load(cls, path: Path) -> ScopeExamples:
+        with np.load(path) as data:
+            return cls(data["answerable"].astype(np.float32), data["other"].astype(np.float32),
+                       int(data["k"]))
+
+
+def nearest(rows: np.ndarray, vector: np.ndarray, k: int) -> float:
+    """Mean cosine of the k rows nearest to `vector` (einsum: see sentence_evidence)."""
+    similarity = np.einsum("ij,j->i", rows, vector.astype(rows.dtype))
+    k = min(k, len(similarity))
+    return float(np.partition(similarity, -k)[-k:].mean()) if k else 0.0
+
+
 @dataclass(frozen=True)
 class DecisionModel:
     """Standardised logistic regression over named signals, with its two thresholds."""
@@ -80,18 +112,15 @@ class DecisionModel:
     baseline: float | None = None
     # the document series whose questions it was fitted on; None: any documents
     series: tuple[str, ...] | None = None
-    # `in_scope`, for a model fitted on one series' questions: a logistic regression over the
-    # question's embedding (weights, bias) telling the questions those documents answer from
-    # those they do not (scripts/calibrate_threshold.py); None: no such signal
-    scope: tuple[tuple[float, ...], float] | None = None
+    # `in_scope`, for a model fitted on one series' questions: the questions it was fitted on
+    # (scripts/calibrate_threshold.py writes them beside the model, `scope_file`); None: no
+    # such signal
+    scope: ScopeExamples | None = field(default=None, compare=False, repr=False)
+    scope_file: str | None = None
 
     def in_scope(self, vector: np.ndarray) -> float | None:
-        """The `in_scope` signal for a question's embedding (its log-odds), None without one."""
-        if self.scope is None:
-            return None
-        weights, bias = self.scope
-        return float(np.dot(np.asarray(weights, dtype=np.float64),
-                            np.asarray(vector, dtype=np.float64)) + bias)
+        """The `in_scope` signal for a question's embedding, None without examples."""
+        return self.scope.score(vector) if self.scope is not None else None
 
     def probability(self, signals: dict[str, float]) -> float:
         """Probability that the documents answer a question with these signals; a signal
@@ -118,8 +147,7 @@ class DecisionModel:
                 "intercept": self.intercept, "decline_below": self.decline_below,
                 "sure_above": self.sure_above, "baseline": self.baseline,
                 **({"series": list(self.series)} if self.series is not None else {}),
-                **({"scope": {"weights": list(self.scope[0]), "bias": self.scope[1]}}
-                   if self.scope is not None else {})}
+                **({"scope_file": self.scope_file} if self.scope_file else {})}
 
     @classmethod
     def from_dict(cls, data: dict) -> DecisionModel:
@@ -128,14 +156,18 @@ class DecisionModel:
                    float(data["decline_below"]), float(data["sure_above"]),
                    data.get("baseline"),
                    tuple(data["series"]) if data.get("series") is not None else None,
-                   (tuple(data["scope"]["weights"]), float(data["scope"]["bias"]))
-                   if data.get("scope") else None)
+                   scope_file=data.get("scope_file"))
 
 
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_FILE) -> DecisionModel:
-    """The fitted model shipped with the code (or another file, e.g. while calibrating)."""
-    return DecisionModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    """The fitted model shipped with the code (or another file, e.g. while calibrating), with
+    its scope examples when it names a file of them (beside it)."""
+    model = DecisionModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    if model.scope_file:
+        scope = ScopeExamples.load(Path(path).with_name(model.scope_file))
+        model = replace(model, scope=scope)
+    return model
 
 
 def model_for(series: Collection[str], general: Path = MODEL_FILE,
