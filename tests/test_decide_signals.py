@@ -18,7 +18,6 @@ from assistant.answer.decide import (
     SERIES_MODEL_FILE,
     WORD_SIGNALS,
     DecisionModel,
-    ScopeExamples,
     decision_signals,
     load_model,
     model_for,
@@ -26,7 +25,6 @@ from assistant.answer.decide import (
     sentence_evidence,
 )
 from assistant.config import Settings
-from assistant.index.embed import DIMENSION
 from assistant.retrieve.hybrid import Hit, HybridSearch, Scope, _section_share, asking_part
 from assistant.retrieve.lexical import Vocabulary, tokens
 from assistant.service import Assistant
@@ -136,60 +134,9 @@ def test_a_model_fitted_on_some_documents_is_used_only_where_they_are_indexed(tm
 
 
 def test_the_shipped_models_read_every_signal_the_script_fits():
-    calibrate = calibration()
-    assert load_model(MODEL_FILE).features == calibrate.FEATURES
-    assert load_model(MODEL_FILE).scope is None  # any documents: no learnt scope
-    series = load_model(SERIES_MODEL_FILE)
-    assert series.features == (*calibrate.FEATURES, calibrate.SCOPE)
-    assert series.series  # fitted on some documents, used with them
-    assert series.scope is not None and series.scope.answerable.shape[1] == DIMENSION
-    assert len(series.scope.other) > 0
-
-
-def test_the_scope_signal_reads_the_nearest_questions_and_is_written_beside_the_model(
-        tmp_path):
-    answered = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0]], dtype=np.float32)
-    other = np.array([[0.0, 0.0, 1.0], [0.0, 0.6, 0.8]], dtype=np.float32)
-    examples = ScopeExamples(answered, other, k=1)
-    assert examples.score(np.array([1.0, 0.0, 0.0])) == pytest.approx(1.0)
-    assert examples.score(np.array([0.0, 0.0, 1.0])) == pytest.approx(-1.0)
-    assert ScopeExamples(answered, other, k=2).score(np.array([1.0, 0.0, 0.0])) == \
-        pytest.approx(0.9)
-    model = DecisionModel(features=("similarity", "in_scope"), mean=(0.85, 0.0),
-                          scale=(0.05, 0.1), coef=(2.0, 1.0), intercept=0.0,
-                          decline_below=0.3, sure_above=0.7, scope=examples,
-                          scope_file="fitted_scope.npz")
-    (tmp_path / "fitted.json").write_text(json.dumps(model.to_dict()), encoding="utf-8")
-    examples.save(tmp_path / "fitted_scope.npz")
-    loaded = load_model(tmp_path / "fitted.json")
-    # nearest answered 0.36, nearest other 1.0 (float16 on disk)
-    assert loaded == model and loaded.in_scope(np.array([0.0, 0.6, 0.8])) == pytest.approx(
-        -0.64, abs=1e-3)
-    assert dataclasses.replace(model, scope=None).in_scope(np.ones(3)) is None
-    # learnt from Swedish questions: no evidence for a question in another language
-    found = {"sentence_similarity": 0.8, "level": 0.75, "in_scope": -0.3}
-    assert "in_scope" not in decision_signals("Who pays for hearing aids?", found, [])
-
-
-def test_each_sets_scope_scores_come_from_the_other_folds_questions_only():
-    calibrate = calibration()
-    rng = np.random.default_rng(3)
-
-    def question_set(n: int):
-        y = rng.random(n) < 0.8
-        v = rng.normal(0, 0.3, (n, 8)) + np.where(y, 1.0, -1.0)[:, None]
-        v /= np.linalg.norm(v, axis=1, keepdims=True)
-        x = np.zeros((n, len(calibrate.FEATURES)))
-        return calibrate.Signals(x, y, np.zeros(n, dtype=bool), v)
-
-    sets = [question_set(60) for _ in range(5)]
-    scores = calibrate.scope_scores(sets, 5)
-    # the score separates the questions of a set it never saw
-    assert scores[0][sets[0].y].mean() > scores[0][~sets[0].y].mean() + 0.5
-    # and does not move when that set's own labels do
-    flipped = [dataclasses.replace(sets[0], y=~sets[0].y), *sets[1:]]
-    assert np.allclose(calibrate.scope_scores(flipped, 5)[0], scores[0])
-    assert not np.allclose(calibrate.scope_scores(flipped, 5)[1], scores[1])
+    assert load_model(MODEL_FILE).features == calibration().FEATURES
+    assert load_model(SERIES_MODEL_FILE).features == calibration().FEATURES
+    assert load_model(SERIES_MODEL_FILE).series  # fitted on some documents, used with them
 
 
 # --- the answer-type signal and questions not in Swedish (answer/decide.py) ----------------
@@ -408,7 +355,7 @@ def test_the_calibration_shifts_only_the_similarity_of_questions_not_in_swedish(
     best, own = (calibrate.FEATURES.index(n) for n in ("sentence_similarity", "level"))
     x = np.full((2, len(calibrate.FEATURES)), 0.5)
     x[:, own] = [0.8, 0.7]
-    found = calibrate.Signals(x, np.array([True, True]), np.array([False, True]), np.zeros((2, 4)))
+    found = calibrate.Signals(x, np.array([True, True]), np.array([False, True]))
     assert list(found.baseline()) == [0.8]  # the Swedish questions' levels
     shifted, _ = found.shifted(0.8)
     assert shifted[0, best] == 0.5 and shifted[1, best] == pytest.approx(0.6)

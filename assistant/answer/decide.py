@@ -18,15 +18,6 @@ question asks for an amount, a duration or span, a count (of the thing it names:
 `counted`), how often or an age and no sentence of the top sections that shares a topical word
 with the question gives one ("Vad kostar …" answered by a section on who pays).
 
-The model fitted on one document series' questions (decision_series.json) also reads
-`in_scope`: how much nearer the question lies to the questions about those documents that
-they answer than to those they do not (`ScopeExamples`: the mean cosine of the k nearest of
-each; "hur söker jag jobb …", "vilken salva …" lie near other questions the documents do not
-answer however many of the documents' words they share). Out of fold it took out-of-scope
-declined from 0.83 to 0.92 at the same 0.04 of answerable questions declined
-(docs/answer-quality.md, session 23). It is learnt for that corpus, like the question
-adapter: refit it (scripts/calibrate_threshold.py) when the documents change.
-
 A question in another language than Swedish is judged without the signals that read its
 words (WORD_SIGNALS: they would call every English word unknown): the model reads them as
 their mean, i.e. as no evidence either way. Its dense similarity is read at the Swedish
@@ -41,7 +32,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,43 +49,11 @@ HIGH, LOW = "hög", "låg"
 # one that fewer than this share of the sections use (0.2 / 0.35 / 0.5 compared: 0.2 best).
 TOPICAL_SHARE = 0.2
 # Signals read from the question's words (the corpus's vocabulary, Swedish phrasing): not
-# evidence for a question in another language; nor is `in_scope`, learnt from Swedish ones.
+# evidence for a question in another language.
 WORD_SIGNALS = frozenset({"coverage", "unknown", "unknown_rare", "matched", "unknown_name",
-                          "known_topic", "quantity_missing", "in_scope"})
+                          "known_topic", "quantity_missing"})
 # Dense similarities: read at the Swedish level for a question in another language.
 DENSE_SIGNALS = frozenset({"similarity", "sentence_similarity"})
-
-
-@dataclass(frozen=True, eq=False)
-class ScopeExamples:
-    """Question embeddings (rows, unit length) the documents answer and do not answer."""
-
-    answerable: np.ndarray
-    other: np.ndarray
-    k: int
-
-    def score(self, vector: np.ndarray) -> float:
-        """Mean cosine of the k nearest answerable questions minus that of the k nearest
-        others: above 0 the question lies among those the documents answer."""
-        vector = np.asarray(vector, dtype=np.float32)
-        return nearest(self.answerable, vector, self.k) - nearest(self.other, vector, self.k)
-
-    def save(self, path: Path) -> None:
-        np.savez_compressed(path, answerable=self.answerable.astype(np.float16),
-                            other=self.other.astype(np.float16), k=self.k)
-
-    @classmethod
-    def load(cls, path: Path) -> ScopeExamples:
-        with np.load(path) as data:
-            return cls(data["answerable"].astype(np.float32), data["other"].astype(np.float32),
-                       int(data["k"]))
-
-
-def nearest(rows: np.ndarray, vector: np.ndarray, k: int) -> float:
-    """Mean cosine of the k rows nearest to `vector` (einsum: see sentence_evidence)."""
-    similarity = np.einsum("ij,j->i", rows, vector.astype(rows.dtype))
-    k = min(k, len(similarity))
-    return float(np.partition(similarity, -k)[-k:].mean()) if k else 0.0
 
 
 @dataclass(frozen=True)
@@ -112,15 +71,6 @@ class DecisionModel:
     baseline: float | None = None
     # the document series whose questions it was fitted on; None: any documents
     series: tuple[str, ...] | None = None
-    # `in_scope`, for a model fitted on one series' questions: the questions it was fitted on
-    # (scripts/calibrate_threshold.py writes them beside the model, `scope_file`); None: no
-    # such signal
-    scope: ScopeExamples | None = field(default=None, compare=False, repr=False)
-    scope_file: str | None = None
-
-    def in_scope(self, vector: np.ndarray) -> float | None:
-        """The `in_scope` signal for a question's embedding, None without examples."""
-        return self.scope.score(vector) if self.scope is not None else None
 
     def probability(self, signals: dict[str, float]) -> float:
         """Probability that the documents answer a question with these signals; a signal
@@ -146,8 +96,7 @@ class DecisionModel:
                 "scale": list(self.scale), "coef": list(self.coef),
                 "intercept": self.intercept, "decline_below": self.decline_below,
                 "sure_above": self.sure_above, "baseline": self.baseline,
-                **({"series": list(self.series)} if self.series is not None else {}),
-                **({"scope_file": self.scope_file} if self.scope_file else {})}
+                **({"series": list(self.series)} if self.series is not None else {})}
 
     @classmethod
     def from_dict(cls, data: dict) -> DecisionModel:
@@ -155,19 +104,13 @@ class DecisionModel:
                    tuple(data["coef"]), float(data["intercept"]),
                    float(data["decline_below"]), float(data["sure_above"]),
                    data.get("baseline"),
-                   tuple(data["series"]) if data.get("series") is not None else None,
-                   scope_file=data.get("scope_file"))
+                   tuple(data["series"]) if data.get("series") is not None else None)
 
 
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_FILE) -> DecisionModel:
-    """The fitted model shipped with the code (or another file, e.g. while calibrating), with
-    its scope examples when it names a file of them (beside it)."""
-    model = DecisionModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-    if model.scope_file:
-        scope = ScopeExamples.load(Path(path).with_name(model.scope_file))
-        model = replace(model, scope=scope)
-    return model
+    """The fitted model shipped with the code (or another file, e.g. while calibrating)."""
+    return DecisionModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def model_for(series: Collection[str], general: Path = MODEL_FILE,

@@ -172,9 +172,6 @@ class Answerer:
         top = hits[:self.settings.evidence_hits]
         found = {**self.search.signals(query, top, own),
                  **sentence_evidence(self.index.sentence_vectors, vector, self._admitted(scope))}
-        in_scope = self.decision.in_scope(vector)
-        if in_scope is not None:
-            found["in_scope"] = in_scope
         return decision_signals(query, found, self._topical_sentences(query, top[:MATCH_HITS]),
                                 self.decision.baseline if shift else None, own)
 
