@@ -158,8 +158,8 @@ def test_a_percentage_given_with_its_sign_answers_how_many_percent():
     assert quantity_missing("Hur många procent av kostnaden tar regionen?",
                             ["Parterna delar kostnaden."]) == 1.0
     # asked in kronor: a sentence naming the payment without a figure does not answer
-    assert quantity_missing("Vad kostar ett vårddygn i kronor?",
-                            ["Kommunen betalar ersättning per vårddygn."]) == 1.0
+    assert quantity_missing("Vad kostar en natt på korttids i kronor?",
+                            ["Kommunen betalar ersättning för varje natt."]) == 1.0
 
 
 def test_a_follow_up_asking_a_phone_number_after_who_is_missing_one():
