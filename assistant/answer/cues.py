@@ -101,6 +101,8 @@ _MONTH = (r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktob
           r"december)")
 # a unit of time, also as a compound's last part: "arbetsdagar", "vardagar", "arbetstimmar"
 _TIME_UNIT = r"år|(?:\w{3,})?(?:månad|veck|dag|dygn|timm|minut)\w*"
+# a sum of money or a share: "1 200 kr", "250 kronor", "33%", "3 procent"
+_FIGURE = r"\d[\d\s]*(?:[,.]\d+)?\s*(?:kr\b|kronor|procent|%)"
 ASKS_WHO = re.compile(r"\b(?:vem|vems|vilka|vilken\s+(?:huvudman|part|aktör|vårdgivare))\b",
                       re.IGNORECASE)
 QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
@@ -112,8 +114,8 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    r"\bvad\s+(?:får|ska|måste)\s+(?:\w+\s+){1,3}betala\b|\btjänar\b|"
                    r"\b(?:får|få|ta|tar)\s+(?:\w+\s+){0,2}betalt\b|"
                    r"\blön(?:en|er|erna)?\b|\w*(?:avgift|taxa)\w*|\bpris\w*", re.IGNORECASE),
-        re.compile(r"\d[\d\s]*(?:[,.]\d+)?\s*(?:kr\b|kronor|procent|%)|\b(?:belopp|avgift|"
-                   r"pris|taxa|ersättning|\w+kostnad)\w*", re.IGNORECASE)),
+        re.compile(rf"{_FIGURE}|\b(?:belopp|avgift|pris|taxa|ersättning|\w+kostnad)\w*",
+                   re.IGNORECASE)),
     "duration": (
         re.compile(r"\bhur\s+(?:länge|lång\s+tid|snabbt|snart|fort|tidigt)\b|"
                    r"\bhur\s+lång(?=\s+(?:är\s+)?\w*tid)|"  # the "…tid" itself is the topic
@@ -152,8 +154,7 @@ QUANTITIES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "figure": (
         re.compile(r"\bhur\s+många\s+(?:kronor|procent)\b|\bi\s+(?:kronor|procent)\b|"
                    r"\bexakt\w*\s+(?:siffr|belopp|summ)\w*", re.IGNORECASE),
-        re.compile(r"\d[\d\s]*(?:[,.]\d+)?\s*(?:kr\b|kronor|procent|%)|"
-                   r"\b(?:en|ett|två|tre)\s+(?:halv|tredjedel|fjärdedel|femtedel)\w*|"
+        re.compile(rf"{_FIGURE}|\b(?:en|ett|två|tre)\s+(?:halv|tredjedel|fjärdedel|femtedel)\w*|"
                    r"\bhälft\w*", re.IGNORECASE)),
     # a way to reach someone (a telephone number, an e-mail or web address) is answered only
     # by a text that gives one: "vilket nummer ringer vi …" is not answered by who to call
